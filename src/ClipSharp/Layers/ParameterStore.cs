@@ -5,14 +5,17 @@ namespace ClipSharp.Layers;
 /// <summary>The one contiguous float buffer behind a <see cref="ParameterLayout"/>; binds every entry to its view.</summary>
 public sealed class ParameterStore
 {
-    private ParameterStore(ParameterLayout layout, float[] data)
+    private ParameterStore(ParameterLayout layout, float[] data, bool bind)
     {
         Layout = layout;
         Data = data;
-        Memory<float> memory = data;
-        foreach (Parameter p in layout.Entries)
+        if (bind)
         {
-            p.Bind(memory);
+            Memory<float> memory = data;
+            foreach (Parameter p in layout.Entries)
+            {
+                p.Bind(memory);
+            }
         }
     }
 
@@ -20,7 +23,12 @@ public sealed class ParameterStore
 
     public float[] Data { get; }
 
-    public static ParameterStore Allocate(ParameterLayout layout)
+    /// <summary>
+    /// A zeroed buffer for the layout. With <paramref name="bind"/> (the values store) every
+    /// <see cref="Parameter.Value"/> becomes a view into it; without (e.g. a gradient buffer of the same layout)
+    /// its tensors are reached through <see cref="View"/>.
+    /// </summary>
+    public static ParameterStore Allocate(ParameterLayout layout, bool bind = true)
     {
         ArgumentNullException.ThrowIfNull(layout);
         if (layout.Count > Array.MaxLength)
@@ -29,7 +37,7 @@ public sealed class ParameterStore
                 $"{layout.Count} floats do not fit one .NET array (at most {Array.MaxLength}).");
         }
 
-        return new ParameterStore(layout, new float[layout.Count]);
+        return new ParameterStore(layout, new float[layout.Count], bind);
     }
 
     /// <summary>Fills every entry as its declaration asks; normal draws come from a seeded generator, so runs repeat.</summary>
@@ -71,6 +79,18 @@ public sealed class ParameterStore
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 
+    /// <summary>This store's tensor for an entry of its layout.</summary>
+    public Tensor View(Parameter parameter)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        if (!Layout.TryGet(parameter.Name, out Parameter own) || !ReferenceEquals(own, parameter))
+        {
+            throw new ArgumentException($"parameter '{parameter.Name}' belongs to another layout.", nameof(parameter));
+        }
+
+        return new Tensor(Data.AsMemory(checked((int)parameter.Offset), parameter.Length), parameter.Shape.ToArray());
+    }
+
     public Tensor this[string name]
-        => Layout.TryGet(name, out Parameter p) ? p.Value : throw new KeyNotFoundException($"no parameter named '{name}'.");
+        => Layout.TryGet(name, out Parameter p) ? View(p) : throw new KeyNotFoundException($"no parameter named '{name}'.");
 }

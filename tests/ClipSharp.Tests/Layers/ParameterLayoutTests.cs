@@ -22,6 +22,13 @@ public sealed class ParameterLayoutTests
         Assert.Equal(5f, b.Value.Span[0]);
         Assert.Equal(5f, store["b"].Span[0]);
         Assert.Throws<KeyNotFoundException>(() => store["d"]);
+
+        // A second, unbound store of the same layout (a gradient buffer) leaves the values where they are.
+        ParameterStore shadow = ParameterStore.Allocate(layout, bind: false);
+        shadow.View(b).Span[0] = -1f;
+        Assert.Equal(5f, b.Value.Span[0]);
+        Assert.Equal(-1f, shadow.Data[6]);
+        Assert.Throws<ArgumentException>(() => shadow.View(new ParameterLayout().Add("b", [1])));
     }
 
     [Fact]
