@@ -1,0 +1,53 @@
+using ClipSharp.Tensors.Kernels;
+
+namespace ClipSharp.Layers;
+
+/// <summary>y = x·Wᵀ + b with W stored [out, in] as PyTorch stores it.</summary>
+public sealed class Linear
+{
+    public Linear(ParameterScope scope, int inFeatures, int outFeatures, bool bias = true, float? initStd = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(inFeatures, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outFeatures, 1);
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        Weight = scope.Parameter("weight", [outFeatures, inFeatures], ParameterInit.Normal, initStd ?? 1f / MathF.Sqrt(inFeatures));
+        Bias = bias ? scope.Parameter("bias", [outFeatures]) : null;
+    }
+
+    public int InFeatures { get; }
+
+    public int OutFeatures { get; }
+
+    public Parameter Weight { get; }
+
+    public Parameter? Bias { get; }
+
+    // x: [N, in] -> y: [N, out]
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int rows)
+        => Forward(x, InFeatures, y, OutFeatures, rows);
+
+    // x rows of stride xStride (>= in), y rows of stride yStride (>= out): lets callers read/write column slices.
+    public void Forward(ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int rows)
+        => Apply(Weight.Value.Span, Bias is null ? default : Bias.Value.Span, InFeatures, OutFeatures, x, xStride, y, yStride, rows);
+
+    /// <summary>The same product with any [out, in] weight and optional bias, for layers that pack several projections.</summary>
+    internal static void Apply(
+        ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inFeatures, int outFeatures,
+        ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int rows)
+    {
+        float beta = 0f;
+        if (!bias.IsEmpty)
+        {
+            // Seeding C with the bias lets one GEMM (beta = 1) do the add.
+            for (int r = 0; r < rows; r++)
+            {
+                bias.CopyTo(y.Slice(r * yStride, outFeatures));
+            }
+
+            beta = 1f;
+        }
+
+        Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, x, xStride, weight, inFeatures, beta, y, yStride);
+    }
+}

@@ -1,0 +1,60 @@
+using ClipSharp.Tensors.Kernels;
+
+namespace ClipSharp.Layers;
+
+/// <summary>
+/// torch.nn.MultiheadAttention self-attention: a packed in_proj [3W, W] (q, k, v rows stacked), heads as contiguous
+/// W/heads channel slices, softmax(q·kᵀ/√d)·v, then out_proj. Causal hides keys after the query (the text tower).
+/// </summary>
+public sealed class MultiHeadAttention
+{
+    public MultiHeadAttention(ParameterScope scope, int width, int heads, bool causal, float inStd, float outStd)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(heads, 1);
+        if (width % heads != 0)
+        {
+            throw new ArgumentException($"attention width {width} is not divisible by {heads} heads.", nameof(heads));
+        }
+
+        Width = width;
+        Heads = heads;
+        HeadDim = width / heads;
+        Causal = causal;
+        InProjWeight = scope.Parameter("in_proj_weight", [3 * width, width], ParameterInit.Normal, inStd);
+        InProjBias = scope.Parameter("in_proj_bias", [3 * width]);
+        OutProj = new Linear(scope.Child("out_proj"), width, width, initStd: outStd);
+    }
+
+    public int Width { get; }
+
+    public int Heads { get; }
+
+    public int HeadDim { get; }
+
+    public bool Causal { get; }
+
+    public Parameter InProjWeight { get; }
+
+    public Parameter InProjBias { get; }
+
+    public Linear OutProj { get; }
+
+    // x: [B, T, W] -> y: [B, T, W]
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch, int tokens)
+    {
+        int rows = batch * tokens;
+        int w = Width;
+
+        // One GEMM for q, k and v of every token; attention then reads them as strided column slices.
+        var qkv = new float[rows * 3 * w];
+        Linear.Apply(InProjWeight.Value.Span, InProjBias.Value.Span, w, 3 * w, x, w, qkv, 3 * w, rows);
+
+        var attended = new float[rows * w];
+        ReadOnlySpan<float> packed = qkv;
+        Attention.Forward(
+            packed, 3 * w, packed[w..], 3 * w, packed[(2 * w)..], 3 * w, attended, w,
+            batch, Heads, tokens, tokens, HeadDim, Causal);
+
+        OutProj.Forward(attended, y, rows);
+    }
+}

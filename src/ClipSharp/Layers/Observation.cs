@@ -1,0 +1,16 @@
+using ClipSharp.Tensors;
+
+namespace ClipSharp.Layers;
+
+/// <summary>Hands named intermediates to an optional observer; without one it costs a null check.</summary>
+internal static class Observation
+{
+    // The observer gets its own copy: the model keeps updating its buffers in place after the call.
+    public static void Report(Action<string, Tensor>? observer, string name, ReadOnlySpan<float> values, params int[] shape)
+    {
+        if (observer is not null)
+        {
+            observer(name, new Tensor(values.ToArray(), shape));
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+namespace ClipSharp.Layers;
+
+/// <summary>A learned [T, W] table added to every sequence of the batch (a bare parameter in the reference).</summary>
+public sealed class PositionalEmbedding
+{
+    public PositionalEmbedding(ParameterScope scope, string name, int tokens, int width, float initStd)
+    {
+        Tokens = tokens;
+        Width = width;
+        Weight = scope.Parameter(name, [tokens, width], ParameterInit.Normal, initStd);
+    }
+
+    public int Tokens { get; }
+
+    public int Width { get; }
+
+    public Parameter Weight { get; }
+
+    // x: [B, T, W] -> x: [B, T, W], in place.
+    public void Forward(Span<float> x, int batch)
+    {
+        ReadOnlySpan<float> table = Weight.Value.Span;
+        int size = Tokens * Width;
+        for (int b = 0; b < batch; b++)
+        {
+            Span<float> seq = x.Slice(b * size, size);
+            TensorPrimitives.Add(seq, table, seq);
+        }
+    }
+}

@@ -1,0 +1,256 @@
+using ClipSharp.Layers;
+using ClipSharp.Tensors;
+using ClipSharp.Tensors.Kernels;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace ClipSharp.Models;
+
+/// <summary>
+/// Contrastive Language-Image Pre-training: an image tower and a text tower projected into one embedding space,
+/// compared by cosine similarity times exp(logit_scale). Parameters live in one contiguous store, BatchNorm
+/// running statistics in a second one; both are addressed by the reference state-dict names.
+/// </summary>
+public sealed class ClipModel
+{
+    private ClipModel(Architecture architecture)
+    {
+        Config = architecture.Config;
+        Visual = architecture.Visual;
+        Text = architecture.Text;
+        LogitScaleParameter = architecture.LogitScale;
+        Parameters = ParameterStore.Allocate(architecture.Parameters);
+        Buffers = ParameterStore.Allocate(architecture.Buffers);
+    }
+
+    public ClipConfig Config { get; }
+
+    public IImageEncoder Visual { get; }
+
+    public TextTransformer Text { get; }
+
+    public Parameter LogitScaleParameter { get; }
+
+    /// <summary>Every trainable tensor, in one flat buffer.</summary>
+    public ParameterStore Parameters { get; }
+
+    /// <summary>BatchNorm running statistics (empty for a ViT).</summary>
+    public ParameterStore Buffers { get; }
+
+    /// <summary>The raw parameter; exp() of it is the logit multiplier.</summary>
+    public float LogitScale => LogitScaleParameter.Value.Span[0];
+
+    public long ParameterCount => Parameters.Layout.Count;
+
+    /// <summary>A model with the reference's initial values (normal draws from a seeded generator).</summary>
+    public static ClipModel Create(ClipConfig config) => Create(config, seed: 0);
+
+    public static ClipModel Create(ClipConfig config, int seed)
+    {
+        var model = new ClipModel(Architecture.Build(config));
+        model.Parameters.Initialize(seed);
+        model.Buffers.Initialize(seed);
+        return model;
+    }
+
+    /// <summary>
+    /// Loads OpenAI-named float tensors. Strict: every parameter and buffer must be present with its exact shape
+    /// and nothing else may be; BatchNorm's num_batches_tracked counters are ignored.
+    /// </summary>
+    public static ClipModel FromStateDict(ClipConfig config, IReadOnlyDictionary<string, Tensor> stateDict)
+    {
+        ArgumentNullException.ThrowIfNull(stateDict);
+        Architecture architecture = Architecture.Build(config);
+
+        var missing = new List<string>();
+        var shapes = new List<string>();
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+        foreach (Parameter p in architecture.Parameters.Entries.Concat(architecture.Buffers.Entries))
+        {
+            expected.Add(p.Name);
+            if (!stateDict.TryGetValue(p.Name, out Tensor? t))
+            {
+                missing.Add($"{p.Name} (expected {p.ShapeString})");
+            }
+            else if (t is null || !p.HasShape(t.Shape))
+            {
+                shapes.Add($"{p.Name} (expected {p.ShapeString}, found {t?.ShapeString ?? "null"})");
+            }
+        }
+
+        var unexpected = stateDict
+            .Where(kv => !expected.Contains(kv.Key) && !kv.Key.EndsWith(".num_batches_tracked", StringComparison.Ordinal))
+            .Select(kv => $"{kv.Key} (found {kv.Value?.ShapeString ?? "null"})")
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
+        if (missing.Count > 0 || unexpected.Count > 0 || shapes.Count > 0)
+        {
+            throw new StateDictMismatchException(missing, unexpected, shapes);
+        }
+
+        var model = new ClipModel(architecture);
+        foreach (Parameter p in architecture.Parameters.Entries.Concat(architecture.Buffers.Entries))
+        {
+            stateDict[p.Name].Span.CopyTo(p.Value.Span);
+        }
+
+        return model;
+    }
+
+    /// <summary>Counts the parameters of an architecture without allocating them.</summary>
+    public static long CountParameters(ClipConfig config) => Architecture.Build(config).Parameters.Count;
+
+    // images: [B, 3, R, R], already normalised -> [B, E] raw projections.
+    public Tensor EncodeImage(Tensor images) => Visual.Forward(images);
+
+    /// <summary>As <see cref="EncodeImage(Tensor)"/>, handing named intermediates (copies) to the observer.</summary>
+    public Tensor EncodeImage(Tensor images, Action<string, Tensor>? observer) => Visual.Forward(images, observer);
+
+    // tokens: [B, ctx] row-major -> [B, E] raw projections.
+    public Tensor EncodeText(ReadOnlySpan<int> tokens, int batch) => Text.Forward(tokens, batch);
+
+    public Tensor EncodeText(ReadOnlySpan<int> tokens, int batch, Action<string, Tensor>? observer) => Text.Forward(tokens, batch, observer);
+
+    /// <summary>Cosine-similarity logits: rows normalised, × exp(logit_scale). logitsPerText is the exact transpose.</summary>
+    public (Tensor logitsPerImage, Tensor logitsPerText) Logits(Tensor imageFeatures, Tensor textFeatures)
+    {
+        ArgumentNullException.ThrowIfNull(imageFeatures);
+        ArgumentNullException.ThrowIfNull(textFeatures);
+        int e = Config.EmbedDim;
+        RequireFeatures(imageFeatures, e, nameof(imageFeatures));
+        RequireFeatures(textFeatures, e, nameof(textFeatures));
+        int images = imageFeatures.Dim(0);
+        int texts = textFeatures.Dim(0);
+
+        Tensor img = Normalize(imageFeatures);
+        Tensor txt = Normalize(textFeatures);
+        float scale = MathF.Exp(LogitScale);
+        var perImage = new float[images * texts];
+        Gemm.Sgemm(false, true, images, texts, e, scale, img.Span, e, txt.Span, e, 0f, perImage, texts);
+
+        var perText = new float[texts * images];
+        for (int i = 0; i < images; i++)
+        {
+            for (int t = 0; t < texts; t++)
+            {
+                perText[(t * images) + i] = perImage[(i * texts) + t];
+            }
+        }
+
+        return (new Tensor(perImage, images, texts), new Tensor(perText, texts, images));
+    }
+
+    /// <summary>Each row divided by its L2 norm: features: [N, E] -> [N, E].</summary>
+    public static Tensor Normalize(Tensor features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (features.Rank != 2)
+        {
+            throw new ArgumentException($"features must be [N, E], got {features.ShapeString}.", nameof(features));
+        }
+
+        int n = features.Dim(0);
+        int e = features.Dim(1);
+        var result = new float[n * e];
+        for (int r = 0; r < n; r++)
+        {
+            ReadOnlySpan<float> row = features.Span.Slice(r * e, e);
+            TensorPrimitives.Divide(row, TensorPrimitives.Norm(row), result.AsSpan(r * e, e));
+        }
+
+        return new Tensor(result, n, e);
+    }
+
+    /// <summary>Trainable tensors as views, by reference name, in layout order.</summary>
+    public IEnumerable<(string Name, Tensor Value)> NamedParameters()
+        => Parameters.Layout.Entries.Select(p => (p.Name, p.Value));
+
+    /// <summary>Parameters and BatchNorm buffers as views, by reference name.</summary>
+    public IReadOnlyDictionary<string, Tensor> StateDict()
+    {
+        var dict = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (Parameter p in Parameters.Layout.Entries.Concat(Buffers.Layout.Entries))
+        {
+            dict.Add(p.Name, p.Value);
+        }
+
+        return dict;
+    }
+
+    private static void RequireFeatures(Tensor features, int embedDim, string name)
+    {
+        if (features.Rank != 2 || features.Dim(1) != embedDim || features.Dim(0) == 0)
+        {
+            throw new ArgumentException($"{name} must have shape [N >= 1, {embedDim}], got {features.ShapeString}.", name);
+        }
+    }
+
+    /// <summary>The towers declared against fresh layouts; nothing is allocated until a store binds them.</summary>
+    private sealed record Architecture(
+        ClipConfig Config, ParameterLayout Parameters, ParameterLayout Buffers,
+        IImageEncoder Visual, TextTransformer Text, Parameter LogitScale)
+    {
+        public static Architecture Build(ClipConfig config)
+        {
+            ArgumentNullException.ThrowIfNull(config);
+            Validate(config);
+            var parameters = new ParameterLayout();
+            var buffers = new ParameterLayout();
+            var root = new ParameterScope(parameters, buffers);
+            ParameterScope visual = root.Child("visual");
+
+            IImageEncoder image = config.IsVisionTransformer
+                ? new VisionTransformer(
+                    visual, config.ImageResolution, config.VisionPatchSize!.Value, config.VisionWidth, config.VisionLayers[0],
+                    config.VisionHeads, config.EmbedDim, config.Activation)
+                : new ModifiedResNet(
+                    visual, config.VisionLayers, config.EmbedDim, config.VisionHeads, config.ImageResolution, config.VisionWidth);
+
+            var text = new TextTransformer(
+                root, config.ContextLength, config.VocabSize, config.TransformerWidth, config.TransformerHeads,
+                config.TransformerLayers, config.EmbedDim, config.Activation);
+
+            // ln(1/0.07): the temperature the reference starts training from.
+            Parameter logitScale = root.Parameter("logit_scale", [], ParameterInit.Constant, MathF.Log(1f / 0.07f));
+            return new Architecture(config, parameters, buffers, image, text, logitScale);
+        }
+
+        private static void Validate(ClipConfig c)
+        {
+            var problems = new List<string>();
+            void Positive(int value, string name)
+            {
+                if (value < 1)
+                {
+                    problems.Add($"{name} must be >= 1, got {value}");
+                }
+            }
+
+            Positive(c.EmbedDim, nameof(c.EmbedDim));
+            Positive(c.ImageResolution, nameof(c.ImageResolution));
+            Positive(c.VisionWidth, nameof(c.VisionWidth));
+            Positive(c.VisionHeads, nameof(c.VisionHeads));
+            Positive(c.ContextLength, nameof(c.ContextLength));
+            Positive(c.VocabSize, nameof(c.VocabSize));
+            Positive(c.TransformerWidth, nameof(c.TransformerWidth));
+            Positive(c.TransformerHeads, nameof(c.TransformerHeads));
+            if (c.TransformerLayers < 0)
+            {
+                problems.Add($"TransformerLayers must be >= 0, got {c.TransformerLayers}");
+            }
+
+            int expectedStages = c.IsVisionTransformer ? 1 : 4;
+            if (c.VisionLayers is null || c.VisionLayers.Count != expectedStages)
+            {
+                problems.Add(c.IsVisionTransformer
+                    ? $"a Vision Transformer (patch size set) takes one VisionLayers entry (its depth), got {c.VisionLayers?.Count ?? 0}"
+                    : $"a ModifiedResNet (no patch size) takes four VisionLayers entries, got {c.VisionLayers?.Count ?? 0}");
+            }
+
+            if (problems.Count > 0)
+            {
+                throw new ArgumentException("invalid CLIP config: " + string.Join("; ", problems) + ".", "config");
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using ClipSharp.Layers;
+using ClipSharp.Tensors;
+using ClipSharp.Tensors.Kernels;
+using LayerNorm = ClipSharp.Layers.LayerNorm;
+
+namespace ClipSharp.Models;
+
+/// <summary>
+/// CLIP's text tower: token_embedding + positional_embedding → causal transformer → ln_final → the row at each
+/// sequence's first largest id (the end-of-text token) → @ text_projection. Its names sit at the model's root.
+/// </summary>
+public sealed class TextTransformer
+{
+    public TextTransformer(
+        ParameterScope scope, int contextLength, int vocabSize, int width, int heads, int layers, int outputDim,
+        ActivationKind activation)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(contextLength, 1);
+        ContextLength = contextLength;
+        VocabSize = vocabSize;
+        Width = width;
+        OutputDim = outputDim;
+        TokenEmbedding = new TokenEmbedding(scope.Child("token_embedding"), vocabSize, width);
+        PositionalEmbedding = new PositionalEmbedding(scope, "positional_embedding", contextLength, width, 0.01f);
+        Transformer = new Transformer(scope.Child("transformer"), width, layers, heads, causal: true, activation);
+        LnFinal = new LayerNorm(scope.Child("ln_final"), width);
+        TextProjection = scope.Parameter("text_projection", [width, outputDim], ParameterInit.Normal, 1f / MathF.Sqrt(width));
+    }
+
+    public int ContextLength { get; }
+
+    public int VocabSize { get; }
+
+    public int Width { get; }
+
+    public int OutputDim { get; }
+
+    public TokenEmbedding TokenEmbedding { get; }
+
+    public PositionalEmbedding PositionalEmbedding { get; }
+
+    public Transformer Transformer { get; }
+
+    public LayerNorm LnFinal { get; }
+
+    public Parameter TextProjection { get; }
+
+    // tokens: [B, ctx] -> [B, E]
+    public Tensor Forward(ReadOnlySpan<int> tokens, int batch, Action<string, Tensor>? observer = null)
+    {
+        Validate(tokens, batch);
+        int ctx = ContextLength;
+        int w = Width;
+        int rows = batch * ctx;
+
+        var x = new float[rows * w];
+        TokenEmbedding.Forward(tokens, x);
+        Observation.Report(observer, "token_embedding.out", x, batch, ctx, w);
+        PositionalEmbedding.Forward(x, batch);
+
+        Transformer.Forward(x, batch, ctx, observer);
+
+        var pooled = new float[batch * w];
+        if (observer is null)
+        {
+            // ln_final is per row, so normalising only the read-out rows gives the same numbers for less work.
+            var eot = new float[batch * w];
+            GatherEndOfText(tokens, x, eot, batch);
+            LnFinal.Forward(eot, pooled, batch);
+        }
+        else
+        {
+            var normed = new float[rows * w];
+            LnFinal.Forward(x, normed, rows);
+            Observation.Report(observer, "ln_final.out", normed, batch, ctx, w);
+            GatherEndOfText(tokens, normed, pooled, batch);
+        }
+
+        var features = new float[batch * OutputDim];
+        Gemm.Sgemm(false, false, batch, OutputDim, w, 1f, pooled, w, TextProjection.Value.Span, OutputDim, 0f, features, OutputDim);
+        return new Tensor(features, batch, OutputDim);
+    }
+
+    /// <summary>The position of the first largest id in a row: where the reference reads the text feature.</summary>
+    public static int EndOfTextIndex(ReadOnlySpan<int> row)
+    {
+        int best = 0;
+        for (int t = 1; t < row.Length; t++)
+        {
+            if (row[t] > row[best])
+            {
+                best = t;
+            }
+        }
+
+        return best;
+    }
+
+    // x: [B, ctx, W] -> y: [B, W], row b taken at EndOfTextIndex(tokens[b]).
+    private void GatherEndOfText(ReadOnlySpan<int> tokens, ReadOnlySpan<float> x, Span<float> y, int batch)
+    {
+        int ctx = ContextLength;
+        int w = Width;
+        for (int b = 0; b < batch; b++)
+        {
+            int t = EndOfTextIndex(tokens.Slice(b * ctx, ctx));
+            x.Slice(((b * ctx) + t) * w, w).CopyTo(y.Slice(b * w, w));
+        }
+    }
+
+    private void Validate(ReadOnlySpan<int> tokens, int batch)
+    {
+        if (batch < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, "encode at least one text (batch >= 1).");
+        }
+
+        if (tokens.Length != batch * ContextLength)
+        {
+            throw new ArgumentException(
+                $"tokens must hold batch x context_length = {batch} x {ContextLength} = {batch * ContextLength} ids (rows of exactly {ContextLength}), got {tokens.Length}.",
+                nameof(tokens));
+        }
+
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            if ((uint)tokens[i] >= (uint)VocabSize)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(tokens), tokens[i],
+                    $"token id {tokens[i]} at row {i / ContextLength}, position {i % ContextLength} is outside the vocabulary [0, {VocabSize}).");
+            }
+        }
+    }
+}

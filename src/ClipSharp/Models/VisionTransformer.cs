@@ -1,0 +1,107 @@
+using ClipSharp.Layers;
+using ClipSharp.Tensors;
+using ClipSharp.Tensors.Kernels;
+using Conv2d = ClipSharp.Layers.Conv2d;
+using LayerNorm = ClipSharp.Layers.LayerNorm;
+
+namespace ClipSharp.Models;
+
+/// <summary>
+/// CLIP's ViT: patch conv (no bias) → patch tokens with the class token first → + positional embedding → ln_pre →
+/// transformer → ln_post of the class token → @ proj.
+/// </summary>
+public sealed class VisionTransformer : IImageEncoder
+{
+    public VisionTransformer(
+        ParameterScope scope, int inputResolution, int patchSize, int width, int layers, int heads, int outputDim,
+        ActivationKind activation)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(patchSize, 1);
+        if (inputResolution % patchSize != 0)
+        {
+            throw new ArgumentException(
+                $"image resolution {inputResolution} is not a multiple of the patch size {patchSize}.", nameof(patchSize));
+        }
+
+        ImageResolution = inputResolution;
+        PatchSize = patchSize;
+        Width = width;
+        OutputDim = outputDim;
+        Grid = inputResolution / patchSize;
+        float scale = 1f / MathF.Sqrt(width);
+
+        Conv1 = new Conv2d(scope.Child("conv1"), 3, width, patchSize, stride: patchSize);
+        ClassEmbedding = new ClassEmbedding(scope, width);
+        PositionalEmbedding = new PositionalEmbedding(scope, "positional_embedding", Tokens, width, scale);
+        LnPre = new LayerNorm(scope.Child("ln_pre"), width);
+        Transformer = new Transformer(scope.Child("transformer"), width, layers, heads, causal: false, activation);
+        LnPost = new LayerNorm(scope.Child("ln_post"), width);
+        Proj = scope.Parameter("proj", [width, outputDim], ParameterInit.Normal, scale);
+    }
+
+    public int ImageResolution { get; }
+
+    public int PatchSize { get; }
+
+    public int Width { get; }
+
+    public int OutputDim { get; }
+
+    /// <summary>Patches per side.</summary>
+    public int Grid { get; }
+
+    /// <summary>Grid² patch tokens plus the class token.</summary>
+    public int Tokens => (Grid * Grid) + 1;
+
+    public Conv2d Conv1 { get; }
+
+    public ClassEmbedding ClassEmbedding { get; }
+
+    public PositionalEmbedding PositionalEmbedding { get; }
+
+    public LayerNorm LnPre { get; }
+
+    public Transformer Transformer { get; }
+
+    public LayerNorm LnPost { get; }
+
+    public Parameter Proj { get; }
+
+    // images: [B, 3, R, R] -> [B, E]
+    public Tensor Forward(Tensor images, Action<string, Tensor>? observer = null)
+    {
+        int batch = ImageInput.Validate(images, ImageResolution);
+        int w = Width;
+        int patches = Grid * Grid;
+        int tokens = Tokens;
+
+        var grid = new float[batch * w * patches];
+        Conv1.Forward(images.Span, grid, batch, ImageResolution, ImageResolution);
+        Observation.Report(observer, "visual.conv1.out", grid, batch, w, Grid, Grid);
+
+        var embedded = new float[batch * tokens * w];
+        ClassEmbedding.Forward(grid, embedded, batch, patches);
+        PositionalEmbedding.Forward(embedded, batch);
+
+        var x = new float[batch * tokens * w];
+        LnPre.Forward(embedded, x, batch * tokens);
+        Observation.Report(observer, "visual.ln_pre.out", x, batch, tokens, w);
+
+        Transformer.Forward(x, batch, tokens, observer);
+
+        // Only the class token is read out, so only its rows are normalised.
+        var cls = new float[batch * w];
+        for (int b = 0; b < batch; b++)
+        {
+            x.AsSpan(b * tokens * w, w).CopyTo(cls.AsSpan(b * w, w));
+        }
+
+        var pooled = new float[batch * w];
+        LnPost.Forward(cls, pooled, batch);
+        Observation.Report(observer, "visual.ln_post.out", pooled, batch, w);
+
+        var features = new float[batch * OutputDim];
+        Gemm.Sgemm(false, false, batch, OutputDim, w, 1f, pooled, w, Proj.Value.Span, OutputDim, 0f, features, OutputDim);
+        return new Tensor(features, batch, OutputDim);
+    }
+}
