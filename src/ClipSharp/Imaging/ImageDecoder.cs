@@ -80,7 +80,13 @@ public static class ImageDecoder
     public static DecodedImage Decode(ReadOnlySpan<byte> data, string name, ImageDecodeOptions? options = null)
     {
         options ??= ImageDecodeOptions.Default;
-        ImageInfo info = Peek(data, name);
+        if (data.IsEmpty)
+        {
+            throw new ImageDecodeException(name, "the file is empty");
+        }
+
+        ImageHeaderReader.Result header = ImageHeaderReader.Read(data, complete: true);
+        ImageInfo info = Interpret(header, name);
         CheckLimit(info.Width, info.Height, name, options);
 
         using SKData skData = SKData.CreateCopy(data);
@@ -128,7 +134,26 @@ public static class ImageDecoder
             throw new ImageDecodeException(name, problem);
         }
 
+        if (header.TransparentColour is { } colour)
+        {
+            RestoreTransparentColour(rgba, colour);
+        }
+
         return new DecodedImage(info.Width, info.Height, info.Mode, ToModeSamples(rgba, info.Mode));
+    }
+
+    // A GIF frame has at most one transparent index, so every alpha-0 pixel is that index: give it back its colour.
+    private static void RestoreTransparentColour(byte[] rgba, byte[] colour)
+    {
+        for (int i = 0; i < rgba.Length; i += 4)
+        {
+            if (rgba[i + 3] == 0)
+            {
+                rgba[i] = colour[0];
+                rgba[i + 1] = colour[1];
+                rgba[i + 2] = colour[2];
+            }
+        }
     }
 
     private static byte[] ToModeSamples(byte[] rgba, PixelMode mode)

@@ -17,9 +17,11 @@ internal static class ImageHeaderReader
         UnknownFormat,
     }
 
-    internal readonly record struct Result(Status Status, ImageInfo? Info, string Problem)
+    // TransparentColour, GIF only: the RGB palette entry of frame 0's transparent index. Skia decodes that index
+    // as transparent black, while Pillow's convert("RGB") shows the palette colour, so the decoder restores it.
+    internal readonly record struct Result(Status Status, ImageInfo? Info, string Problem, byte[]? TransparentColour = null)
     {
-        public static Result Ok(ImageInfo info) => new(Status.Ok, info, string.Empty);
+        public static Result Ok(ImageInfo info, byte[]? transparentColour = null) => new(Status.Ok, info, string.Empty, transparentColour);
 
         public static Result Malformed(string problem) => new(Status.Malformed, null, problem);
 
@@ -261,7 +263,9 @@ internal static class ImageHeaderReader
             p += size;
         }
 
-        // Walk extensions to the first image descriptor: its local colour table, if any, is what frame 0 uses.
+        // Walk extensions to the first image descriptor: its local colour table, if any, is what frame 0 uses,
+        // and the graphic control extension before it names the transparent index.
+        int transparentIndex = -1;
         while (true)
         {
             if (p >= d.Length)
@@ -272,6 +276,16 @@ internal static class ImageHeaderReader
             byte b = d[p];
             if (b == 0x21)
             {
+                if (p + 7 > d.Length)
+                {
+                    return Result.NeedMore;
+                }
+
+                if (d[p + 1] == 0xF9 && d[p + 2] >= 4)
+                {
+                    transparentIndex = (d[p + 3] & 1) != 0 ? d[p + 6] : -1;
+                }
+
                 p += 2;
                 while (true)
                 {
@@ -322,7 +336,10 @@ internal static class ImageHeaderReader
 
         // Pillow opens a GIF whose colour table is the identity gray ramp (or absent) as "L", otherwise "P".
         PixelMode mode = IsGrayRamp(palette, 3) ? PixelMode.L : PixelMode.P;
-        return Result.Ok(new ImageInfo(ImageFileFormat.Gif, w, h, mode));
+        byte[]? transparentColour = transparentIndex >= 0 && (3 * transparentIndex) + 3 <= palette.Length
+            ? palette.Slice(3 * transparentIndex, 3).ToArray()
+            : null;
+        return Result.Ok(new ImageInfo(ImageFileFormat.Gif, w, h, mode), transparentColour);
     }
 
     private static bool IsGrayRamp(ReadOnlySpan<byte> palette, int stride)

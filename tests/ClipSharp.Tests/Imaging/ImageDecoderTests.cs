@@ -156,6 +156,30 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
+    public void Gif_TransparentIndex_KeepsItsPaletteColour()
+    {
+        // Pillow's convert("RGB") of a "P" image looks up the palette colour even for the transparent index.
+        byte[] palette = [255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255];
+        byte[] gif = TestImageFiles.Gif(2, 2, palette, transparentIndex: 1, [0, 1, 2, 1]);
+
+        DecodedImage image = ImageDecoder.Decode(gif, "transparent.gif");
+
+        Assert.Equal(PixelMode.P, image.Mode);
+        Assert.Equal(new byte[] { 255, 0, 0, 255, 0, 255, 0, 0, 0, 0, 255, 255, 0, 255, 0, 0 }, image.Pixels.ToArray());
+    }
+
+    [Fact]
+    public void PngPalette_TransparentEntry_KeepsItsColour()
+    {
+        byte[] png = TestImageFiles.Png(2, 1, 8, 3, [0, 1], [9, 8, 7, 6, 5, 4], transparency: [0]);
+
+        DecodedImage image = ImageDecoder.Decode(png, "trns.png");
+
+        Assert.Equal(PixelMode.P, image.Mode);
+        Assert.Equal(new byte[] { 9, 8, 7, 0, 6, 5, 4, 255 }, image.Pixels.ToArray());
+    }
+
+    [Fact]
     public void Gif_WithGrayRampPalette_IsL()
     {
         byte[] palette = [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3];

@@ -7,7 +7,7 @@ namespace ClipSharp.Tests.Imaging;
 internal static class TestImageFiles
 {
     /// <summary>A PNG with unfiltered rows. rows: [height, width * samples per pixel] already packed to the bit depth.</summary>
-    public static byte[] Png(int width, int height, byte bitDepth, byte colourType, byte[] rows, byte[]? palette = null)
+    public static byte[] Png(int width, int height, byte bitDepth, byte colourType, byte[] rows, byte[]? palette = null, byte[]? transparency = null)
     {
         using var file = new MemoryStream();
         file.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
@@ -20,6 +20,11 @@ internal static class TestImageFiles
         if (palette is not null)
         {
             WriteChunk(file, "PLTE", palette);
+        }
+
+        if (transparency is not null)
+        {
+            WriteChunk(file, "tRNS", transparency);
         }
 
         int stride = rows.Length / height;
@@ -60,7 +65,11 @@ internal static class TestImageFiles
     /// A GIF89a with a 4-colour global table and one frame per index array (each covering the whole screen).
     /// The LZW stream sends a clear code before every pixel, so every code stays 3 bits wide.
     /// </summary>
-    public static byte[] Gif(int width, int height, byte[] paletteRgb, params byte[][] frames)
+    public static byte[] Gif(int width, int height, byte[] paletteRgb, params byte[][] frames) =>
+        Gif(width, height, paletteRgb, transparentIndex: null, frames);
+
+    // transparentIndex: the palette index every frame's graphic control marks transparent, if any.
+    public static byte[] Gif(int width, int height, byte[] paletteRgb, int? transparentIndex, params byte[][] frames)
     {
         using var file = new MemoryStream();
         file.Write("GIF89a"u8);
@@ -72,7 +81,8 @@ internal static class TestImageFiles
         file.Write(paletteRgb);
         foreach (byte[] indices in frames)
         {
-            file.Write([0x21, 0xF9, 4, 0, 10, 0, 0, 0]); // graphic control: 0.1 s delay
+            // graphic control: 0.1 s delay, optional transparent index
+            file.Write([0x21, 0xF9, 4, (byte)(transparentIndex is null ? 0 : 1), 10, 0, (byte)(transparentIndex ?? 0), 0]);
             file.WriteByte(0x2C);
             WriteUInt16(file, 0);
             WriteUInt16(file, 0);
