@@ -1,0 +1,246 @@
+using ClipSharp.Checkpoints;
+using ClipSharp.Imaging;
+using ClipSharp.Models;
+using ClipSharp.Tensors;
+using ClipSharp.Text;
+
+namespace ClipSharp;
+
+/// <summary>
+/// A ready-to-use CLIP: the model with its tokenizer and image transform, turning image files and strings
+/// into embeddings in one shared space (open_clip's <c>encode_image</c>/<c>encode_text</c>, batched).
+/// </summary>
+public sealed class Clip
+{
+    /// <summary>Images per forward pass: large enough to keep GEMMs efficient, small enough for laptop memory.</summary>
+    public const int DefaultImageBatchSize = 32;
+
+    public const int DefaultTextBatchSize = 64;
+
+    public Clip(ClipModel model, ClipTokenizer tokenizer, ClipImageTransform imageTransform, string name)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(imageTransform);
+        if (imageTransform.Resolution != model.Config.ImageResolution)
+        {
+            throw new ArgumentException(
+                $"the image transform produces {imageTransform.Resolution} px but the model takes {model.Config.ImageResolution} px.",
+                nameof(imageTransform));
+        }
+
+        if (tokenizer.VocabularySize > model.Config.VocabSize)
+        {
+            throw new ArgumentException(
+                $"the tokenizer has {tokenizer.VocabularySize} tokens but the model's embedding table has {model.Config.VocabSize}.",
+                nameof(tokenizer));
+        }
+
+        Model = model;
+        Tokenizer = tokenizer;
+        ImageTransform = imageTransform;
+        Name = name;
+    }
+
+    public ClipModel Model { get; }
+
+    public ClipTokenizer Tokenizer { get; }
+
+    public ClipImageTransform ImageTransform { get; }
+
+    /// <summary>Where the model came from (a path), for messages and index identity.</summary>
+    public string Name { get; }
+
+    public int EmbedDim => Model.Config.EmbedDim;
+
+    public int ImageBatchSize { get; init; } = DefaultImageBatchSize;
+
+    public int TextBatchSize { get; init; } = DefaultTextBatchSize;
+
+    /// <summary>Loads a model folder or file (Hugging Face or OpenAI layout) with its tokenizer and preprocessing.</summary>
+    /// <param name="path">A model folder, or one .safetensors file.</param>
+    /// <param name="vocab">Tokenizer files to use instead of the model's (a bpe_simple_vocab_16e6.txt.gz, or a folder with it or with vocab.json + merges.txt).</param>
+    public static Clip Load(string path, string? vocab = null)
+    {
+        ClipCheckpoint checkpoint = ModelFolder.Load(path, vocab);
+        return FromCheckpoint(checkpoint);
+    }
+
+    public static Clip FromCheckpoint(ClipCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        ClipModel model;
+        try
+        {
+            model = ClipModel.FromStateDict(checkpoint.Config, checkpoint.StateDict);
+        }
+        catch (StateDictMismatchException e)
+        {
+            throw new ModelLoadException($"{checkpoint.WeightsPath}: the weights do not fit the architecture: {e.Message}", e);
+        }
+
+        ClipTokenizer tokenizer = LoadTokenizer(checkpoint.Tokenizer);
+        PreprocessSettings pre = checkpoint.Preprocess;
+        if (pre.ResizeShortestEdge != pre.CropSize)
+        {
+            throw new ModelLoadException(
+                $"{checkpoint.Path}: preprocessing resizes to {pre.ResizeShortestEdge} px but crops {pre.CropSize} px; "
+                + "CLIP's transform resizes and crops to the same size.");
+        }
+
+        if (pre.CropSize != checkpoint.Config.ImageResolution)
+        {
+            throw new ModelLoadException(
+                $"{checkpoint.Path}: preprocessing crops {pre.CropSize} px but the model takes {checkpoint.Config.ImageResolution} px.");
+        }
+
+        return new Clip(model, tokenizer, new ClipImageTransform(pre.CropSize, pre.Mean, pre.Std), checkpoint.Path);
+    }
+
+    // images: already transformed [N, 3, R, R] -> [N, E].
+    public Tensor EncodePixels(Tensor pixels, bool normalize = true)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        int n = pixels.Dim(0);
+        int r = Model.Config.ImageResolution;
+        var result = Tensor.Zeros(n, EmbedDim);
+        for (int start = 0; start < n; start += ImageBatchSize)
+        {
+            int count = Math.Min(ImageBatchSize, n - start);
+            Tensor features = Model.EncodeImage(pixels.Slice(start, count).Reshape(count, 3, r, r));
+            features.Span.CopyTo(result.Span.Slice(start * EmbedDim, count * EmbedDim));
+        }
+
+        return normalize ? ClipModel.Normalize(result) : result;
+    }
+
+    /// <summary>Embeds decoded images: [N] -> [N, E].</summary>
+    public Tensor EncodeImages(IReadOnlyList<DecodedImage> images, bool normalize = true)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        int r = ImageTransform.Resolution;
+        int plane = 3 * r * r;
+        var pixels = new float[images.Count * plane];
+
+        // Preprocessing is independent per image; the model's kernels parallelise on their own afterwards,
+        // so the two never nest.
+        Parallel.For(0, images.Count, ParallelOptions(), i => ImageTransform.Apply(images[i], pixels.AsSpan(i * plane, plane)));
+        return EncodePixels(new Tensor(pixels, images.Count, 3, r, r), normalize);
+    }
+
+    /// <summary>
+    /// Embeds image files in input order. A file that cannot be read or decoded does not stop the batch:
+    /// its result carries the reason instead of an embedding.
+    /// </summary>
+    public IReadOnlyList<EmbeddingResult> EncodeImageFiles(
+        IReadOnlyList<string> paths, bool normalize = true, ImageDecodeOptions? decodeOptions = null, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var results = new EmbeddingResult[paths.Count];
+        int done = 0;
+        for (int start = 0; start < paths.Count; start += ImageBatchSize)
+        {
+            int count = Math.Min(ImageBatchSize, paths.Count - start);
+            var decoded = new DecodedImage?[count];
+            Parallel.For(0, count, ParallelOptions(), i =>
+            {
+                string path = paths[start + i];
+                try
+                {
+                    decoded[i] = ImageDecoder.Decode(path, decodeOptions);
+                }
+                catch (ImageDecodeException e)
+                {
+                    results[start + i] = EmbeddingResult.Failed(path, EmbeddingKind.Image, e.Message);
+                }
+            });
+
+            var good = Enumerable.Range(0, count).Where(i => decoded[i] is not null).ToArray();
+            if (good.Length > 0)
+            {
+                Tensor embeddings = EncodeImages([.. good.Select(i => decoded[i]!)], normalize);
+                for (int g = 0; g < good.Length; g++)
+                {
+                    int index = start + good[g];
+                    results[index] = EmbeddingResult.Succeeded(
+                        paths[index], EmbeddingKind.Image, embeddings.Span.Slice(g * EmbedDim, EmbedDim).ToArray());
+                }
+            }
+
+            done += count;
+            progress?.Report(done);
+        }
+
+        return results;
+    }
+
+    /// <summary>Embeds texts (truncated to the context, keeping the end-of-text token): [N] -> [N, E].</summary>
+    public Tensor EncodeTexts(IReadOnlyList<string> texts, bool normalize = true)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        int context = Model.Config.ContextLength;
+        var result = Tensor.Zeros(texts.Count, EmbedDim);
+        for (int start = 0; start < texts.Count; start += TextBatchSize)
+        {
+            int count = Math.Min(TextBatchSize, texts.Count - start);
+            var batch = new string[count];
+            for (int i = 0; i < count; i++)
+            {
+                batch[i] = texts[start + i];
+            }
+
+            int[] tokens = Tokenizer.TokenizeBatch(batch, context, truncate: true);
+            Tensor features = Model.EncodeText(tokens, count);
+            features.Span.CopyTo(result.Span.Slice(start * EmbedDim, count * EmbedDim));
+        }
+
+        return normalize ? ClipModel.Normalize(result) : result;
+    }
+
+    /// <summary>Cosine similarities of every image with every text: [I, E] × [T, E] -> [I, T].</summary>
+    public static Tensor CosineSimilarity(Tensor imageEmbeddings, Tensor textEmbeddings)
+    {
+        ArgumentNullException.ThrowIfNull(imageEmbeddings);
+        ArgumentNullException.ThrowIfNull(textEmbeddings);
+        Tensor a = ClipModel.Normalize(imageEmbeddings);
+        Tensor b = ClipModel.Normalize(textEmbeddings);
+        int e = a.Dim(1);
+        if (b.Dim(1) != e)
+        {
+            throw new ArgumentException($"embedding widths differ: images {a.ShapeString}, texts {b.ShapeString}.");
+        }
+
+        int rows = a.Dim(0);
+        int cols = b.Dim(0);
+        var result = Tensor.Zeros(rows, cols);
+        Tensors.Kernels.Gemm.Sgemm(false, true, rows, cols, e, 1f, a.Span, e, b.Span, e, 0f, result.Span, cols);
+        return result;
+    }
+
+    /// <summary>Softmax over each row of exp(logit_scale) × cosine: how the model splits its belief among the texts.</summary>
+    public Tensor TextProbabilities(Tensor cosine)
+    {
+        ArgumentNullException.ThrowIfNull(cosine);
+        float scale = MathF.Exp(Model.LogitScale);
+        var probabilities = Tensor.Zeros(cosine.Dim(0), cosine.Dim(1));
+        System.Numerics.Tensors.TensorPrimitives.Multiply(cosine.Span, scale, probabilities.Span);
+        Tensors.Kernels.Softmax.Forward(probabilities.Span, probabilities.Span, cosine.Dim(0), cosine.Dim(1));
+        return probabilities;
+    }
+
+    private static ClipTokenizer LoadTokenizer(TokenizerFiles files)
+    {
+        try
+        {
+            return files.Kind == TokenizerFileKind.OpenAiBpeGz
+                ? ClipTokenizer.Create(files.BpeGzPath!)
+                : ClipTokenizer.CreateFromHuggingFace(files.VocabJsonPath!, files.MergesPath!);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or FormatException or UnauthorizedAccessException)
+        {
+            throw new ModelLoadException($"cannot read the tokenizer files: {e.Message}", e);
+        }
+    }
+
+    private static ParallelOptions ParallelOptions() => new() { MaxDegreeOfParallelism = Parallelism.MaxThreads };
+}
