@@ -166,7 +166,8 @@ public static class HfClipConfig
         }
 
         // Absent: every field takes its default.
-        return JsonDocument.Parse("{}").RootElement.Clone();
+        using JsonDocument empty = JsonDocument.Parse("{}");
+        return empty.RootElement.Clone();
     }
 
     private static void CheckCommon(JsonElement section, int hidden, string source, string prefix)

@@ -72,10 +72,14 @@ public static class ModelFolder
         }
 
         using SafeTensorsFile file = SafeTensorsFile.Open(weightsPath);
-        var names = file.Names.ToDictionary(StripWrapperPrefix, n => n, StringComparer.Ordinal);
-        if (names.Count != file.Tensors.Count)
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string stored in file.Names)
         {
-            throw new ModelLoadException($"{weightsPath}: names collide once the '{WrapperPrefix}' prefix is removed.");
+            if (!names.TryAdd(StripWrapperPrefix(stored), stored))
+            {
+                throw new ModelLoadException(
+                    $"{weightsPath}: '{stored}' and '{names[StripWrapperPrefix(stored)]}' are the same tensor once the '{WrapperPrefix}' prefix is removed.");
+            }
         }
 
         ModelLayout layout;

@@ -109,6 +109,17 @@ public sealed class ModelFolderTests
     }
 
     [Fact]
+    public void NamesThatCollideWithoutTheModulePrefixAreAnError()
+    {
+        using var dir = new TempFolder();
+        new SafeTensorsWriter()
+            .Add("module.token_embedding.weight", Tensor.Zeros(4, 2))
+            .Add("token_embedding.weight", Tensor.Zeros(4, 2))
+            .Save(dir.File("w.safetensors"));
+        AssertLoadError(dir.File("w.safetensors"), null, "the same tensor once the 'module.' prefix is removed");
+    }
+
+    [Fact]
     public void HfRoundTripThroughTheWriterIsLossless()
     {
         string hfVocab = HfVocabFolder();
