@@ -1,6 +1,6 @@
+using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using ClipSharp.Tensors;
 
 namespace ClipSharp.Checkpoints;
@@ -9,30 +9,39 @@ namespace ClipSharp.Checkpoints;
 /// A memory-mapped safetensors file. The header is validated in full before any tensor is read,
 /// so a hostile or truncated file fails with a message instead of a wild read.
 /// </summary>
+/// <remarks>
+/// The file is mapped copy-on-write: the tensors of <see cref="MapTensor"/> may be written to, which changes
+/// this process's pages only, never the file. Supported element types: F32, F16, BF16 and F64 convert to
+/// float32; I32 and I64 to int32; BOOL, U8, I8, I16, U16, U32, U64 and the F8 types are accepted in the
+/// header and readable through <see cref="RawBytes"/> only.
+/// </remarks>
 public sealed unsafe class SafeTensorsFile : IDisposable
 {
-    // Real headers are kilobytes; 100 MB is what the reference implementation allows.
-    private const long MaxHeaderLength = 100L * 1024 * 1024;
-
-    private readonly MemoryMappedFile? _map;
-    private readonly MemoryMappedViewAccessor? _view;
+    private readonly MemoryMappedFile _map;
+    private readonly MemoryMappedViewAccessor _view;
     private readonly byte* _base;
     private readonly long _dataStart;
     private readonly Dictionary<string, SafeTensorInfo> _tensors;
+    private bool _disposed;
 
-    private SafeTensorsFile(string path, MemoryMappedFile? map, MemoryMappedViewAccessor? view, byte* basePtr, long fileLength)
+    private SafeTensorsFile(string path, MemoryMappedFile map, MemoryMappedViewAccessor view, byte* basePtr, long fileLength)
     {
         Path = path;
         _map = map;
         _view = view;
         _base = basePtr;
-        (_tensors, Metadata, _dataStart) = ParseHeader(path, basePtr, fileLength);
+        long headerLength = SafeTensorsHeader.CheckLength(path, BinaryPrimitives.ReadUInt64LittleEndian(new ReadOnlySpan<byte>(basePtr, 8)), fileLength);
+        _dataStart = 8 + headerLength;
+        var header = SafeTensorsHeader.Parse(path, new ReadOnlySpan<byte>(basePtr + 8, (int)headerLength), fileLength - _dataStart);
+        _tensors = header.Tensors;
+        Metadata = header.Metadata;
     }
 
     public string Path { get; }
 
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <summary>Tensor names in header order.</summary>
     public IEnumerable<string> Names => _tensors.Keys;
 
     public IReadOnlyCollection<SafeTensorInfo> Tensors => _tensors.Values;
@@ -50,25 +59,33 @@ public sealed unsafe class SafeTensorsFile : IDisposable
             throw new CheckpointFormatException($"{path}: {info.Length} bytes is too short for a safetensors file (it needs an 8-byte header length).");
         }
 
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        MemoryMappedFile? map = null;
         MemoryMappedViewAccessor? view = null;
+        bool acquired = false;
         try
         {
-            view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+            map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.CopyOnWrite, HandleInheritability.None, leaveOpen: false);
+            view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.CopyOnWrite);
             byte* ptr = null;
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref ptr);
-            ptr += view.PointerOffset;
-            return new SafeTensorsFile(path, map, view, ptr, info.Length);
+            acquired = true;
+            return new SafeTensorsFile(path, map, view, ptr + view.PointerOffset, info.Length);
         }
         catch
         {
-            if (view is not null)
+            if (acquired)
             {
-                view.SafeMemoryMappedViewHandle.ReleasePointer();
-                view.Dispose();
+                view!.SafeMemoryMappedViewHandle.ReleasePointer();
             }
 
-            map.Dispose();
+            view?.Dispose();
+            if (map is null)
+            {
+                stream.Dispose();
+            }
+
+            map?.Dispose();
             throw;
         }
     }
@@ -80,15 +97,22 @@ public sealed unsafe class SafeTensorsFile : IDisposable
 
     public ReadOnlySpan<byte> RawBytes(string name)
     {
+        ThrowIfDisposed();
         var t = Info(name);
-        return new ReadOnlySpan<byte>(_base + _dataStart + t.Begin, checked((int)(t.End - t.Begin)));
+        long length = t.End - t.Begin;
+        if (length > int.MaxValue)
+        {
+            throw new CheckpointFormatException($"{Path}: tensor '{name}' holds {length} bytes, more than one span can address.");
+        }
+
+        return new ReadOnlySpan<byte>(_base + _dataStart + t.Begin, (int)length);
     }
 
-    /// <summary>Reads a floating-point tensor as float32 (F16, BF16 and F64 are converted).</summary>
+    /// <summary>Reads a floating-point tensor as a float32 copy (F16, BF16 and F64 are converted).</summary>
     public Tensor ReadTensor(string name)
     {
         var t = Info(name);
-        var data = new float[t.ElementCount];
+        var data = new float[CheckedElementCount(t)];
         ReadOnlySpan<byte> raw = RawBytes(name);
         switch (t.DType)
         {
@@ -126,6 +150,31 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         return new Tensor(data, t.Shape);
     }
 
+    /// <summary>True when <see cref="MapTensor"/> can return the tensor without copying (F32 and 4-byte aligned).</summary>
+    public bool CanMap(string name)
+    {
+        var t = Info(name);
+        return t.DType == SafeTensorsDType.F32 && ((nuint)(_base + _dataStart + t.Begin) & 3) == 0;
+    }
+
+    /// <summary>
+    /// A float32 tensor over the mapped file itself when <see cref="CanMap"/> holds, else a converted copy as
+    /// <see cref="ReadTensor"/> makes. A mapped tensor is valid only while this file is open: its Memory throws
+    /// <see cref="ObjectDisposedException"/> after <see cref="Dispose"/>, and spans taken earlier must not be used then.
+    /// </summary>
+    public Tensor MapTensor(string name)
+    {
+        if (!CanMap(name))
+        {
+            return ReadTensor(name);
+        }
+
+        ThrowIfDisposed();
+        var t = Info(name);
+        var memory = new MappedFloatMemory(this, (float*)(_base + _dataStart + t.Begin), CheckedElementCount(t));
+        return new Tensor(memory.Memory, t.Shape);
+    }
+
     public double[] ReadFloat64(string name)
     {
         var t = Info(name);
@@ -150,161 +199,43 @@ public sealed unsafe class SafeTensorsFile : IDisposable
                 var result = new int[longs.Length];
                 for (int i = 0; i < longs.Length; i++)
                 {
-                    result[i] = checked((int)longs[i]);
+                    if (longs[i] is < int.MinValue or > int.MaxValue)
+                    {
+                        throw new CheckpointFormatException($"{Path}: tensor '{name}' element {i} = {longs[i]} does not fit in an int32.");
+                    }
+
+                    result[i] = (int)longs[i];
                 }
 
                 return result;
             default:
-                throw new CheckpointFormatException($"{Path}: tensor '{name}' has dtype {t.DType}, not an integer type.");
+                throw new CheckpointFormatException($"{Path}: tensor '{name}' has dtype {t.DType}, not I32 or I64.");
         }
     }
 
     public void Dispose()
     {
-        if (_view is not null)
+        if (_disposed)
         {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
+            return;
         }
 
-        _map?.Dispose();
+        _disposed = true;
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _map.Dispose();
     }
 
-    private static int ElementSize(SafeTensorsDType dtype) => dtype switch
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    private int CheckedElementCount(SafeTensorInfo t)
     {
-        SafeTensorsDType.F16 or SafeTensorsDType.BF16 => 2,
-        SafeTensorsDType.F32 or SafeTensorsDType.I32 => 4,
-        _ => 8,
-    };
-
-    private static (Dictionary<string, SafeTensorInfo>, IReadOnlyDictionary<string, string>, long) ParseHeader(
-        string path, byte* basePtr, long fileLength)
-    {
-        long headerLength = *(long*)basePtr;
-        if (headerLength <= 0 || headerLength > MaxHeaderLength || headerLength > fileLength - 8)
+        long n = t.ElementCount;
+        if (n > Array.MaxLength)
         {
-            throw new CheckpointFormatException(
-                $"{path}: declared header length {headerLength} is impossible for a file of {fileLength} bytes.");
+            throw new CheckpointFormatException($"{Path}: tensor '{t.Name}' has {n} elements, more than one float32 tensor can hold.");
         }
 
-        var headerBytes = new ReadOnlySpan<byte>(basePtr + 8, (int)headerLength);
-        long dataStart = 8 + headerLength;
-        long dataLength = fileLength - dataStart;
-        var tensors = new Dictionary<string, SafeTensorInfo>(StringComparer.Ordinal);
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(headerBytes.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
-        }
-        catch (JsonException e)
-        {
-            throw new CheckpointFormatException($"{path}: the header is not valid JSON ({e.Message}).", e);
-        }
-
-        using (doc)
-        {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new CheckpointFormatException($"{path}: the header is not a JSON object.");
-            }
-
-            foreach (JsonProperty entry in doc.RootElement.EnumerateObject())
-            {
-                if (entry.Name == "__metadata__")
-                {
-                    if (entry.Value.ValueKind != JsonValueKind.Object)
-                    {
-                        throw new CheckpointFormatException($"{path}: __metadata__ is not an object.");
-                    }
-
-                    foreach (JsonProperty m in entry.Value.EnumerateObject())
-                    {
-                        if (m.Value.ValueKind != JsonValueKind.String)
-                        {
-                            throw new CheckpointFormatException($"{path}: __metadata__ value '{m.Name}' is not a string.");
-                        }
-
-                        metadata[m.Name] = m.Value.GetString()!;
-                    }
-
-                    continue;
-                }
-
-                tensors.Add(entry.Name, ParseEntry(path, entry, dataLength));
-            }
-        }
-
-        CheckNoOverlap(path, tensors.Values);
-        return (tensors, metadata, dataStart);
-    }
-
-    private static SafeTensorInfo ParseEntry(string path, JsonProperty entry, long dataLength)
-    {
-        JsonElement e = entry.Value;
-        string Where() => $"{path}: tensor '{entry.Name}'";
-        if (e.ValueKind != JsonValueKind.Object
-            || !e.TryGetProperty("dtype", out JsonElement dtypeEl) || dtypeEl.ValueKind != JsonValueKind.String
-            || !e.TryGetProperty("shape", out JsonElement shapeEl) || shapeEl.ValueKind != JsonValueKind.Array
-            || !e.TryGetProperty("data_offsets", out JsonElement offEl) || offEl.ValueKind != JsonValueKind.Array
-            || offEl.GetArrayLength() != 2)
-        {
-            throw new CheckpointFormatException($"{Where()} needs \"dtype\", \"shape\" and two \"data_offsets\".");
-        }
-
-        if (!Enum.TryParse(dtypeEl.GetString(), ignoreCase: false, out SafeTensorsDType dtype) || !Enum.IsDefined(dtype))
-        {
-            throw new CheckpointFormatException($"{Where()} has unsupported dtype '{dtypeEl.GetString()}'.");
-        }
-
-        var shape = new int[shapeEl.GetArrayLength()];
-        int i = 0;
-        foreach (JsonElement d in shapeEl.EnumerateArray())
-        {
-            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out shape[i]) || shape[i] < 0)
-            {
-                throw new CheckpointFormatException($"{Where()} has an invalid shape dimension {d}.");
-            }
-
-            i++;
-        }
-
-        if (!offEl[0].TryGetInt64(out long begin) || !offEl[1].TryGetInt64(out long end) || begin < 0 || end < begin || end > dataLength)
-        {
-            throw new CheckpointFormatException(
-                $"{Where()} has data_offsets [{offEl[0]}, {offEl[1]}] outside the {dataLength}-byte data section.");
-        }
-
-        long elements;
-        try
-        {
-            elements = checked(Tensor.ElementCount(shape) * ElementSize(dtype));
-        }
-        catch (OverflowException)
-        {
-            throw new CheckpointFormatException($"{Where()} declares a shape too large to exist.");
-        }
-
-        if (elements != end - begin)
-        {
-            throw new CheckpointFormatException(
-                $"{Where()} has shape [{string.Join(", ", shape)}] of {dtype} ({elements} bytes) but its offsets span {end - begin} bytes.");
-        }
-
-        return new SafeTensorInfo(entry.Name, dtype, shape, begin, end);
-    }
-
-    private static void CheckNoOverlap(string path, IEnumerable<SafeTensorInfo> tensors)
-    {
-        SafeTensorInfo? previous = null;
-        foreach (SafeTensorInfo t in tensors.Where(t => t.End > t.Begin).OrderBy(t => t.Begin))
-        {
-            if (previous is not null && t.Begin < previous.End)
-            {
-                throw new CheckpointFormatException($"{path}: tensors '{previous.Name}' and '{t.Name}' overlap.");
-            }
-
-            previous = t;
-        }
+        return (int)n;
     }
 }

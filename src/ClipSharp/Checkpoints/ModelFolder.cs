@@ -1,0 +1,228 @@
+using System.Text.Json;
+using ClipSharp.Models;
+using ClipSharp.Tensors;
+
+namespace ClipSharp.Checkpoints;
+
+/// <summary>
+/// Loads a CLIP model from a folder or a single safetensors file, in either layout:
+/// a Hugging Face <c>CLIPModel</c> folder (config.json with model_type clip, model.safetensors, vocab.json,
+/// merges.txt, optional preprocessor_config.json), or an OpenAI-named state dict (the folder's one safetensors
+/// file holding CLIP weights, or the given file; bpe_simple_vocab_16e6.txt.gz; the architecture from the
+/// constructor arguments in config.json or the file's metadata, else inferred from the shapes).
+/// Every failure is a <see cref="ModelLoadException"/> naming the path.
+/// </summary>
+public static class ModelFolder
+{
+    public const string ConfigFileName = "config.json";
+    public const string HfWeightsFileName = "model.safetensors";
+
+    // open_clip checkpoints saved from DistributedDataParallel prefix every name with this.
+    private const string WrapperPrefix = "module.";
+
+    /// <param name="path">A model folder, or one .safetensors file (its folder supplies config and tokenizer).</param>
+    /// <param name="vocabOverride">The tokenizer to use instead of the model's: a bpe_simple_vocab_16e6.txt.gz, or a folder holding it or vocab.json + merges.txt.</param>
+    public static ClipCheckpoint Load(string path, string? vocabOverride = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        try
+        {
+            return LoadCore(path, vocabOverride);
+        }
+        catch (CheckpointFormatException e)
+        {
+            throw new ModelLoadException(e.Message, e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelLoadException($"{path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Strips the <c>module.</c> prefix a data-parallel wrapper adds to every name.</summary>
+    public static string StripWrapperPrefix(string name)
+        => name.StartsWith(WrapperPrefix, StringComparison.Ordinal) ? name[WrapperPrefix.Length..] : name;
+
+    private static ClipCheckpoint LoadCore(string path, string? vocabOverride)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        string folder;
+        string weightsPath;
+        string? hfConfig;
+        if (File.Exists(full))
+        {
+            if (!full.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ModelLoadException($"{path}: only .safetensors weight files can be loaded.");
+            }
+
+            weightsPath = full;
+            folder = System.IO.Path.GetDirectoryName(full)!;
+            hfConfig = FindHfConfig(folder);
+        }
+        else if (Directory.Exists(full))
+        {
+            folder = full;
+            hfConfig = FindHfConfig(folder);
+            weightsPath = hfConfig is not null ? HfWeights(folder) : SingleCandidate(folder);
+        }
+        else
+        {
+            throw new ModelLoadException($"{path}: no such file or folder.");
+        }
+
+        using SafeTensorsFile file = SafeTensorsFile.Open(weightsPath);
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string stored in file.Names)
+        {
+            if (!names.TryAdd(StripWrapperPrefix(stored), stored))
+            {
+                throw new ModelLoadException(
+                    $"{weightsPath}: '{stored}' and '{names[StripWrapperPrefix(stored)]}' are the same tensor once the '{WrapperPrefix}' prefix is removed.");
+            }
+        }
+
+        ModelLayout layout;
+        ClipConfig config;
+        var stateDict = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var dtypes = new Dictionary<string, SafeTensorsDType>(StringComparer.Ordinal);
+        if (HfNameMap.LooksLikeHf(names.Keys))
+        {
+            layout = ModelLayout.Hf;
+            if (hfConfig is null)
+            {
+                throw new ModelLoadException(
+                    $"{weightsPath}: Hugging Face tensor names, but {System.IO.Path.Combine(folder, ConfigFileName)} with model_type 'clip' is missing; the head counts cannot be inferred without it.");
+            }
+
+            config = HfClipConfig.ParseFile(hfConfig);
+            var hf = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            foreach (var (name, stored) in names)
+            {
+                HfTensorTarget? target = Wrap(weightsPath, () => HfNameMap.ToOpenAi(name));
+                if (target is null)
+                {
+                    continue;
+                }
+
+                hf.Add(name, file.ReadTensor(stored));
+                dtypes.TryAdd(target.OpenAiName, file.Info(stored).DType);
+            }
+
+            foreach (var (name, tensor) in Wrap(weightsPath, () => HfNameMap.HfToOpenAi(hf)))
+            {
+                stateDict.Add(name, tensor);
+            }
+        }
+        else
+        {
+            layout = ModelLayout.OpenAi;
+            var shapes = names.ToDictionary(kv => kv.Key, kv => file.Info(kv.Value).Shape, StringComparer.Ordinal);
+            config = hfConfig is not null
+                ? HfClipConfig.ParseFile(hfConfig)
+                : ClipArchitecture.Infer(shapes, Hints(file, folder), weightsPath);
+            foreach (var (name, stored) in names)
+            {
+                if (ClipStateDictLayout.IsDroppedBuffer(name) && !file.Info(stored).DType.IsFloatingPoint())
+                {
+                    continue;
+                }
+
+                stateDict.Add(name, file.ReadTensor(stored));
+                dtypes.Add(name, file.Info(stored).DType);
+            }
+        }
+
+        ClipStateDictLayout.Validate(
+            config,
+            stateDict.ToDictionary(kv => kv.Key, kv => kv.Value.Shape.ToArray(), StringComparer.Ordinal),
+            weightsPath);
+        TokenizerFiles tokenizer = TokenizerLocator.Resolve(folder, vocabOverride, layout);
+        string preprocessorPath = System.IO.Path.Combine(folder, HfPreprocessorConfig.FileName);
+        PreprocessSettings preprocess = File.Exists(preprocessorPath)
+            ? HfPreprocessorConfig.ParseFile(preprocessorPath, config.ImageResolution)
+            : PreprocessSettings.ForResolution(config.ImageResolution);
+        return new ClipCheckpoint(full, layout, weightsPath, config, stateDict, dtypes, tokenizer, preprocess);
+    }
+
+    /// <summary>config.json when it is a Hugging Face config (it has a model_type), else null.</summary>
+    private static string? FindHfConfig(string folder)
+    {
+        string path = System.IO.Path.Combine(folder, ConfigFileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        using JsonDocument doc = JsonConfig.Parse(File.ReadAllText(path), path);
+        return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("model_type", out _) ? path : null;
+    }
+
+    private static string HfWeights(string folder)
+    {
+        string weights = System.IO.Path.Combine(folder, HfWeightsFileName);
+        if (!File.Exists(weights))
+        {
+            bool hasBin = File.Exists(System.IO.Path.Combine(folder, "pytorch_model.bin"));
+            throw new ModelLoadException(
+                $"{folder}: a Hugging Face model folder (config.json has a model_type) without {HfWeightsFileName}"
+                + (hasBin ? "; pytorch_model.bin is there, but only safetensors weights can be loaded." : "."));
+        }
+
+        return weights;
+    }
+
+    /// <summary>The folder's one safetensors file that holds CLIP weights; data files next to it (inputs, outputs) are skipped.</summary>
+    private static string SingleCandidate(string folder)
+    {
+        string[] all = Directory.GetFiles(folder, "*.safetensors").Order(StringComparer.Ordinal).ToArray();
+        if (all.Length == 0)
+        {
+            throw new ModelLoadException($"{folder}: no weights: the folder has no *.safetensors file (and no Hugging Face config.json).");
+        }
+
+        var candidates = all.Where(LooksLikeClipWeights).ToArray();
+        return candidates.Length switch
+        {
+            1 => candidates[0],
+            0 => throw new ModelLoadException(
+                $"{folder}: no weights: none of {string.Join(", ", all.Select(System.IO.Path.GetFileName))} holds CLIP tensors (token_embedding.weight)."),
+            _ => throw new ModelLoadException(
+                $"{folder}: several candidate weight files ({string.Join(", ", candidates.Select(System.IO.Path.GetFileName))}); pass the one to load."),
+        };
+    }
+
+    private static bool LooksLikeClipWeights(string path)
+    {
+        using SafeTensorsFile f = SafeTensorsFile.Open(path);
+        return f.Names.Select(StripWrapperPrefix).Any(n => n is "token_embedding.weight" or "text_model.embeddings.token_embedding.weight");
+    }
+
+    /// <summary>Constructor arguments from the file's metadata, overridden by a config.json's constructor_args.</summary>
+    private static Dictionary<string, string> Hints(SafeTensorsFile file, string folder)
+    {
+        var hints = new Dictionary<string, string>(file.Metadata, StringComparer.Ordinal);
+        string configPath = System.IO.Path.Combine(folder, ConfigFileName);
+        if (File.Exists(configPath))
+        {
+            foreach (var (key, value) in ClipArchitecture.HintsFromConfigJson(File.ReadAllText(configPath), configPath))
+            {
+                hints[key] = value;
+            }
+        }
+
+        return hints;
+    }
+
+    private static T Wrap<T>(string path, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (CheckpointFormatException e)
+        {
+            throw new ModelLoadException($"{path}: {e.Message}", e);
+        }
+    }
+}
