@@ -19,4 +19,10 @@ public sealed record TokenizerFiles(TokenizerFileKind Kind, string? BpeGzPath, s
     public static TokenizerFiles OpenAi(string bpeGzPath) => new(TokenizerFileKind.OpenAiBpeGz, bpeGzPath, null, null);
 
     public static TokenizerFiles Hf(string vocabJsonPath, string mergesPath) => new(TokenizerFileKind.HfVocabMerges, null, vocabJsonPath, mergesPath);
+
+    /// <summary>
+    /// The tokenizer files at a user-given location: a bpe_simple_vocab_16e6.txt.gz, a vocab.json with merges.txt
+    /// beside it, or a folder holding either. Throws <see cref="ModelLoadException"/> naming the location otherwise.
+    /// </summary>
+    public static TokenizerFiles Locate(string vocab) => TokenizerLocator.FromOverride(vocab);
 }

@@ -18,7 +18,7 @@ internal static class TokenizerLocator
             + $"{TokenizerFiles.MergesFileName}{MissingHalf(folder)}; pass a vocabulary location to use files kept elsewhere.");
     }
 
-    private static TokenizerFiles FromOverride(string vocab)
+    internal static TokenizerFiles FromOverride(string vocab)
     {
         string full = Path.GetFullPath(vocab);
         if (File.Exists(full))

@@ -79,7 +79,7 @@ public sealed class Clip
             throw new ModelLoadException($"{checkpoint.WeightsPath}: the weights do not fit the architecture: {e.Message}", e);
         }
 
-        ClipTokenizer tokenizer = LoadTokenizer(checkpoint.Tokenizer);
+        ClipTokenizer tokenizer = OpenTokenizer(checkpoint.Tokenizer);
         PreprocessSettings pre = checkpoint.Preprocess;
         if (pre.ResizeShortestEdge != pre.CropSize)
         {
@@ -228,8 +228,10 @@ public sealed class Clip
         return probabilities;
     }
 
-    private static ClipTokenizer LoadTokenizer(TokenizerFiles files)
+    /// <summary>Reads the tokenizer that a set of tokenizer files describes.</summary>
+    public static ClipTokenizer OpenTokenizer(TokenizerFiles files)
     {
+        ArgumentNullException.ThrowIfNull(files);
         try
         {
             return files.Kind == TokenizerFileKind.OpenAiBpeGz

@@ -1,0 +1,92 @@
+using System.CommandLine;
+using ClipSharp.Checkpoints;
+using ClipSharp.Cli.Commands;
+using ClipSharp.Imaging;
+using ClipSharp.Models;
+using ClipSharp.Tensors;
+using ClipSharp.Text;
+
+namespace ClipSharp.Cli;
+
+/// <summary>The <c>clip</c> command: builds the command tree and turns every known failure into one line on stderr.</summary>
+public static class ClipCli
+{
+    public const int ExitOk = 0;
+    public const int ExitError = 1;
+    public const int ExitUsage = 2;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var context = new CliContext(stdout, stderr);
+        var threads = new Option<int?>("--threads") { Description = "Threads for the compute kernels (default: all cores).", Recursive = true };
+        var root = new RootCommand("ClipSharp: CLIP image and text embeddings, similarity and zero-shot classification.")
+        {
+            threads,
+            EmbedCommand.Create(context),
+            SimilarityCommand.Create(context),
+            ClassifyCommand.Create(context),
+            TokenizeCommand.Create(context),
+            InfoCommand.Create(context),
+        };
+
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                stderr.WriteLine($"clip: {error.Message}");
+            }
+
+            stderr.WriteLine("Run 'clip --help' for usage.");
+            return ExitUsage;
+        }
+
+        try
+        {
+            int? threadCount = parsed.GetValue(threads);
+            if (threadCount is not null)
+            {
+                if (threadCount < 1)
+                {
+                    throw new CliException($"--threads must be at least 1, got {threadCount}.");
+                }
+
+                Parallelism.MaxThreads = threadCount.Value;
+            }
+
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (Describe(e) is string message)
+        {
+            stderr.WriteLine($"clip: error: {message}");
+            return ExitError;
+        }
+    }
+
+    /// <summary>The one-line message for a failure the user can act on; null for a bug, which keeps its stack trace.</summary>
+    private static string? Describe(Exception e) => e switch
+    {
+        CliException or ModelLoadException or CheckpointFormatException or ImageDecodeException
+            or StateDictMismatchException or FileNotFoundException or DirectoryNotFoundException
+            or InvalidDataException or UnauthorizedAccessException => e.Message,
+        IOException => e.Message,
+        ArgumentException when e.TargetSite?.DeclaringType?.Namespace?.StartsWith("ClipSharp", StringComparison.Ordinal) == true => e.Message,
+        _ => null,
+    };
+
+    internal static ClipTokenizer LoadTokenizer(string? vocab, string? model)
+    {
+        if (vocab is not null)
+        {
+            return Clip.OpenTokenizer(TokenizerFiles.Locate(vocab));
+        }
+
+        if (model is not null)
+        {
+            return Clip.OpenTokenizer(ModelFolder.Load(model).Tokenizer);
+        }
+
+        throw new CliException("give --vocab (bpe_simple_vocab_16e6.txt.gz, or a folder with vocab.json and merges.txt) or --model PATH.");
+    }
+}

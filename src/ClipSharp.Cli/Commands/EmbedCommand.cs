@@ -1,0 +1,185 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Text.Json;
+using ClipSharp.Checkpoints;
+using ClipSharp.IO;
+using ClipSharp.Tensors;
+
+namespace ClipSharp.Cli.Commands;
+
+/// <summary><c>clip embed</c>: embeddings of images and texts, as JSON lines or into a .npy/.safetensors file.</summary>
+internal static class EmbedCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var model = new ModelOptions();
+        var images = new Option<string[]>("--image", "-i") { Description = "An image file to embed (repeatable).", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var texts = new Option<string[]>("--text", "-t") { Description = "A text to embed (repeatable).", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var output = new Option<string?>("--output", "-o") { Description = "Write an [N, E] matrix to this .npy or .safetensors file instead of JSON lines." };
+        var force = new Option<bool>("--force") { Description = "Replace --output if it exists." };
+        var noNormalize = new Option<bool>("--no-normalize") { Description = "Emit the raw projections instead of unit-length embeddings." };
+        var command = new Command("embed", "Embed images and texts into CLIP's shared space.") { images, texts, output, force, noNormalize };
+        model.AddTo(command);
+        command.SetAction(parsed => Run(context, parsed, model, images, texts, output, force, noNormalize));
+        return command;
+    }
+
+    private static int Run(
+        CliContext context, ParseResult parsed, ModelOptions modelOptions, Option<string[]> imageOption, Option<string[]> textOption,
+        Option<string?> outputOption, Option<bool> forceOption, Option<bool> noNormalizeOption)
+    {
+        List<(string Input, EmbeddingKind Kind)> inputs = InputsInOrder(parsed, imageOption, textOption);
+        if (inputs.Count == 0)
+        {
+            throw new CliException("nothing to embed: give at least one --image FILE or --text STRING.");
+        }
+
+        string? output = parsed.GetValue(outputOption);
+        bool force = parsed.GetValue(forceOption);
+        if (output is not null)
+        {
+            CheckOutputPath(output, force);
+        }
+
+        bool normalize = !parsed.GetValue(noNormalizeOption);
+        Clip clip = modelOptions.Load(parsed);
+
+        string[] imagePaths = [.. inputs.Where(i => i.Kind == EmbeddingKind.Image).Select(i => i.Input)];
+        string[] textInputs = [.. inputs.Where(i => i.Kind == EmbeddingKind.Text).Select(i => i.Input)];
+        IReadOnlyList<EmbeddingResult> imageResults = Progress.Run(context, "Embedding images", imagePaths.Length, p => clip.EncodeImageFiles(imagePaths, normalize, progress: p));
+        Tensor textEmbeddings = clip.EncodeTexts(textInputs, normalize);
+
+        var results = new List<EmbeddingResult>(inputs.Count);
+        int nextImage = 0;
+        int nextText = 0;
+        foreach (var (input, kind) in inputs)
+        {
+            if (kind == EmbeddingKind.Image)
+            {
+                results.Add(imageResults[nextImage++]);
+            }
+            else
+            {
+                results.Add(EmbeddingResult.Succeeded(input, kind, textEmbeddings.Span.Slice(nextText++ * clip.EmbedDim, clip.EmbedDim).ToArray()));
+            }
+        }
+
+        var good = results.Where(r => r.Success).ToList();
+        if (output is null)
+        {
+            foreach (EmbeddingResult r in good)
+            {
+                context.Out.WriteLine(JsonOutput.Line(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("input", r.Input);
+                    w.WriteString("kind", r.Kind == EmbeddingKind.Image ? "image" : "text");
+                    JsonOutput.WriteFloats(w, "embedding", r.Embedding);
+                    w.WriteEndObject();
+                }));
+            }
+        }
+        else if (good.Count > 0)
+        {
+            WriteMatrix(output, good, clip, force);
+            context.Error.WriteLine($"clip: wrote {good.Count} x {clip.EmbedDim} embeddings to {output}");
+        }
+
+        return ReportFailures(context, results);
+    }
+
+    /// <summary>Failed inputs are listed after the good ones were written; the exit status says the batch was incomplete.</summary>
+    internal static int ReportFailures(CliContext context, IReadOnlyList<EmbeddingResult> results)
+    {
+        var failed = results.Where(r => !r.Success).ToList();
+        foreach (EmbeddingResult r in failed)
+        {
+            context.Warn($"skipped {r.Input}: {r.Error}");
+        }
+
+        if (failed.Count == 0)
+        {
+            return ClipCli.ExitOk;
+        }
+
+        context.Warn($"{failed.Count} of {results.Count} inputs failed.");
+        return ClipCli.ExitError;
+    }
+
+    internal static List<(string Input, EmbeddingKind Kind)> InputsInOrder(ParseResult parsed, Option<string[]> imageOption, Option<string[]> textOption)
+    {
+        // The parser groups values per option; the command line's own order is recovered from the tokens.
+        var inputs = new List<(string, EmbeddingKind)>();
+        EmbeddingKind? pending = null;
+        foreach (Token token in parsed.Tokens)
+        {
+            if (token.Type == TokenType.Option)
+            {
+                pending = imageOption.Name == token.Value || imageOption.Aliases.Contains(token.Value) ? EmbeddingKind.Image
+                    : textOption.Name == token.Value || textOption.Aliases.Contains(token.Value) ? EmbeddingKind.Text
+                    : null;
+            }
+            else if (token.Type == TokenType.Argument && pending is not null)
+            {
+                inputs.Add((token.Value, pending.Value));
+                pending = null;
+            }
+        }
+
+        int images = parsed.GetValue(imageOption)?.Length ?? 0;
+        int texts = parsed.GetValue(textOption)?.Length ?? 0;
+        if (inputs.Count(i => i.Item2 == EmbeddingKind.Image) != images || inputs.Count(i => i.Item2 == EmbeddingKind.Text) != texts)
+        {
+            // Unusual token forms: fall back to images first, then texts.
+            inputs.Clear();
+            inputs.AddRange((parsed.GetValue(imageOption) ?? []).Select(i => (i, EmbeddingKind.Image)));
+            inputs.AddRange((parsed.GetValue(textOption) ?? []).Select(t => (t, EmbeddingKind.Text)));
+        }
+
+        return inputs;
+    }
+
+    private static void CheckOutputPath(string output, bool force)
+    {
+        string extension = Path.GetExtension(output).ToLowerInvariant();
+        if (extension is not ".npy" and not ".safetensors")
+        {
+            throw new CliException($"{output}: --output must end in .npy or .safetensors.");
+        }
+
+        if (File.Exists(output) && !force)
+        {
+            throw new CliException($"{output}: already exists; pass --force to replace it.");
+        }
+
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(output));
+        if (folder is not null && !Directory.Exists(folder))
+        {
+            throw new CliException($"{output}: folder {folder} does not exist.");
+        }
+    }
+
+    private static void WriteMatrix(string output, List<EmbeddingResult> good, Clip clip, bool force)
+    {
+        int e = clip.EmbedDim;
+        var matrix = new float[good.Count * e];
+        for (int i = 0; i < good.Count; i++)
+        {
+            good[i].Embedding.AsSpan().CopyTo(matrix.AsSpan(i * e, e));
+        }
+
+        if (Path.GetExtension(output).Equals(".npy", StringComparison.OrdinalIgnoreCase))
+        {
+            NpyWriter.WriteFile(output, matrix, good.Count, e, overwrite: force);
+            return;
+        }
+
+        // Rows are labelled in the metadata so that the file stands on its own.
+        new SafeTensorsWriter()
+            .AddMetadata("inputs", JsonSerializer.Serialize(good.Select(g => g.Input).ToArray()))
+            .AddMetadata("kinds", JsonSerializer.Serialize(good.Select(g => g.Kind == EmbeddingKind.Image ? "image" : "text").ToArray()))
+            .AddMetadata("model", clip.Name)
+            .Add("embeddings", matrix, [good.Count, e])
+            .Save(output, overwrite: force);
+    }
+}

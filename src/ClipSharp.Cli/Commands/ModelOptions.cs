@@ -1,0 +1,26 @@
+using System.CommandLine;
+
+namespace ClipSharp.Cli.Commands;
+
+/// <summary>--model and --vocab, shared by every command that runs a model.</summary>
+internal sealed class ModelOptions
+{
+    public Option<string> Model { get; } = new("--model", "-m")
+    {
+        Description = "Model folder (Hugging Face or OpenAI layout) or a .safetensors file.",
+        Required = true,
+    };
+
+    public Option<string?> Vocab { get; } = new("--vocab")
+    {
+        Description = "Tokenizer to use instead of the model's: bpe_simple_vocab_16e6.txt.gz, or a folder with vocab.json + merges.txt.",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Add(Model);
+        command.Add(Vocab);
+    }
+
+    public Clip Load(ParseResult parsed) => Clip.Load(parsed.GetValue(Model)!, parsed.GetValue(Vocab));
+}

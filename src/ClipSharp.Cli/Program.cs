@@ -1,0 +1,3 @@
+using ClipSharp.Cli;
+
+return ClipCli.Run(args, Console.Out, Console.Error);
