@@ -231,7 +231,7 @@ public sealed class ClipTokenizer : Tokenizer
         IEnumerable<(int Offset, int Length)> pieces = preTokenize
             ? ClipPreTokenizer.Split(cleaned)
             : cleaned.Length > 0 ? [(0, cleaned.Length)] : [];
-        int count = 0;
+        int count = 0, end = 0;
         foreach (var (offset, length) in pieces)
         {
             string piece = cleaned.Substring(offset, length);
@@ -243,6 +243,7 @@ public sealed class ClipTokenizer : Tokenizer
                 ids?.AddRange(wordIds);
                 tokens?.AddRange(WordTokens(piece, offset, wordIds));
                 count += wordIds.Length;
+                end = offset + length;
                 continue;
             }
 
@@ -250,7 +251,7 @@ public sealed class ClipTokenizer : Tokenizer
             var partial = WordTokens(piece, offset, wordIds).Take(maxTokens - count).ToList();
             ids?.AddRange(partial.Select(t => t.Id));
             tokens?.AddRange(partial);
-            return partial.Count > 0 ? partial[^1].Offset.End.Value : offset;
+            return partial.Count > 0 ? partial[^1].Offset.End.Value : end;
         }
 
         return cleaned.Length;
@@ -281,7 +282,7 @@ public sealed class ClipTokenizer : Tokenizer
     /// <summary>The tokens of one word, each with the character range (in the cleaned text) of the bytes it covers.</summary>
     private IEnumerable<EncodedToken> WordTokens(string piece, int offset, int[] wordIds)
     {
-        // byteToChar[b]: the start of the character holding byte b of the piece; byteEnd marks where that character ends.
+        // starts[b] / ends[b]: the character range (in the piece) of the code point that holds UTF-8 byte b.
         int[] starts = new int[Encoding.UTF8.GetByteCount(piece) + 1];
         int[] ends = new int[starts.Length];
         int pos = 0;
