@@ -119,18 +119,12 @@ public sealed class ClipTokenizer : Tokenizer
                 nameof(text));
         }
 
+        // row: [SOT, ids..., EOT, 0...]; when too long, the first row.Length of those with EOT overwriting the last slot.
         row.Clear();
         row[0] = StartOfTextId;
         int n = Math.Min(ids.Length, row.Length - 1);
-        ids.AsSpan(0, Math.Max(0, n)).CopyTo(row[1..]);
-        if (1 + n < row.Length)
-        {
-            row[1 + n] = EndOfTextId;
-        }
-        else
-        {
-            row[^1] = EndOfTextId; // truncated: EOT overwrites the last slot
-        }
+        ids.AsSpan(0, n).CopyTo(row[1..]);
+        row[Math.Min(1 + n, row.Length - 1)] = EndOfTextId;
     }
 
     /// <summary>
