@@ -9,7 +9,7 @@ namespace ClipSharp.Text;
 /// <c>&lt;\|startoftext\|&gt;|&lt;\|endoftext\|&gt;|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+</c>
 /// under IGNORECASE. A hand-written scanner over classes generated from the Python <c>regex</c> module: .NET's
 /// Regex uses its own Unicode version for \p{L}/\p{N}, and its case-insensitive matching differs (in <c>regex</c>,
-/// 's' also matches U+017F, so <c>'ſ</c> is a contraction).
+/// 's' also matches U+017F, so <c>'ſ</c> is a contraction, and U+0345 is matched by no alternative, so it is dropped).
 /// </summary>
 internal sealed class ClipPreTokenizer : PreTokenizer
 {
@@ -90,23 +90,18 @@ internal sealed class ClipPreTokenizer : PreTokenizer
             return start + width;
         }
 
-        if (!IsSpace(cp))
+        if (IsOther(cp))
         {
             int i = start + width;
-            while (i < text.Length)
+            while (i < text.Length && IsOther(PythonText.CodePointAt(text, i, out width)))
             {
-                int next = PythonText.CodePointAt(text, i, out width);
-                if (IsLetter(next) || IsNumber(next) || IsSpace(next))
-                {
-                    break;
-                }
-
                 i += width;
             }
 
             return i;
         }
 
+        // Whitespace, and U+0345, which no alternative matches: the reference drops it.
         return start;
     }
 
@@ -158,5 +153,9 @@ internal sealed class ClipPreTokenizer : PreTokenizer
         ? char.IsAsciiDigit((char)cp)
         : CodePointRanges.Contains(RegexClassData.NumberRanges, cp);
 
-    private static bool IsSpace(int cp) => CodePointRanges.Contains(RegexClassData.SpaceRanges, cp);
+    private static bool IsOther(int cp) => cp < 0x80
+        ? !char.IsAsciiLetterOrDigit((char)cp) && !IsAsciiSpace(cp)
+        : CodePointRanges.Contains(RegexClassData.OtherRanges, cp);
+
+    private static bool IsAsciiSpace(int cp) => CodePointRanges.Contains(RegexClassData.SpaceRanges, cp);
 }

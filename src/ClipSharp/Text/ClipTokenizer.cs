@@ -119,18 +119,12 @@ public sealed class ClipTokenizer : Tokenizer
                 nameof(text));
         }
 
+        // row: [SOT, ids..., EOT, 0...]; when too long, the first row.Length of those with EOT overwriting the last slot.
         row.Clear();
         row[0] = StartOfTextId;
         int n = Math.Min(ids.Length, row.Length - 1);
-        ids.AsSpan(0, Math.Max(0, n)).CopyTo(row[1..]);
-        if (1 + n < row.Length)
-        {
-            row[1 + n] = EndOfTextId;
-        }
-        else
-        {
-            row[^1] = EndOfTextId; // truncated: EOT overwrites the last slot
-        }
+        ids.AsSpan(0, n).CopyTo(row[1..]);
+        row[Math.Min(1 + n, row.Length - 1)] = EndOfTextId;
     }
 
     /// <summary>
@@ -231,7 +225,7 @@ public sealed class ClipTokenizer : Tokenizer
         IEnumerable<(int Offset, int Length)> pieces = preTokenize
             ? ClipPreTokenizer.Split(cleaned)
             : cleaned.Length > 0 ? [(0, cleaned.Length)] : [];
-        int count = 0;
+        int count = 0, end = 0;
         foreach (var (offset, length) in pieces)
         {
             string piece = cleaned.Substring(offset, length);
@@ -243,6 +237,7 @@ public sealed class ClipTokenizer : Tokenizer
                 ids?.AddRange(wordIds);
                 tokens?.AddRange(WordTokens(piece, offset, wordIds));
                 count += wordIds.Length;
+                end = offset + length;
                 continue;
             }
 
@@ -250,7 +245,7 @@ public sealed class ClipTokenizer : Tokenizer
             var partial = WordTokens(piece, offset, wordIds).Take(maxTokens - count).ToList();
             ids?.AddRange(partial.Select(t => t.Id));
             tokens?.AddRange(partial);
-            return partial.Count > 0 ? partial[^1].Offset.End.Value : offset;
+            return partial.Count > 0 ? partial[^1].Offset.End.Value : end;
         }
 
         return cleaned.Length;
@@ -281,7 +276,7 @@ public sealed class ClipTokenizer : Tokenizer
     /// <summary>The tokens of one word, each with the character range (in the cleaned text) of the bytes it covers.</summary>
     private IEnumerable<EncodedToken> WordTokens(string piece, int offset, int[] wordIds)
     {
-        // byteToChar[b]: the start of the character holding byte b of the piece; byteEnd marks where that character ends.
+        // starts[b] / ends[b]: the character range (in the piece) of the code point that holds UTF-8 byte b.
         int[] starts = new int[Encoding.UTF8.GetByteCount(piece) + 1];
         int[] ends = new int[starts.Length];
         int pos = 0;

@@ -142,10 +142,14 @@ def regex_tables():
     letter = regex.compile(r"[\p{L}]", regex.IGNORECASE)
     number = regex.compile(r"[\p{N}]", regex.IGNORECASE)
     space = regex.compile(r"\s", regex.IGNORECASE)
+    # The negated class is generated on its own: under IGNORECASE it is not the complement of the three above
+    # (U+0345 folds to a letter, so [^...] rejects it although [\p{L}] does not accept it either).
+    other = regex.compile(r"[^\s\p{L}\p{N}]", regex.IGNORECASE)
     body = [
         int_array("LetterRanges", ranges(lambda cp: letter.match(chr(cp)) is not None), doc="[\\p{L}] under IGNORECASE."),
         int_array("NumberRanges", ranges(lambda cp: number.match(chr(cp)) is not None), doc="[\\p{N}] under IGNORECASE."),
         int_array("SpaceRanges", ranges(lambda cp: space.match(chr(cp)) is not None), doc="\\s."),
+        int_array("OtherRanges", ranges(lambda cp: other.match(chr(cp)) is not None), doc="[^\\s\\p{L}\\p{N}] under IGNORECASE."),
     ]
     letters = sorted(set("startoftextendoftextsrevmld"))
     eq_letters, eq_codes = [], []
