@@ -28,6 +28,7 @@ public static class ClipCli
             ClassifyCommand.Create(context),
             TokenizeCommand.Create(context),
             InfoCommand.Create(context),
+            TokenizerCommand.Create(context),
         };
 
         ParseResult parsed = root.Parse(args);

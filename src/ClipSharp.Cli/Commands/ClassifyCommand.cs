@@ -51,16 +51,16 @@ internal static class ClassifyCommand
                 }
 
                 IReadOnlyList<ClassScore[]> scores = classifier.Classify(embeddings, k);
-                for (int i = 0; i < good.Count; i++)
+                if (parsed.GetValue(json))
                 {
-                    if (parsed.GetValue(json))
+                    for (int i = 0; i < good.Count; i++)
                     {
                         WriteJson(context, good[i].Input, scores[i]);
                     }
-                    else
-                    {
-                        WriteTable(context, good[i].Input, scores[i]);
-                    }
+                }
+                else
+                {
+                    WriteTable(context, good, scores);
                 }
             }
 
@@ -135,12 +135,28 @@ internal static class ClassifyCommand
             w.WriteEndObject();
         }));
 
-    private static void WriteTable(CliContext context, string image, ClassScore[] scores)
+    private static void WriteTable(CliContext context, List<EmbeddingResult> images, IReadOnlyList<ClassScore[]> scores)
     {
-        var table = new Table().Title(Markup.Escape(image)).AddColumn("label").AddColumn(new TableColumn("probability").RightAligned());
-        foreach (ClassScore s in scores)
+        var table = new Table()
+            .AddColumn("image")
+            .AddColumn(new TableColumn("rank").RightAligned())
+            .AddColumn("label")
+            .AddColumn(new TableColumn("probability").RightAligned());
+        for (int i = 0; i < images.Count; i++)
         {
-            table.AddRow(Markup.Escape(s.Label), s.Probability.ToString("P1", CultureInfo.InvariantCulture));
+            for (int rank = 0; rank < scores[i].Length; rank++)
+            {
+                table.AddRow(
+                    rank == 0 ? Markup.Escape(images[i].Input) : string.Empty,
+                    (rank + 1).ToString(CultureInfo.InvariantCulture),
+                    Markup.Escape(scores[i][rank].Label),
+                    scores[i][rank].Probability.ToString("P1", CultureInfo.InvariantCulture));
+            }
+
+            if (i + 1 < images.Count)
+            {
+                table.AddEmptyRow();
+            }
         }
 
         context.Ui.Write(table);

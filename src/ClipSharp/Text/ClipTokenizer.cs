@@ -251,7 +251,7 @@ public sealed class ClipTokenizer : Tokenizer
         return cleaned.Length;
     }
 
-    private static string ToByteLevel(string piece, string text, int offset)
+    internal static string ToByteLevel(string piece, string text, int offset)
     {
         for (int i = 0; i < piece.Length; i++)
         {
