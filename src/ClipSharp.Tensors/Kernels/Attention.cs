@@ -3,9 +3,10 @@ namespace ClipSharp.Tensors.Kernels;
 public static class Attention
 {
     // Multi-head scaled dot-product attention (scale 1/√headDim), fused: per (batch, head) the keys
-    // are transposed once into per-thread scratch, then each query row computes its scores (only
-    // keys j ≤ i when causal), a max-shifted softmax and the weighted sum of values, with no T×T
-    // matrix ever formed. Parallel over batch×heads.
+    // are transposed once into per-thread scratch, then each query row computes its scores into a
+    // keyLength buffer (only keys j ≤ i when causal), a max-shifted softmax and the weighted sum of
+    // values, with no T×T matrix ever formed. Parallel over batch×heads; no allocation per call
+    // once the per-thread scratch has grown.
     // Layout as in AttentionReference: element (b, t, h, d) at [(b*T + t)*stride + h*headDim + d],
     // so q/k/v may be column slices of one packed [B*T, 3W] buffer.
     // q: [B, queryLength, heads, headDim]; k, v: [B, keyLength, heads, headDim]; o like q.
@@ -45,13 +46,30 @@ public static class Attention
         }
 
         var shape = new HeadShape(qStride, kStride, vStride, oStride, queryLength, keyLength, headDim, causal);
+        int count = batch * heads;
+        long work = 2L * queryLength * keyLength * headDim;
         fixed (float* qp = q, kp = k, vp = v, op = o)
         {
-            nint qa = (nint)qp, ka = (nint)kp, va = (nint)vp, oa = (nint)op;
-            long work = 2L * queryLength * keyLength * headDim;
-            KernelParallel.For(batch * heads, work, bh =>
-                Head((float*)qa, (float*)ka, (float*)va, (float*)oa, bh / heads, bh % heads, in shape, isa));
+            if (KernelParallel.RunsInline(count, work))
+            {
+                for (int bh = 0; bh < count; bh++)
+                {
+                    Head(qp, kp, vp, op, bh / heads, bh % heads, in shape, isa);
+                }
+            }
+            else
+            {
+                ForkHeads(qp, kp, vp, op, count, heads, work, shape, isa);
+            }
         }
+    }
+
+    // Kept apart so the closure is only allocated when work is actually forked.
+    private static unsafe void ForkHeads(float* q, float* k, float* v, float* o, int count, int heads, long work, HeadShape shape, KernelIsa isa)
+    {
+        nint qa = (nint)q, ka = (nint)k, va = (nint)v, oa = (nint)o;
+        KernelParallel.For(count, work, bh =>
+            Head((float*)qa, (float*)ka, (float*)va, (float*)oa, bh / heads, bh % heads, in shape, isa));
     }
 
     private static void CheckOperand(int length, int stride, string name, string strideName, int batch, int rows, long width)
@@ -69,25 +87,38 @@ public static class Attention
     private static unsafe void Head(float* q, float* k, float* v, float* o, int b, int h, in HeadShape s, KernelIsa isa)
     {
         int tq = s.QueryLength, tk = s.KeyLength, hd = s.HeadDim;
-        float[] scratch = KernelScratch.Get((hd * tk) + tk + hd);
+        int ldk = AttentionTiles.PaddedKeys(tk);
+        float[] scratch = KernelScratch.Get((hd * ldk) + (tk * hd) + ldk + hd);
         fixed (float* kT = scratch)
         {
-            float* scores = kT + ((nint)hd * tk);
-            float* qs = scores + tk;
+            float* vHead = kT + ((nint)hd * ldk);
+            float* scores = vHead + ((nint)tk * hd);
+            float* qs = scores + ldk;
             float scale = 1f / MathF.Sqrt(hd);
 
-            // kT: [headDim, keyLength], so a query's scores are headDim contiguous multiply-adds.
+            // kT: [headDim, ldk], zero-padded past keyLength. vHead: [keyLength, headDim], a dense
+            // copy: in a packed QKV buffer value rows sit 3W floats apart, often a multiple of 4 KiB,
+            // and would all contend for the same cache sets.
             for (int j = 0; j < tk; j++)
             {
                 float* kRow = k + ((((nint)b * tk) + j) * s.KStride) + ((nint)h * hd);
                 for (int d = 0; d < hd; d++)
                 {
-                    kT[((nint)d * tk) + j] = kRow[d];
+                    kT[((nint)d * ldk) + j] = kRow[d];
                 }
+
+                float* vRow = v + ((((nint)b * tk) + j) * s.VStride) + ((nint)h * hd);
+                new ReadOnlySpan<float>(vRow, hd).CopyTo(new Span<float>(vHead + ((nint)j * hd), hd));
+            }
+
+            for (int d = 0; d < hd; d++)
+            {
+                new Span<float>(kT + ((nint)d * ldk) + tk, ldk - tk).Clear();
             }
 
             for (int i = 0; i < tq; i++)
             {
+                // Causal rows stop at key i: later keys are never visited (beyond idle lanes of the last vector).
                 int visible = s.Causal ? i + 1 : tk;
                 float* qRow = q + ((((nint)b * tq) + i) * s.QStride) + ((nint)h * hd);
                 for (int d = 0; d < hd; d++)
@@ -95,24 +126,11 @@ public static class Attention
                     qs[d] = qRow[d] * scale;
                 }
 
-                new Span<float>(scores, visible).Clear();
-                for (int d = 0; d < hd; d++)
-                {
-                    VectorOps.MultiplyAdd(ref *scores, ref kT[(nint)d * tk], visible, qs[d], isa);
-                }
-
+                AttentionTiles.Scores(kT, ldk, qs, hd, scores, visible, isa);
                 float max = VectorOps.Max(ref *scores, visible, isa);
                 float sum = VectorOps.ExpShiftSum(ref *scores, ref *scores, visible, max, isa);
-
                 float* oRow = o + ((((nint)b * tq) + i) * s.OStride) + ((nint)h * hd);
-                new Span<float>(oRow, hd).Clear();
-                for (int j = 0; j < visible; j++)
-                {
-                    float* vRow = v + ((((nint)b * tk) + j) * s.VStride) + ((nint)h * hd);
-                    VectorOps.MultiplyAdd(ref *oRow, ref *vRow, hd, scores[j], isa);
-                }
-
-                VectorOps.Scale(ref *oRow, hd, 1f / sum, isa);
+                AttentionTiles.WeightedSum(scores, visible, vHead, hd, hd, 1f / sum, oRow, isa);
             }
         }
     }

@@ -17,14 +17,12 @@ public static class BatchNorm
         KernelArgs.NonNegative(channels, nameof(channels));
         KernelArgs.NonNegative(spatial, nameof(spatial));
         long count = (long)batch * channels * spatial;
-        string shape = $"[N={batch}, C={channels}, S={spatial}]";
-        KernelArgs.Length(x.Length, count, nameof(x), shape);
-        KernelArgs.Length(y.Length, count, nameof(y), shape);
-        string perChannel = $"[C={channels}]";
-        KernelArgs.Length(weight.Length, channels, nameof(weight), perChannel);
-        KernelArgs.Length(bias.Length, channels, nameof(bias), perChannel);
-        KernelArgs.Length(runningMean.Length, channels, nameof(runningMean), perChannel);
-        KernelArgs.Length(runningVar.Length, channels, nameof(runningVar), perChannel);
+        KernelArgs.Length(x.Length, count, nameof(x), $"[N={batch}, C={channels}, S={spatial}]");
+        KernelArgs.Length(y.Length, count, nameof(y), $"[N={batch}, C={channels}, S={spatial}]");
+        KernelArgs.Length(weight.Length, channels, nameof(weight), $"[C={channels}]");
+        KernelArgs.Length(bias.Length, channels, nameof(bias), $"[C={channels}]");
+        KernelArgs.Length(runningMean.Length, channels, nameof(runningMean), $"[C={channels}]");
+        KernelArgs.Length(runningVar.Length, channels, nameof(runningVar), $"[C={channels}]");
         Inference(x, weight, bias, runningMean, runningVar, y, batch, channels, spatial, eps, KernelIsas.Best);
     }
 

@@ -14,9 +14,8 @@ public static class LayerNorm
         KernelArgs.NonNegative(rows, nameof(rows));
         KernelArgs.NonNegative(cols, nameof(cols));
         long count = (long)rows * cols;
-        string shape = $"[rows={rows}, cols={cols}]";
-        KernelArgs.Length(x.Length, count, nameof(x), shape);
-        KernelArgs.Length(y.Length, count, nameof(y), shape);
+        KernelArgs.Length(x.Length, count, nameof(x), $"[rows={rows}, cols={cols}]");
+        KernelArgs.Length(y.Length, count, nameof(y), $"[rows={rows}, cols={cols}]");
         KernelArgs.Length(weight.Length, cols, nameof(weight), $"[cols={cols}]");
         KernelArgs.Length(bias.Length, cols, nameof(bias), $"[cols={cols}]");
         Forward(x, weight, bias, y, rows, cols, eps, KernelIsas.Best);

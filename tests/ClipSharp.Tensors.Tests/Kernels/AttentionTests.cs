@@ -116,6 +116,23 @@ public sealed class AttentionTests
     }
 
     [Fact]
+    public void SteadyState_AllocatesNothing()
+    {
+        // Small enough to run inline on the calling thread, so its allocations are all counted here.
+        const int t = 8, h = 2, d = 16, w = h * d;
+        float[] qkv = KernelTestKit.Uniform(new Random(45), t * 3 * w, -1f, 1f);
+        var o = new float[t * w];
+        Attention.Forward(qkv, 3 * w, qkv.AsSpan(w), 3 * w, qkv.AsSpan(2 * w), 3 * w, o, w, 1, h, t, t, d, true);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++)
+        {
+            Attention.Forward(qkv, 3 * w, qkv.AsSpan(w), 3 * w, qkv.AsSpan(2 * w), 3 * w, o, w, 1, h, t, t, d, true);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void BadArguments_AreRejected()
     {
         var buffer = new float[64];
