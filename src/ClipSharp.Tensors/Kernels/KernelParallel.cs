@@ -3,8 +3,9 @@ namespace ClipSharp.Tensors.Kernels;
 // One level of parallelism over independent items, bounded by Parallelism.MaxThreads.
 internal static class KernelParallel
 {
-    // Below this many multiply-adds a fork costs more than it saves.
-    private const long MinParallelWork = 1 << 15;
+    // Below about this many multiply-adds (tens of microseconds of vector work) the fork and join
+    // cost more than the threads save.
+    private const long MinParallelWork = 1 << 18;
 
     public static bool RunsInline(int count, long workPerItem)
         => Math.Min(Parallelism.MaxThreads, count) <= 1 || count * workPerItem < MinParallelWork;
