@@ -48,7 +48,8 @@ public sealed class LayerNormTests
         var actual = new float[x.Length];
         LayerNormReference.Forward(x, weight, bias, expected, rows, cols);
         LayerNorm.Forward(x, weight, bias, actual, rows, cols, 1e-5f, isa);
-        KernelTestKit.Close(expected, actual, 2e-5, 2e-5, $"offset {isaName}");
+        // A float32 mean near 100 is only exact to ulp(100)/2 ≈ 3.8e-6, i.e. ≈ 7e-6 of the 0.58 spread.
+        KernelTestKit.Close(expected, actual, 1e-5, 1e-5, $"offset {isaName}");
     }
 
     [Fact]
