@@ -1,0 +1,27 @@
+using System.Runtime.Intrinsics;
+
+namespace ClipSharp.Tensors.Kernels;
+
+// The instruction set a kernel runs on. Public entry points use Best; tests call the internal
+// overloads with each supported value so that every vector path and scalar tail is exercised.
+internal enum KernelIsa
+{
+    Scalar,
+    Vector256,
+    Vector512,
+}
+
+internal static class KernelIsas
+{
+    public static KernelIsa Best { get; } =
+        Vector512.IsHardwareAccelerated ? KernelIsa.Vector512
+        : Vector256.IsHardwareAccelerated ? KernelIsa.Vector256
+        : KernelIsa.Scalar;
+
+    public static bool IsSupported(KernelIsa isa) => isa switch
+    {
+        KernelIsa.Vector512 => Vector512.IsHardwareAccelerated,
+        KernelIsa.Vector256 => Vector256.IsHardwareAccelerated,
+        _ => true,
+    };
+}
