@@ -1,0 +1,122 @@
+using ClipSharp.Tensors;
+using ClipSharp.Tensors.Kernels;
+
+namespace ClipSharp.Bench;
+
+/// <summary>
+/// SGEMM throughput of <see cref="Gemm.Sgemm"/> against OpenBLAS on the same data in the same process,
+/// for a square reference size and the CLIP ViT-B/32 and text-tower linear layers.
+/// </summary>
+internal static class GemmBenchmark
+{
+    private sealed record Shape(string Group, string Name, bool TransA, bool TransB, int M, int N, int K);
+
+    // Linear layers compute y = x · Wᵀ with W stored [out, in]: NT with A = x [rows, in], B = W [out, in].
+    private static readonly Shape[] s_shapes =
+    [
+        new("square", "2048³ NN", false, false, 2048, 2048, 2048),
+        new("vit", "ViT attn out 1600×768×768 NT", false, true, 1600, 768, 768),
+        new("vit", "ViT qkv 1600×2304×768 NT", false, true, 1600, 2304, 768),
+        new("vit", "ViT c_fc 1600×3072×768 NT", false, true, 1600, 3072, 768),
+        new("vit", "ViT c_proj 1600×768×3072 NT", false, true, 1600, 768, 3072),
+        new("text", "Text attn out 2464×512×512 NT", false, true, 2464, 512, 512),
+        new("text", "Text qkv 2464×1536×512 NT", false, true, 2464, 1536, 512),
+        new("text", "Text c_fc 2464×2048×512 NT", false, true, 2464, 2048, 512),
+        new("text", "Text c_proj 2464×512×2048 NT", false, true, 2464, 512, 2048),
+    ];
+
+    public static int Run(string[] args)
+    {
+        int[] threadCounts = [1, 2];
+        int reps = 7;
+        string group = "all";
+        bool cpuClock = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"Option {args[i]} needs a value.");
+            switch (args[i])
+            {
+                case "--threads":
+                    threadCounts = [.. value.Split(',').Select(int.Parse)];
+                    break;
+                case "--reps":
+                    reps = int.Parse(value);
+                    break;
+                case "--clock":
+                    cpuClock = value switch
+                    {
+                        "cpu" when CpuClock.IsAvailable => true,
+                        "cpu" => throw new PlatformNotSupportedException("--clock cpu needs Linux clock_gettime."),
+                        "wall" => false,
+                        _ => throw new ArgumentException($"--clock takes cpu or wall, not {value}."),
+                    };
+                    break;
+                case "--shapes":
+                    group = value;
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown gemm option {args[i]}.");
+            }
+
+            i++;
+        }
+
+        Machine.PrintHeader();
+        OpenBlas? blas = OpenBlas.TryLoad(out string blasMessage);
+        Console.WriteLine(blasMessage);
+        Console.WriteLine($"Timing:     median of {reps} after warm-up; GFLOPS = 2·m·n·k / time; clock: {(cpuClock ? "process CPU time / threads" : "wall")}");
+        Console.WriteLine();
+        Console.WriteLine($"{"shape",-32} {"threads",7} {"ours GFLOPS",12} {"OpenBLAS",10} {"ratio",7}");
+        Console.WriteLine(new string('-', 72));
+
+        var rng = new Random(1);
+        foreach (Shape shape in s_shapes.Where(s => Selected(s, group)))
+        {
+            float[] a = RandomMatrix(rng, shape.M * shape.K);
+            float[] b = RandomMatrix(rng, shape.K * shape.N);
+            float[] c = new float[shape.M * shape.N];
+            int lda = shape.TransA ? shape.M : shape.K;
+            int ldb = shape.TransB ? shape.K : shape.N;
+            double flops = 2.0 * shape.M * shape.N * shape.K;
+            foreach (int threads in threadCounts)
+            {
+                Parallelism.MaxThreads = threads;
+                double ours = flops / Timing.MedianSeconds(
+                    () => Gemm.Sgemm(shape.TransA, shape.TransB, shape.M, shape.N, shape.K, 1f, a, lda, b, ldb, 0f, c, shape.N),
+                    reps, cpuClock, threads) / 1e9;
+                string peer = "n/a", ratio = "n/a";
+                if (blas is not null)
+                {
+                    blas.SetThreads(threads);
+                    double theirs = flops / Timing.MedianSeconds(
+                        () => blas.Sgemm(shape.TransA, shape.TransB, shape.M, shape.N, shape.K, 1f, a, lda, b, ldb, 0f, c, shape.N),
+                        reps, cpuClock, threads) / 1e9;
+                    peer = theirs.ToString("F1");
+                    ratio = (ours / theirs).ToString("F2");
+                }
+
+                Console.WriteLine($"{shape.Name,-32} {threads,7} {ours,12:F1} {peer,10} {ratio,7}");
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"Load avg at end: {Machine.LoadAverage()}");
+        return 0;
+    }
+
+    // A group name, "all", or a comma-separated list of fragments of shape names (e.g. "c_fc,2048").
+    private static bool Selected(Shape shape, string filter)
+        => filter == "all" || shape.Group == filter
+            || filter.Split(',').Any(f => shape.Name.Contains(f, StringComparison.OrdinalIgnoreCase));
+
+    private static float[] RandomMatrix(Random rng, int count)
+    {
+        float[] values = new float[count];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)((rng.NextDouble() * 2) - 1);
+        }
+
+        return values;
+    }
+}

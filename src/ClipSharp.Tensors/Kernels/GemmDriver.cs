@@ -1,0 +1,135 @@
+namespace ClipSharp.Tensors.Kernels;
+
+/// <summary>
+/// Cache blocking and threading around one micro-kernel. op(B) is packed once per call (in column blocks when it
+/// is too large) and shared by all threads; each thread takes a contiguous range of C rows, packs its A rows for
+/// the whole k range once, and then walks NC × KC blocks of B:
+/// <code>
+/// for ic (MC rows, this thread)   pack A[ic:ic+MC, 0:k]           (L2/L3, streamed one micro-panel at a time)
+///   for jc (NC columns)
+///     for pc (KC depth)           B[pc:pc+KC, jc:jc+NC] packed      (L2, reused by every MR row panel)
+///       for ir (MR rows)          A micro-panel [KC, MR]            (L1)
+///         for jr (NR columns)     micro-kernel on C[MR, NR]
+/// </code>
+/// </summary>
+internal static unsafe class GemmDriver<TKernel>
+    where TKernel : struct, IGemmMicroKernel
+{
+    // A KC × NC block of packed B is 1 MiB: it stays in a 2 MiB L2 while every MR-row panel of A passes over it.
+    // KC = 512 rather than 256 halves the passes over C; larger KC or NC measured no better on Zen 5.
+    private const int Kc = 512;
+    private const int Nc = 512;
+    private const int McMinTiles = 16;
+    private const int McMaxTiles = 64;
+    private const int PackedABudget = 3 << 18;
+
+    // Packed B beyond this many floats is built in column blocks, to bound the scratch memory.
+    private const long MaxPackedB = 1L << 23;
+
+    // Rows of A packed at once. Every MC rows sweep all of packed B once, so MC is as large as a ~3 MiB packed A
+    // allows (B then comes from L3/DRAM fewer times), within 16..64 row tiles.
+    private static int Mc(int k)
+    {
+        int tiles = Math.Clamp(PackedABudget / Math.Max(1, k) / TKernel.Mr, McMinTiles, McMaxTiles);
+        return tiles * TKernel.Mr;
+    }
+
+    public static void Run(in GemmProblem problem, int threads, bool vectorPack)
+    {
+        int nr = TKernel.Nr;
+        int k = problem.K;
+        int n = problem.N;
+        long maxColumns = Math.Max(nr, MaxPackedB / k / nr * nr);
+        int blockColumns = (int)Math.Min(maxColumns, RoundUp(n, nr));
+        float* packedB = GemmBuffer.PackedB((long)blockColumns * k);
+        GemmProblem p = problem;
+        for (int j0 = 0; j0 < n; j0 += blockColumns)
+        {
+            int columns = Math.Min(blockColumns, n - j0);
+            float* b = p.TransB ? p.B + (j0 * p.Ldb) : p.B + j0;
+            int panels = (columns + nr - 1) / nr;
+            if (threads == 1)
+            {
+                GemmPackB.Pack(p.TransB, b, p.Ldb, k, columns, nr, packedB, 0, panels, vectorPack);
+                ComputeRows(p, 0, p.M, j0, columns, packedB, vectorPack);
+                continue;
+            }
+
+            int t = threads;
+            int rowTiles = (p.M + TKernel.Mr - 1) / TKernel.Mr;
+            int col0 = j0;
+            GemmThreads.For(t, i => GemmPackB.Pack(
+                p.TransB, b, p.Ldb, k, columns, nr, packedB, panels * i / t, panels * (i + 1) / t, vectorPack));
+            GemmThreads.For(t, i => ComputeRows(
+                p,
+                Math.Min(p.M, rowTiles * i / t * TKernel.Mr),
+                Math.Min(p.M, rowTiles * (i + 1) / t * TKernel.Mr),
+                col0, columns, packedB, vectorPack));
+        }
+    }
+
+    private static long RoundUp(long x, int step) => (x + step - 1) / step * step;
+
+    // C[rowStart:rowEnd, col0:col0+columns] from packed B [ceil(columns / NR) panels of k × NR].
+    private static void ComputeRows(
+        in GemmProblem p, int rowStart, int rowEnd, int col0, int columns, float* packedB, bool vectorPack)
+    {
+        int mr = TKernel.Mr;
+        int nr = TKernel.Nr;
+        int k = p.K;
+        nint ldc = p.Ldc;
+        int mcMax = Mc(k);
+        float* packedA = GemmBuffer.PackedA((long)mcMax * k);
+        float* tile = stackalloc float[TKernel.Mr * TKernel.Nr];
+        for (int ic = rowStart; ic < rowEnd; ic += mcMax)
+        {
+            int mc = Math.Min(mcMax, rowEnd - ic);
+            float* a = p.TransA ? p.A + ic : p.A + (ic * p.Lda);
+            GemmPackA.Pack(p.TransA, a, p.Lda, mc, k, mr, packedA, vectorPack);
+            for (int jc = 0; jc < columns; jc += Nc)
+            {
+                int nc = Math.Min(Nc, columns - jc);
+                for (int pc = 0; pc < k; pc += Kc)
+                {
+                    int kc = Math.Min(Kc, k - pc);
+                    float beta = pc == 0 ? p.Beta : 1f;
+                    for (int ir = 0; ir < mc; ir += mr)
+                    {
+                        int rows = Math.Min(mr, mc - ir);
+                        float* ap = packedA + ((nint)ir * k) + ((nint)pc * mr);
+                        float* cRow = p.C + ((ic + ir) * ldc) + col0;
+                        for (int jr = 0; jr < nc; jr += nr)
+                        {
+                            int cols = Math.Min(nr, nc - jr);
+                            float* bp = packedB + ((nint)(jc + jr) * k) + ((nint)pc * nr);
+                            float* cp = cRow + jc + jr;
+                            if (rows == mr && cols == nr)
+                            {
+                                TKernel.Run(kc, ap, bp, cp, ldc, p.Alpha, beta);
+                            }
+                            else
+                            {
+                                TKernel.Run(kc, ap, bp, tile, nr, 1f, 0f);
+                                MergeEdge(tile, nr, cp, ldc, rows, cols, p.Alpha, beta);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // A partial tile at the bottom/right edge of C: the kernel wrote the full tile to scratch; copy the valid part.
+    private static void MergeEdge(float* tile, int nr, float* c, nint ldc, int rows, int cols, float alpha, float beta)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* t = tile + (r * nr);
+            float* d = c + (r * ldc);
+            for (int j = 0; j < cols; j++)
+            {
+                d[j] = beta == 0f ? alpha * t[j] : (alpha * t[j]) + (beta * d[j]);
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace ClipSharp.Tensors.Kernels;
+
+/// <summary>
+/// A register-tiled GEMM inner kernel over packed panels. Drivers are generic over the struct implementing it,
+/// so tile sizes fold to constants and the call inlines.
+/// </summary>
+internal unsafe interface IGemmMicroKernel
+{
+    /// <summary>Rows of the C tile, and the interleave of a packed A panel.</summary>
+    static abstract int Mr { get; }
+
+    /// <summary>Columns of the C tile, and the width of a packed B panel.</summary>
+    static abstract int Nr { get; }
+
+    // a: packed [kc, Mr]; b: packed [kc, Nr]; c: [Mr, Nr] with row stride ldc.
+    // c = alpha * aᵀ·b + beta * c; with beta == 0, c is written without being read.
+    static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
+}

@@ -1,0 +1,124 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ClipSharp.Tensors.Kernels;
+
+/// <summary>
+/// Packs op(B) columns into micro-panels of <c>nr</c> columns, so the micro-kernel reads B sequentially:
+/// one panel is [k, nr], columns past n are zero. The transpose of op(B) is absorbed here.
+/// </summary>
+internal static unsafe class GemmPackB
+{
+    // b: op(B) at column 0 (transB: B is stored [n, k]; else [k, n]).
+    // dst: ceil(n / nr) panels, each [k, nr]; this call fills panels [panelStart, panelEnd).
+    public static void Pack(
+        bool transB, float* b, nint ldb, int k, int n, int nr, float* dst, int panelStart, int panelEnd, bool vector)
+    {
+        for (int jp = panelStart; jp < panelEnd; jp++)
+        {
+            int j0 = jp * nr;
+            int cols = Math.Min(nr, n - j0);
+            float* panel = dst + ((nint)j0 * k);
+            if (!transB)
+            {
+                PackContiguousColumns(b + j0, ldb, cols, k, nr, panel, vector);
+            }
+            else if (vector && cols == nr && nr % 8 == 0 && Avx.IsSupported)
+            {
+                PackColumnsTransposed(b + (j0 * ldb), ldb, k, nr, panel);
+            }
+            else
+            {
+                PackStridedColumns(b + (j0 * ldb), ldb, cols, k, nr, panel);
+            }
+        }
+    }
+
+    // op(B)[p, j] = src[p * ldb + j]: each k step copies a contiguous run.
+    private static void PackContiguousColumns(float* src, nint ldb, int cols, int k, int nr, float* panel, bool vector)
+    {
+        bool full = vector && cols == nr && nr % 8 == 0;
+        for (int p = 0; p < k; p++)
+        {
+            float* s = src + (p * ldb);
+            float* d = panel + ((nint)p * nr);
+            if (full)
+            {
+                for (int j = 0; j < nr; j += 8)
+                {
+                    Vector256.Load(s + j).Store(d + j);
+                }
+
+                continue;
+            }
+
+            int c = 0;
+            for (; c < cols; c++)
+            {
+                d[c] = s[c];
+            }
+
+            for (; c < nr; c++)
+            {
+                d[c] = 0f;
+            }
+        }
+    }
+
+    // op(B)[p, j] = src[j * ldb + p]: a scalar gather, for edges and the scalar path.
+    private static void PackStridedColumns(float* src, nint ldb, int cols, int k, int nr, float* panel)
+    {
+        for (int p = 0; p < k; p++)
+        {
+            float* d = panel + ((nint)p * nr);
+            int c = 0;
+            for (; c < cols; c++)
+            {
+                d[c] = src[(c * ldb) + p];
+            }
+
+            for (; c < nr; c++)
+            {
+                d[c] = 0f;
+            }
+        }
+    }
+
+    // 8 columns × 8 k steps per register transpose; the destination block of a k step stays in L1.
+    private static void PackColumnsTransposed(float* src, nint ldb, int k, int nr, float* panel)
+    {
+        int p = 0;
+        for (; p + 8 <= k; p += 8)
+        {
+            float* d = panel + ((nint)p * nr);
+            for (int j = 0; j < nr; j += 8)
+            {
+                float* s = src + (j * ldb) + p;
+                GemmTranspose.Transpose8x8(
+                    Vector256.Load(s), Vector256.Load(s + ldb), Vector256.Load(s + (2 * ldb)),
+                    Vector256.Load(s + (3 * ldb)), Vector256.Load(s + (4 * ldb)), Vector256.Load(s + (5 * ldb)),
+                    Vector256.Load(s + (6 * ldb)), Vector256.Load(s + (7 * ldb)),
+                    out Vector256<float> o0, out Vector256<float> o1, out Vector256<float> o2, out Vector256<float> o3,
+                    out Vector256<float> o4, out Vector256<float> o5, out Vector256<float> o6, out Vector256<float> o7);
+                float* dj = d + j;
+                o0.Store(dj);
+                o1.Store(dj + nr);
+                o2.Store(dj + (2 * nr));
+                o3.Store(dj + (3 * nr));
+                o4.Store(dj + (4 * nr));
+                o5.Store(dj + (5 * nr));
+                o6.Store(dj + (6 * nr));
+                o7.Store(dj + (7 * nr));
+            }
+        }
+
+        for (; p < k; p++)
+        {
+            float* d = panel + ((nint)p * nr);
+            for (int j = 0; j < nr; j++)
+            {
+                d[j] = src[(j * ldb) + p];
+            }
+        }
+    }
+}
