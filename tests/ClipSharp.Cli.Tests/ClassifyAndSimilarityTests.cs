@@ -8,7 +8,7 @@ public sealed class ClassifyAndSimilarityTests
     public void ClassifyPrintsTopKLabelsWithProbabilitiesAsJson()
     {
         CliResult r = CliRunner.Run(
-            ["classify", .. CliRunner.OpenAiModelArgs(), "--labels", "cat, dog ,car", "-k", "2", "--json", CliRunner.Image("square_224x224.png"), CliRunner.Image("rgba_256x192.png")]);
+            ["classify", .. CliRunner.TinyModelArgs(), "--labels", "cat, dog ,car", "-k", "2", "--json", CliRunner.Image("square_224x224.png"), CliRunner.Image("rgba_256x192.png")]);
         Assert.Equal(0, r.ExitCode);
         Assert.Equal(2, r.StdoutLines.Length);
         foreach (string line in r.StdoutLines)
@@ -32,7 +32,7 @@ public sealed class ClassifyAndSimilarityTests
             File.WriteAllLines(labels, ["# animals", "cat", "dog", ""]);
             File.WriteAllLines(templates, ["a photo of a {}.", "itap of a {}."]);
             CliResult r = CliRunner.Run(
-                ["classify", .. CliRunner.OpenAiModelArgs(), "--labels-file", labels, "--templates", templates, "--json", CliRunner.Image("gray_333x250.png")]);
+                ["classify", .. CliRunner.TinyModelArgs(), "--labels-file", labels, "--templates", templates, "--json", CliRunner.Image("gray_333x250.png")]);
             Assert.Equal(0, r.ExitCode);
             using JsonDocument doc = JsonDocument.Parse(r.StdoutLines.Single());
             Assert.Equal(1.0, doc.RootElement.GetProperty("labels").EnumerateArray().Sum(l => l.GetProperty("probability").GetDouble()), 4);
@@ -55,7 +55,7 @@ public sealed class ClassifyAndSimilarityTests
     [Fact]
     public void ClassifyTablesGoToStderr()
     {
-        CliResult r = CliRunner.Run(["classify", .. CliRunner.OpenAiModelArgs(), "--labels", "cat,dog", CliRunner.Image("square_224x224.png")]);
+        CliResult r = CliRunner.Run(["classify", .. CliRunner.TinyModelArgs(), "--labels", "cat,dog", CliRunner.Image("square_224x224.png")]);
         Assert.Equal(0, r.ExitCode);
         Assert.Empty(r.Stdout);
         Assert.Contains("probability", r.Stderr, StringComparison.Ordinal);
@@ -66,7 +66,7 @@ public sealed class ClassifyAndSimilarityTests
     public void SimilarityGivesCosinesAndPerImageProbabilities()
     {
         CliResult r = CliRunner.Run(
-            ["similarity", .. CliRunner.OpenAiModelArgs(), "-i", CliRunner.Image("square_224x224.png"), "-i", CliRunner.Image("tall_300x800.png"), "-t", "a cat", "-t", "a dog", "-t", "a tree", "--json"]);
+            ["similarity", .. CliRunner.TinyModelArgs(), "-i", CliRunner.Image("square_224x224.png"), "-i", CliRunner.Image("tall_300x800.png"), "-t", "a cat", "-t", "a dog", "-t", "a tree", "--json"]);
         Assert.Equal(0, r.ExitCode);
         Assert.Equal(2, r.StdoutLines.Length);
         foreach (string line in r.StdoutLines)

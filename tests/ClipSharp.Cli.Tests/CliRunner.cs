@@ -28,5 +28,8 @@ internal static class CliRunner
     public static string[] OpenAiModelArgs()
         => ["--model", Fixtures.GoldenPath("hf", "openai"), "--vocab", Fixtures.RequireVocab(Fixtures.OpenAiMerges)];
 
+    /// <summary>The tiny fixture model with the tiny vocabulary that ships with the repository: runs on any clone.</summary>
+    public static string[] TinyModelArgs() => ["--model", Fixtures.TinyModel, "--vocab", Fixtures.TinyVocab];
+
     public static string Image(string name) => Fixtures.GoldenPath("preprocess", name);
 }

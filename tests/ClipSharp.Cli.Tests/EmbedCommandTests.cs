@@ -9,7 +9,7 @@ public sealed class EmbedCommandTests
     public void WritesOneJsonLinePerInputInCommandLineOrder()
     {
         CliResult r = CliRunner.Run(
-            ["embed", .. CliRunner.OpenAiModelArgs(), "--text", "a photo of a cat", "--image", CliRunner.Image("square_224x224.png"), "-t", "-dash text"]);
+            ["embed", .. CliRunner.TinyModelArgs(), "--text", "a photo of a cat", "--image", CliRunner.Image("square_224x224.png"), "-t", "-dash text"]);
         Assert.Equal(0, r.ExitCode);
         string[] lines = r.StdoutLines;
         Assert.Equal(3, lines.Length);
@@ -28,7 +28,7 @@ public sealed class EmbedCommandTests
     [Fact]
     public void NoNormalizeGivesTheRawProjections()
     {
-        string[] model = CliRunner.OpenAiModelArgs();
+        string[] model = CliRunner.TinyModelArgs();
         Clip clip = Clip.Load(model[1], model[3]);
         float[] raw = clip.EncodeTexts(["a photo of a cat"], normalize: false).ToArray();
         CliResult r = CliRunner.Run(["embed", .. model, "--text", "a photo of a cat", "--no-normalize"]);
@@ -45,7 +45,7 @@ public sealed class EmbedCommandTests
         try
         {
             CliResult r = CliRunner.Run(
-                ["embed", .. CliRunner.OpenAiModelArgs(), "-i", CliRunner.Image("small_100x50.png"), "-i", corrupt, "-i", "/no/such/image.jpg", "-t", "ok"]);
+                ["embed", .. CliRunner.TinyModelArgs(), "-i", CliRunner.Image("small_100x50.png"), "-i", corrupt, "-i", "/no/such/image.jpg", "-t", "ok"]);
             Assert.Equal(1, r.ExitCode);
             Assert.Equal(2, r.StdoutLines.Length);
             Assert.Contains(corrupt, r.Stderr, StringComparison.Ordinal);
@@ -66,21 +66,21 @@ public sealed class EmbedCommandTests
         try
         {
             string npy = Path.Combine(folder, "e.npy");
-            CliResult r = CliRunner.Run(["embed", .. CliRunner.OpenAiModelArgs(), "-t", "a", "-t", "b", "--output", npy]);
+            CliResult r = CliRunner.Run(["embed", .. CliRunner.TinyModelArgs(), "-t", "a", "-t", "b", "--output", npy]);
             Assert.Equal(0, r.ExitCode);
             Assert.Empty(r.Stdout);
             byte[] bytes = File.ReadAllBytes(npy);
             Assert.Equal(0x93, bytes[0]);
             Assert.Contains("'shape': (2, 32)", System.Text.Encoding.ASCII.GetString(bytes, 0, 128), StringComparison.Ordinal);
 
-            CliResult again = CliRunner.Run(["embed", .. CliRunner.OpenAiModelArgs(), "-t", "c", "--output", npy]);
+            CliResult again = CliRunner.Run(["embed", .. CliRunner.TinyModelArgs(), "-t", "c", "--output", npy]);
             Assert.Equal(1, again.ExitCode);
             Assert.Contains("already exists", again.Stderr, StringComparison.Ordinal);
             Assert.Equal(bytes, File.ReadAllBytes(npy));
-            Assert.Equal(0, CliRunner.Run(["embed", .. CliRunner.OpenAiModelArgs(), "-t", "c", "--output", npy, "--force"]).ExitCode);
+            Assert.Equal(0, CliRunner.Run(["embed", .. CliRunner.TinyModelArgs(), "-t", "c", "--output", npy, "--force"]).ExitCode);
 
             string st = Path.Combine(folder, "e.safetensors");
-            Assert.Equal(0, CliRunner.Run(["embed", .. CliRunner.OpenAiModelArgs(), "-t", "a", "-i", CliRunner.Image("gray_333x250.png"), "-o", st]).ExitCode);
+            Assert.Equal(0, CliRunner.Run(["embed", .. CliRunner.TinyModelArgs(), "-t", "a", "-i", CliRunner.Image("gray_333x250.png"), "-o", st]).ExitCode);
             using var file = SafeTensorsFile.Open(st);
             Assert.Equal([2, 32], file.Info("embeddings").Shape);
             Assert.Equal("""["text","image"]""", file.Metadata["kinds"]);

@@ -15,6 +15,15 @@ internal static class Fixtures
     public static string GoldenPath(params string[] parts) => Path.Combine([Golden, .. parts]);
 
     /// <summary>
+    /// A 1000-id BPE vocabulary trained from tests/fixtures/tiny-bpe/captions.txt. It fits the tiny golden models
+    /// (start 998, end 999), so they run end to end on a clone without the third-party CLIP vocabulary.
+    /// </summary>
+    public static string TinyVocab => Path.Combine(RepoRoot, "tests", "fixtures", "tiny-bpe", "bpe_tiny_1000.txt.gz");
+
+    /// <summary>The tiny golden ViT CLIP (random weights, vocabulary 1000, context 16, embedding 32).</summary>
+    public static string TinyModel => GoldenPath("model", "vit_tiny");
+
+    /// <summary>
     /// The path of a vocabulary file, relative to a golden-style folder (e.g. "tokenizer/bpe_simple_vocab_16e6.txt.gz"),
     /// or null with the reason when no configured location holds it.
     /// </summary>

@@ -41,7 +41,7 @@ public sealed class ModelFolderTests
     [InlineData("rn_tiny")]
     public void GoldenModelFoldersLoadWithTheirConstructorArguments(string name)
     {
-        string gz = Fixtures.RequireVocab(Fixtures.OpenAiMerges);
+        string gz = Fixtures.TinyVocab;
         string folder = Fixtures.GoldenPath("model", name);
 
         // The folder also holds inputs/outputs safetensors; only weights.safetensors holds CLIP tensors.
@@ -88,7 +88,7 @@ public sealed class ModelFolderTests
     [Fact]
     public void ModulePrefixedOpenAiNamesAreAccepted()
     {
-        string gz = Fixtures.RequireVocab(Fixtures.OpenAiMerges);
+        string gz = Fixtures.TinyVocab;
         string golden = Fixtures.GoldenPath("model", "vit_tiny", "weights.safetensors");
         var weights = GoldenWeights.ReadAll(golden);
         using var dir = new TempFolder();
@@ -146,7 +146,7 @@ public sealed class ModelFolderTests
     public void WrongFoldersGiveOneClearError()
     {
         using var dir = new TempFolder();
-        string gz = Fixtures.RequireVocab(Fixtures.OpenAiMerges);
+        string gz = Fixtures.TinyVocab;
 
         AssertLoadError(dir.Path, null, "no weights");
         AssertLoadError(dir.File("nothing"), null, "no such file or folder");
@@ -194,7 +194,7 @@ public sealed class ModelFolderTests
     [Fact]
     public void OpenAiNamesWithShapesThatContradictTheConfigAreRejected()
     {
-        string gz = Fixtures.RequireVocab(Fixtures.OpenAiMerges);
+        string gz = Fixtures.TinyVocab;
         using var dir = new TempFolder();
         string golden = Fixtures.GoldenPath("model", "vit_tiny", "weights.safetensors");
         var writer = new SafeTensorsWriter();
