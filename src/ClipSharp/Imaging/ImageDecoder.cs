@@ -219,6 +219,12 @@ public static class ImageDecoder
     private static FileStream OpenFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            // Opening a folder fails with "access denied" on Linux, which would send the user looking at permissions.
+            throw new ImageDecodeException(path, "it is a folder, not an image file");
+        }
+
         try
         {
             return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);

@@ -31,6 +31,15 @@ public sealed class ImageDecoderTests : IDisposable
     }
 
     [Fact]
+    public void AFolder_IsReportedAsAFolder()
+    {
+        var e = Assert.Throws<ImageDecodeException>(() => ImageDecoder.Decode(_folder));
+
+        Assert.Contains(_folder, e.Message);
+        Assert.Contains("is a folder", e.Message);
+    }
+
+    [Fact]
     public void EmptyFile_IsReportedAsEmpty()
     {
         string path = WriteFile("empty.png", []);
