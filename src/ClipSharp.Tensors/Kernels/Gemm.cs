@@ -15,24 +15,24 @@ public static class Gemm
         bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         float beta, Span<float> c, int ldc)
-        => Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, GemmIsaSupport.Best, Parallelism.MaxThreads);
+        => Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, KernelIsas.Best, Parallelism.MaxThreads);
 
     // As Sgemm, on the calling thread only: for callers that already run GEMMs in parallel (e.g. over batch × heads).
     public static void SgemmSingleThreaded(
         bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         float beta, Span<float> c, int ldc)
-        => Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, GemmIsaSupport.Best, 1);
+        => Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, KernelIsas.Best, 1);
 
     // The entry tests use to force an instruction set and a thread count.
     internal static unsafe void Sgemm(
         bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
-        float beta, Span<float> c, int ldc, GemmIsa isa, int threads)
+        float beta, Span<float> c, int ldc, KernelIsa isa, int threads)
     {
         Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        if (!GemmIsaSupport.IsSupported(isa))
+        if (!KernelIsas.IsSupported(isa))
         {
             throw new PlatformNotSupportedException($"GEMM instruction set {isa} is not supported by this CPU.");
         }
@@ -61,10 +61,10 @@ public static class Gemm
 
             switch (isa)
             {
-                case GemmIsa.Avx512:
+                case KernelIsa.Vector512:
                     GemmDriver<GemmMicroKernelAvx512>.Run(problem, ThreadsFor(threads, m, 6), vectorPack: true);
                     break;
-                case GemmIsa.Avx2:
+                case KernelIsa.Vector256:
                     GemmDriver<GemmMicroKernelAvx2>.Run(problem, ThreadsFor(threads, m, 6), vectorPack: true);
                     break;
                 default:

@@ -14,7 +14,7 @@ public sealed class GemmTests
     public static TheoryData<string, bool, bool> IsaAndTransposes()
     {
         var data = new TheoryData<string, bool, bool>();
-        foreach (string isa in Enum.GetNames<GemmIsa>())
+        foreach (string isa in Enum.GetNames<KernelIsa>())
         {
             foreach (bool transA in new[] { false, true })
             {
@@ -32,7 +32,7 @@ public sealed class GemmTests
     [MemberData(nameof(IsaAndTransposes))]
     public void OddAndTinyShapes_MatchOracle(string isaName, bool transA, bool transB)
     {
-        GemmIsa isa = RequireIsa(isaName);
+        KernelIsa isa = RequireIsa(isaName);
         var shapes = new List<(int M, int N, int K)>();
         for (int i = 0; i < s_dims.Length; i++)
         {
@@ -56,7 +56,7 @@ public sealed class GemmTests
     [MemberData(nameof(IsaAndTransposes))]
     public void MultiBlockShapes_MatchOracle_OnOneAndTwoThreads(string isaName, bool transA, bool transB)
     {
-        GemmIsa isa = RequireIsa(isaName);
+        KernelIsa isa = RequireIsa(isaName);
 
         // Larger than one MC, NC or KC block in some dimension, with partial tiles at every edge.
         (int M, int N, int K)[] shapes = [(200, 130, 600), (257, 193, 520), (97, 600, 129), (140, 70, 1100)];
@@ -75,12 +75,12 @@ public sealed class GemmTests
     }
 
     [Theory]
-    [InlineData(nameof(GemmIsa.Scalar))]
-    [InlineData(nameof(GemmIsa.Avx2))]
-    [InlineData(nameof(GemmIsa.Avx512))]
+    [InlineData(nameof(KernelIsa.Scalar))]
+    [InlineData(nameof(KernelIsa.Vector256))]
+    [InlineData(nameof(KernelIsa.Vector512))]
     public void EveryScaleVariant_MatchesOracle(string isaName)
     {
-        GemmIsa isa = RequireIsa(isaName);
+        KernelIsa isa = RequireIsa(isaName);
         (float Alpha, float Beta)[] scales = [.. s_scales, (0.25f, -1f), (1f, 2f)];
         int index = 0;
         foreach ((float alpha, float beta) in scales)
@@ -95,8 +95,8 @@ public sealed class GemmTests
     public void PackedBLargerThanOneColumnBlock_MatchesOracle()
     {
         // k · n above the packed-B bound, so B is packed and consumed in several column blocks.
-        CheckAgainstOracle(GemmIsaSupport.Best, 2, false, false, 7, 2100, 4100, 1f, 0.5f, pad: 1, seed: 400);
-        CheckAgainstOracle(GemmIsaSupport.Best, 1, true, true, 5, 2100, 4100, 1f, 0f, pad: 0, seed: 401);
+        CheckAgainstOracle(KernelIsas.Best, 2, false, false, 7, 2100, 4100, 1f, 0.5f, pad: 1, seed: 400);
+        CheckAgainstOracle(KernelIsas.Best, 1, true, true, 5, 2100, 4100, 1f, 0f, pad: 0, seed: 401);
     }
 
     [Theory]
@@ -154,10 +154,10 @@ public sealed class GemmTests
         Assert.Equal("c", Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, false, 3, 3, 4, 1f, a, 4, b, 3, 0f, c, 4)).ParamName);
     }
 
-    private static GemmIsa RequireIsa(string name)
+    private static KernelIsa RequireIsa(string name)
     {
-        GemmIsa isa = Enum.Parse<GemmIsa>(name);
-        if (!GemmIsaSupport.IsSupported(isa))
+        KernelIsa isa = Enum.Parse<KernelIsa>(name);
+        if (!KernelIsas.IsSupported(isa))
         {
             Assert.Skip($"{isa} is not supported by this CPU.");
         }
@@ -168,7 +168,7 @@ public sealed class GemmTests
     // Runs one case on the forced path and checks every element of C against the double-precision oracle with
     // |c - ref| <= 1e-5 * (|alpha| Σp |a||b| + |beta c0|) + 1e-6. Returns C for cross-checks.
     private static float[] CheckAgainstOracle(
-        GemmIsa isa, int threads, bool transA, bool transB, int m, int n, int k, float alpha, float beta, int pad, int seed)
+        KernelIsa isa, int threads, bool transA, bool transB, int m, int n, int k, float alpha, float beta, int pad, int seed)
     {
         var rng = new Random(seed);
         int aRows = transA ? k : m, aCols = transA ? m : k;
