@@ -1,0 +1,156 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace ClipSharp.Server;
+
+/// <summary>One uploaded image: its bytes and the name it is reported under (a file name, or images[i]).</summary>
+internal sealed record ImageUpload(string Name, byte[] Data);
+
+/// <summary>
+/// The texts, images and scalar fields of a request, from either a JSON body (images as base64 strings) or
+/// multipart/form-data (images as files, texts and scalars as fields). Limits are checked while reading.
+/// </summary>
+internal sealed class RequestInputs
+{
+    public List<string> Texts { get; } = [];
+
+    public List<ImageUpload> Images { get; } = [];
+
+    public Dictionary<string, List<string>> Fields { get; } = new(StringComparer.Ordinal);
+
+    public static async Task<RequestInputs> ReadAsync(HttpRequest request, ClipServerOptions options, CancellationToken cancel)
+    {
+        var inputs = new RequestInputs();
+        if (request.HasFormContentType)
+        {
+            IFormCollection form = await request.ReadFormAsync(cancel);
+            foreach (var (key, values) in form)
+            {
+                var list = key is "text" or "texts" ? inputs.Texts : inputs.FieldList(key);
+                list.AddRange(values.Where(v => v is not null).Select(v => v!));
+            }
+
+            foreach (IFormFile file in form.Files)
+            {
+                using var stream = new MemoryStream();
+                await file.CopyToAsync(stream, cancel);
+                inputs.Images.Add(new ImageUpload(string.IsNullOrEmpty(file.FileName) ? file.Name : file.FileName, stream.ToArray()));
+            }
+        }
+        else if (request.HasJsonContentType())
+        {
+            using JsonDocument doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancel);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw ApiException.BadRequest("the JSON body must be an object.");
+            }
+
+            foreach (JsonProperty p in doc.RootElement.EnumerateObject())
+            {
+                inputs.ReadJsonProperty(p);
+            }
+        }
+        else
+        {
+            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "send application/json or multipart/form-data.");
+        }
+
+        if (inputs.Texts.Count + inputs.Images.Count > options.MaxBatchItems)
+        {
+            throw ApiException.TooLarge($"{inputs.Texts.Count + inputs.Images.Count} inputs in one request; the limit is {options.MaxBatchItems}.");
+        }
+
+        return inputs;
+    }
+
+    public string? Field(string name) => Fields.TryGetValue(name, out List<string>? v) && v.Count > 0 ? v[^1] : null;
+
+    public IReadOnlyList<string> FieldValues(string name) => Fields.TryGetValue(name, out List<string>? v) ? v : [];
+
+    public bool Flag(string name, bool fallback)
+    {
+        string? value = Field(name);
+        return value is null ? fallback
+            : bool.TryParse(value, out bool b) ? b
+            : throw ApiException.BadRequest($"'{name}' must be true or false, got '{value}'.");
+    }
+
+    public int Integer(string name, int fallback, int min, int max)
+    {
+        string? value = Field(name);
+        if (value is null)
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(value, out int n) || n < min || n > max)
+        {
+            throw ApiException.BadRequest($"'{name}' must be a whole number from {min} to {max}, got '{value}'.");
+        }
+
+        return n;
+    }
+
+    private List<string> FieldList(string key)
+    {
+        if (!Fields.TryGetValue(key, out List<string>? list))
+        {
+            Fields[key] = list = [];
+        }
+
+        return list;
+    }
+
+    private void ReadJsonProperty(JsonProperty p)
+    {
+        switch (p.Name)
+        {
+            case "texts" or "text":
+                Texts.AddRange(Strings(p));
+                break;
+            case "images" or "image":
+                int i = 0;
+                foreach (string b64 in Strings(p))
+                {
+                    Images.Add(new ImageUpload($"images[{i}]", DecodeBase64(b64, $"images[{i}]")));
+                    i++;
+                }
+
+                break;
+            default:
+                FieldList(p.Name).AddRange(p.Value.ValueKind == JsonValueKind.Array
+                    ? Strings(p)
+                    : [p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText()]);
+                break;
+        }
+    }
+
+    private static IEnumerable<string> Strings(JsonProperty p)
+    {
+        if (p.Value.ValueKind == JsonValueKind.String)
+        {
+            return [p.Value.GetString()!];
+        }
+
+        if (p.Value.ValueKind != JsonValueKind.Array || p.Value.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String))
+        {
+            throw ApiException.BadRequest($"'{p.Name}' must be a string or an array of strings.");
+        }
+
+        return [.. p.Value.EnumerateArray().Select(e => e.GetString()!)];
+    }
+
+    private static byte[] DecodeBase64(string text, string name)
+    {
+        // Accept data URLs as browsers produce them: "data:image/png;base64,....".
+        int comma = text.StartsWith("data:", StringComparison.Ordinal) ? text.IndexOf(',', StringComparison.Ordinal) : -1;
+        try
+        {
+            return Convert.FromBase64String(comma >= 0 ? text[(comma + 1)..] : text);
+        }
+        catch (FormatException)
+        {
+            throw ApiException.BadRequest($"{name} is not valid base64.");
+        }
+    }
+}
