@@ -118,14 +118,13 @@ public sealed class ContrastiveTrainer
     {
         int ctx = Model.Config.ContextLength;
         int e = Model.Config.EmbedDim;
-        int perImage = images.Length / batch;
         var imageFeatures = new float[batch * e];
         var textFeatures = new float[batch * e];
 
         for (int start = 0; start < batch; start += chunk)
         {
             int n = Math.Min(chunk, batch - start);
-            Tensor imageChunk = images.Slice(start * perImage, n * perImage).Reshape(Dims(images, n));
+            Tensor imageChunk = images.Slice(start, n);
             Tensor img = ImageLocked || Model.Buffers.Layout.Count == 0
                 ? Model.EncodeImage(imageChunk)
                 : Model.Visual.ForwardTraining(imageChunk).Features;
@@ -144,7 +143,7 @@ public sealed class ContrastiveTrainer
             int n = Math.Min(chunk, batch - start);
             if (!ImageLocked)
             {
-                Tensor imageChunk = images.Slice(start * perImage, n * perImage).Reshape(Dims(images, n));
+                Tensor imageChunk = images.Slice(start, n);
                 ImageActivations image = Model.Visual.ForwardTraining(imageChunk);
                 Model.Visual.Backward(image, loss.ImageGradient.Span.Slice(start * e, n * e), Gradients);
             }
@@ -158,12 +157,5 @@ public sealed class ContrastiveTrainer
 
         afterFirstPass.CopyTo(Model.Buffers.Data, 0);
         return loss;
-    }
-
-    private static int[] Dims(Tensor images, int n)
-    {
-        int[] shape = images.Shape.ToArray();
-        shape[0] = n;
-        return shape;
     }
 }
