@@ -153,6 +153,24 @@ public sealed class ModifiedResNet : IImageEncoder
         return new Tensor(features, batch, OutputDim);
     }
 
+    /// <summary>Every batch norm of the tower: the stem's, then each bottleneck's (the shortcut's last).</summary>
+    public IEnumerable<BatchNorm2d> BatchNorms()
+    {
+        yield return Bn1;
+        yield return Bn2;
+        yield return Bn3;
+        foreach (Bottleneck block in Stages.SelectMany(stage => stage))
+        {
+            yield return block.Bn1;
+            yield return block.Bn2;
+            yield return block.Bn3;
+            if (block.DownsampleBn is not null)
+            {
+                yield return block.DownsampleBn;
+            }
+        }
+    }
+
     public ImageActivations ForwardTraining(Tensor images)
     {
         int batch = ImageInput.Validate(images, ImageResolution);

@@ -138,6 +138,8 @@ public sealed class ContrastiveTrainer
 
         // Batch-norm running statistics moved once per chunk in pass (1); pass (3) must not move them again.
         float[] afterFirstPass = Model.Buffers.Data.ToArray();
+        BatchNorm2d[] norms = Model.Visual is ModifiedResNet resnet ? [.. resnet.BatchNorms()] : [];
+        long[] tracked = [.. norms.Select(bn => bn.NumBatchesTracked)];
         for (int start = 0; start < batch; start += chunk)
         {
             int n = Math.Min(chunk, batch - start);
@@ -156,6 +158,11 @@ public sealed class ContrastiveTrainer
         }
 
         afterFirstPass.CopyTo(Model.Buffers.Data, 0);
+        for (int i = 0; i < norms.Length; i++)
+        {
+            norms[i].NumBatchesTracked = tracked[i];
+        }
+
         return loss;
     }
 }

@@ -121,4 +121,17 @@ public sealed class TrainingEngineTests
             p => Assert.True(p.Value.Span.IndexOfAnyExcept(0f) < 0, p.Name));
         Assert.True(model.Parameters["visual.bn3.weight"].Span.IndexOfAnyExcept(1f) < 0);
     }
+
+    [Fact]
+    public void GradientCachingMovesResNetStatisticsOncePerChunk()
+    {
+        GoldenModel golden = GoldenModel.Load("rn_tiny");
+        ClipModel model = golden.CreateModel();
+        var trainer = new ContrastiveTrainer(model, new ContrastiveTrainerOptions { ChunkSize = golden.Batch / 2 });
+        float loss = trainer.ComputeGradients(golden.Images, golden.Texts).Loss;
+        Assert.True(float.IsFinite(loss));
+        var resnet = (ModifiedResNet)model.Visual;
+        Assert.All(resnet.BatchNorms(), bn => Assert.Equal(2, bn.NumBatchesTracked));
+        Assert.True(trainer.Gradients.Data.All(float.IsFinite));
+    }
 }
