@@ -60,60 +60,52 @@ public static class AttentionBackward
         }
     }
 
+    // One (batch, head) with GEMMs on the strided head slices; P and dP are [tq, tk] scratch.
     private static unsafe void Head(
         float* q, int qs, float* k, int ks, float* v, int vs, float* dO, int dos,
         float* dq, int dqs, float* dk, int dks, float* dv, int dvs, int tq, int tk, int d, bool causal, float scale)
     {
-        for (int j = 0; j < tk; j++)
-        {
-            new Span<float>(dk + ((nint)j * dks), d).Clear();
-            new Span<float>(dv + ((nint)j * dvs), d).Clear();
-        }
+        var qSpan = new ReadOnlySpan<float>(q, Extent(tq, qs, d));
+        var kSpan = new ReadOnlySpan<float>(k, Extent(tk, ks, d));
+        var vSpan = new ReadOnlySpan<float>(v, Extent(tk, vs, d));
+        var dOSpan = new ReadOnlySpan<float>(dO, Extent(tq, dos, d));
+        var p = new float[tq * tk];
+        var dp = new float[tq * tk];
 
-        var p = new float[tk];
-        var dp = new float[tk];
+        Gemm.SgemmSingleThreaded(false, true, tq, tk, d, scale, qSpan, qs, kSpan, ks, 0f, p, tk);
         for (int i = 0; i < tq; i++)
         {
+            Span<float> row = p.AsSpan(i * tk, tk);
             int visible = causal ? i + 1 : tk;
-            var qi = new ReadOnlySpan<float>(q + ((nint)i * qs), d);
-            var doi = new ReadOnlySpan<float>(dO + ((nint)i * dos), d);
-            float max = float.NegativeInfinity;
-            for (int j = 0; j < visible; j++)
-            {
-                p[j] = System.Numerics.Tensors.TensorPrimitives.Dot(qi, new ReadOnlySpan<float>(k + ((nint)j * ks), d)) * scale;
-                max = MathF.Max(max, p[j]);
-            }
-
-            double sum = 0;
-            for (int j = 0; j < visible; j++)
-            {
-                p[j] = MathF.Exp(p[j] - max);
-                sum += p[j];
-            }
-
-            float inv = (float)(1.0 / sum);
-            double rowDot = 0;
-            for (int j = 0; j < visible; j++)
-            {
-                p[j] *= inv;
-                dp[j] = System.Numerics.Tensors.TensorPrimitives.Dot(doi, new ReadOnlySpan<float>(v + ((nint)j * vs), d));
-                rowDot += p[j] * (double)dp[j];
-            }
-
-            var dqi = new Span<float>(dq + ((nint)i * dqs), d);
-            dqi.Clear();
-            for (int j = 0; j < visible; j++)
-            {
-                // dv_j += p_ij · dO_i;  ds_ij = p_ij (dp_ij − Σ p·dp);  dq_i += ds_ij·scale·k_j;  dk_j += ds_ij·scale·q_i.
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(
-                    doi, p[j], new ReadOnlySpan<float>(dv + ((nint)j * dvs), d), new Span<float>(dv + ((nint)j * dvs), d));
-                float ds = (float)(p[j] * (dp[j] - rowDot)) * scale;
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(k + ((nint)j * ks), d), ds, dqi, dqi);
-                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(
-                    qi, ds, new ReadOnlySpan<float>(dk + ((nint)j * dks), d), new Span<float>(dk + ((nint)j * dks), d));
-            }
+            Span<float> seen = row[..visible];
+            float max = System.Numerics.Tensors.TensorPrimitives.Max(seen);
+            System.Numerics.Tensors.TensorPrimitives.Subtract(seen, max, seen);
+            System.Numerics.Tensors.TensorPrimitives.Exp(seen, seen);
+            float sum = System.Numerics.Tensors.TensorPrimitives.Sum(seen);
+            System.Numerics.Tensors.TensorPrimitives.Divide(seen, sum, seen);
+            row[visible..].Clear();
         }
+
+        // dV = Pᵀ·dO, dP = dO·vᵀ.
+        Gemm.SgemmSingleThreaded(true, false, tk, d, tq, 1f, p, tk, dOSpan, dos, 0f, new Span<float>(dv, Extent(tk, dvs, d)), dvs);
+        Gemm.SgemmSingleThreaded(false, true, tq, tk, d, 1f, dOSpan, dos, vSpan, vs, 0f, dp, tk);
+
+        // dS = P ⊙ (dP − Σ_j P·dP), in place in dp (masked entries have P = 0, so they stay 0).
+        for (int i = 0; i < tq; i++)
+        {
+            Span<float> pRow = p.AsSpan(i * tk, tk);
+            Span<float> dRow = dp.AsSpan(i * tk, tk);
+            float rowDot = System.Numerics.Tensors.TensorPrimitives.Dot(pRow, dRow);
+            System.Numerics.Tensors.TensorPrimitives.Subtract(dRow, rowDot, dRow);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(dRow, pRow, dRow);
+        }
+
+        // dQ = dS·k·scale, dK = dSᵀ·q·scale.
+        Gemm.SgemmSingleThreaded(false, false, tq, d, tk, scale, dp, tk, kSpan, ks, 0f, new Span<float>(dq, Extent(tq, dqs, d)), dqs);
+        Gemm.SgemmSingleThreaded(true, false, tk, d, tq, scale, dp, tk, qSpan, qs, 0f, new Span<float>(dk, Extent(tk, dks, d)), dks);
     }
+
+    private static int Extent(int rows, int stride, int width) => ((rows - 1) * stride) + width;
 
     private static void Check(int length, int stride, string name, int batch, int tokens, long width)
     {
