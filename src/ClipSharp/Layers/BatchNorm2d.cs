@@ -3,8 +3,9 @@ using ClipSharp.Tensors.Kernels;
 namespace ClipSharp.Layers;
 
 /// <summary>
-/// Eval-mode batch norm. weight and bias are parameters; running_mean and running_var are buffers (statistics,
-/// not trained by gradients), so they live in the buffer layout.
+/// Batch norm: Forward is eval mode (running statistics), ForwardTraining train mode (batch statistics, running ones
+/// updated). weight and bias are parameters; running_mean and running_var are buffers (statistics, not trained by
+/// gradients), so they live in the buffer layout.
 /// </summary>
 public sealed class BatchNorm2d
 {
