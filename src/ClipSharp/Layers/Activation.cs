@@ -21,4 +21,20 @@ public static class Activation
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown activation.");
         }
     }
+
+    // x: the forward input [N]; dy: [N] -> dx: [N]; dx may alias dy.
+    public static void Backward(ActivationKind kind, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        switch (kind)
+        {
+            case ActivationKind.QuickGelu:
+                QuickGeluBackward.Backward(x, dy, dx);
+                break;
+            case ActivationKind.Gelu:
+                GeluBackward.Backward(x, dy, dx);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown activation.");
+        }
+    }
 }

@@ -90,4 +90,85 @@ public sealed class AttentionPool2d
         Attention.Forward(q, c, k, c, v, c, attended, c, batch, Heads, 1, tokens, c / Heads, causal: false);
         CProj.Forward(attended, y, batch);
     }
+
+    // As Forward, keeping the token sequence, q/k/v and the attended values for Backward.
+    public AttentionPoolActivations ForwardTraining(ReadOnlySpan<float> x, Span<float> y, int batch)
+    {
+        int c = EmbedDim;
+        int spatial = SpacialDim * SpacialDim;
+        int tokens = spatial + 1;
+        var seq = new float[batch * tokens * c];
+        ReadOnlySpan<float> pos = PositionalEmbedding.Value.Span;
+        for (int b = 0; b < batch; b++)
+        {
+            Span<float> dst = seq.AsSpan(b * tokens * c, tokens * c);
+            for (int ch = 0; ch < c; ch++)
+            {
+                ReadOnlySpan<float> plane = x.Slice(((b * c) + ch) * spatial, spatial);
+                double sum = 0;
+                for (int p = 0; p < spatial; p++)
+                {
+                    dst[((p + 1) * c) + ch] = plane[p];
+                    sum += plane[p];
+                }
+
+                dst[ch] = (float)(sum / spatial);
+            }
+
+            TensorPrimitives.Add(dst, pos, dst);
+        }
+
+        var q = new float[batch * c];
+        QProj.Forward(seq, tokens * c, q, c, batch);
+        var k = new float[batch * tokens * c];
+        KProj.Forward(seq, k, batch * tokens);
+        var v = new float[batch * tokens * c];
+        VProj.Forward(seq, v, batch * tokens);
+        var attended = new float[batch * c];
+        Attention.Forward(q, c, k, c, v, c, attended, c, batch, Heads, 1, tokens, c / Heads, causal: false);
+        CProj.Forward(attended, y, batch);
+        return new AttentionPoolActivations(seq, q, k, v, attended);
+    }
+
+    // dy: [B, out] -> dx: [B, C, S, S] (overwritten).
+    public void Backward(AttentionPoolActivations a, ReadOnlySpan<float> dy, Span<float> dx, int batch, ParameterStore grads)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(grads);
+        int c = EmbedDim;
+        int spatial = SpacialDim * SpacialDim;
+        int tokens = spatial + 1;
+
+        var dAttended = new float[batch * c];
+        CProj.Backward(a.Attended, dy, dAttended, batch, grads);
+        var dq = new float[batch * c];
+        var dk = new float[batch * tokens * c];
+        var dv = new float[batch * tokens * c];
+        AttentionBackward.Backward(
+            a.Q, c, a.K, c, a.V, c, dAttended, c, dq, c, dk, c, dv, c, batch, Heads, 1, tokens, c / Heads, causal: false);
+
+        var dSeq = new float[batch * tokens * c];
+        KProj.Backward(a.Sequence, c, dk, c, dSeq, c, batch * tokens, grads, accumulateDx: false);
+        VProj.Backward(a.Sequence, c, dv, c, dSeq, c, batch * tokens, grads, accumulateDx: true);
+        QProj.Backward(a.Sequence, tokens * c, dq, c, dSeq, tokens * c, batch, grads, accumulateDx: true);
+
+        Span<float> dPos = grads.View(PositionalEmbedding).Span;
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<float> src = dSeq.AsSpan(b * tokens * c, tokens * c);
+            TensorPrimitives.Add(dPos, src, dPos);
+            for (int ch = 0; ch < c; ch++)
+            {
+                Span<float> plane = dx.Slice(((b * c) + ch) * spatial, spatial);
+                float fromMean = src[ch] / spatial;
+                for (int p = 0; p < spatial; p++)
+                {
+                    plane[p] = src[((p + 1) * c) + ch] + fromMean;
+                }
+            }
+        }
+    }
 }
+
+/// <summary>The attention pool's saved values: tokens [B, 1 + S², C], q [B, C], k and v [B, 1 + S², C], attended [B, C].</summary>
+public sealed record AttentionPoolActivations(float[] Sequence, float[] Q, float[] K, float[] V, float[] Attended);

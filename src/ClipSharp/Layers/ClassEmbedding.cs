@@ -37,4 +37,27 @@ public sealed class ClassEmbedding
             }
         }
     }
+
+    // dy: [B, N + 1, W] -> dPatches: [B, W, N] (overwritten); the class token's gradient accumulates row 0 of every sequence.
+    public void Backward(ReadOnlySpan<float> dy, Span<float> dPatches, int batch, int patchCount, ParameterStore grads)
+    {
+        ArgumentNullException.ThrowIfNull(grads);
+        int w = Width;
+        int tokens = patchCount + 1;
+        Span<float> dCls = grads.View(Weight).Span;
+        for (int b = 0; b < batch; b++)
+        {
+            ReadOnlySpan<float> seq = dy.Slice(b * tokens * w, tokens * w);
+            System.Numerics.Tensors.TensorPrimitives.Add(dCls, seq[..w], dCls);
+            Span<float> grid = dPatches.Slice(b * w * patchCount, w * patchCount);
+            for (int ch = 0; ch < w; ch++)
+            {
+                Span<float> plane = grid.Slice(ch * patchCount, patchCount);
+                for (int p = 0; p < patchCount; p++)
+                {
+                    plane[p] = seq[((p + 1) * w) + ch];
+                }
+            }
+        }
+    }
 }

@@ -17,7 +17,8 @@ public sealed class Conv2d
         Kernel = kernel;
         Stride = stride;
         Padding = padding;
-        float std = 1f / MathF.Sqrt(inChannels * kernel * kernel);
+        // PyTorch's default conv init (uniform ±1/√fan_in, which the reference keeps) has this standard deviation.
+        float std = 1f / MathF.Sqrt(3f * inChannels * kernel * kernel);
         Weight = scope.Parameter("weight", [outChannels, inChannels, kernel, kernel], ParameterInit.Normal, std);
         Bias = bias ? scope.Parameter("bias", [outChannels]) : null;
     }
@@ -43,4 +44,14 @@ public sealed class Conv2d
         => Conv2dKernel.Forward(
             x, Weight.Value.Span, Bias is null ? default : Bias.Value.Span, y,
             batch, InChannels, height, width, OutChannels, Kernel, Kernel, Stride, Padding);
+
+    // x: the forward input [B, C, H, W]; dy: [B, O, OH, OW] -> dx (overwritten; empty to skip); weight (and bias)
+    // gradients accumulate.
+    public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int batch, int height, int width, ParameterStore grads)
+    {
+        ArgumentNullException.ThrowIfNull(grads);
+        ClipSharp.Tensors.Kernels.Conv2dBackward.Backward(
+            x, Weight.Value.Span, dy, dx, grads.View(Weight).Span, Bias is null ? default : grads.View(Bias).Span,
+            batch, InChannels, height, width, OutChannels, Kernel, Kernel, Stride, Padding);
+    }
 }

@@ -1,3 +1,4 @@
+using ClipSharp.Tensors.Kernels;
 using LayerNormKernel = ClipSharp.Tensors.Kernels.LayerNorm;
 
 namespace ClipSharp.Layers;
@@ -25,4 +26,12 @@ public sealed class LayerNorm
     // x: [N, W] -> y: [N, W]
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int rows)
         => LayerNormKernel.Forward(x, Weight.Value.Span, Bias.Value.Span, y, rows, Width, Eps);
+
+    // x: [N, W] (the forward input), dy: [N, W] -> dx: [N, W] (overwritten); weight and bias gradients accumulate.
+    public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int rows, ParameterStore grads)
+    {
+        ArgumentNullException.ThrowIfNull(grads);
+        LayerNormBackward.Backward(
+            x, Weight.Value.Span, dy, dx, grads.View(Weight).Span, grads.View(Bias).Span, rows, Width, Eps);
+    }
 }

@@ -50,4 +50,40 @@ public sealed class Linear
 
         Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, x, xStride, weight, inFeatures, beta, y, yStride);
     }
+
+    // x: [N, in] (the forward input), dy: [N, out] -> dx: [N, in] (overwritten; empty to skip); dW, db accumulate.
+    public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int rows, ParameterStore grads)
+        => Backward(x, InFeatures, dy, OutFeatures, dx, InFeatures, rows, grads, accumulateDx: false);
+
+    // Strided rows as in the strided Forward; accumulateDx adds into dx instead of overwriting it.
+    public void Backward(
+        ReadOnlySpan<float> x, int xStride, ReadOnlySpan<float> dy, int dyStride, Span<float> dx, int dxStride, int rows,
+        ParameterStore grads, bool accumulateDx)
+    {
+        ArgumentNullException.ThrowIfNull(grads);
+        ApplyBackward(
+            Weight.Value.Span, grads.View(Weight).Span, Bias is null ? default : grads.View(Bias).Span, InFeatures, OutFeatures,
+            x, xStride, dy, dyStride, dx, dxStride, rows, accumulateDx);
+    }
+
+    /// <summary>The gradient of <see cref="Apply"/>: dW += dyᵀ·x, db += Σ dy, dx = dy·W.</summary>
+    internal static void ApplyBackward(
+        ReadOnlySpan<float> weight, Span<float> dWeight, Span<float> dBias, int inFeatures, int outFeatures,
+        ReadOnlySpan<float> x, int xStride, ReadOnlySpan<float> dy, int dyStride, Span<float> dx, int dxStride, int rows,
+        bool accumulateDx)
+    {
+        Gemm.Sgemm(true, false, outFeatures, inFeatures, rows, 1f, dy, dyStride, x, xStride, 1f, dWeight, inFeatures);
+        if (!dBias.IsEmpty)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Add(dBias, dy.Slice(r * dyStride, outFeatures), dBias);
+            }
+        }
+
+        if (!dx.IsEmpty)
+        {
+            Gemm.Sgemm(false, false, rows, inFeatures, outFeatures, 1f, dy, dyStride, weight, inFeatures, accumulateDx ? 1f : 0f, dx, dxStride);
+        }
+    }
 }

@@ -32,4 +32,28 @@ public sealed class Mlp
         Activation.Forward(Kind, hidden, hidden);
         CProj.Forward(hidden, y, rows);
     }
+
+    // As Forward, keeping the hidden layer before and after the activation for Backward.
+    public MlpActivations ForwardTraining(ReadOnlySpan<float> x, Span<float> y, int rows)
+    {
+        var hidden = new float[rows * Hidden];
+        CFc.Forward(x, hidden, rows);
+        var activated = new float[rows * Hidden];
+        Activation.Forward(Kind, hidden, activated);
+        CProj.Forward(activated, y, rows);
+        return new MlpActivations(hidden, activated);
+    }
+
+    // x: the forward input [N, W]; dy: [N, W] -> dx: [N, W] (overwritten).
+    public void Backward(ReadOnlySpan<float> x, MlpActivations activations, ReadOnlySpan<float> dy, Span<float> dx, int rows, ParameterStore grads)
+    {
+        ArgumentNullException.ThrowIfNull(activations);
+        var dHidden = new float[rows * Hidden];
+        CProj.Backward(activations.Activated, dy, dHidden, rows, grads);
+        Activation.Backward(Kind, activations.Hidden, dHidden, dHidden);
+        CFc.Backward(x, dHidden, dx, rows, grads);
+    }
 }
+
+/// <summary>What <see cref="Mlp.Backward"/> needs from the forward pass: [N, 4W] before and after the activation.</summary>
+public sealed record MlpActivations(float[] Hidden, float[] Activated);

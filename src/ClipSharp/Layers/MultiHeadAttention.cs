@@ -57,4 +57,46 @@ public sealed class MultiHeadAttention
 
         OutProj.Forward(attended, y, rows);
     }
+
+    // As Forward, keeping the packed q/k/v and the attended values for Backward.
+    public AttentionActivations ForwardTraining(ReadOnlySpan<float> x, Span<float> y, int batch, int tokens)
+    {
+        int rows = batch * tokens;
+        int w = Width;
+        var qkv = new float[rows * 3 * w];
+        Linear.Apply(InProjWeight.Value.Span, InProjBias.Value.Span, w, 3 * w, x, w, qkv, 3 * w, rows);
+        var attended = new float[rows * w];
+        ReadOnlySpan<float> packed = qkv;
+        Attention.Forward(
+            packed, 3 * w, packed[w..], 3 * w, packed[(2 * w)..], 3 * w, attended, w,
+            batch, Heads, tokens, tokens, HeadDim, Causal);
+        OutProj.Forward(attended, y, rows);
+        return new AttentionActivations(qkv, attended);
+    }
+
+    // x: the forward input [B, T, W]; dy: [B, T, W] -> dx: [B, T, W] (overwritten).
+    public void Backward(
+        ReadOnlySpan<float> x, AttentionActivations activations, ReadOnlySpan<float> dy, Span<float> dx,
+        int batch, int tokens, ParameterStore grads)
+    {
+        ArgumentNullException.ThrowIfNull(activations);
+        ArgumentNullException.ThrowIfNull(grads);
+        int rows = batch * tokens;
+        int w = Width;
+        var dAttended = new float[rows * w];
+        OutProj.Backward(activations.Attended, dy, dAttended, rows, grads);
+
+        var dQkv = new float[rows * 3 * w];
+        ReadOnlySpan<float> packed = activations.Qkv;
+        Span<float> dPacked = dQkv;
+        AttentionBackward.Backward(
+            packed, 3 * w, packed[w..], 3 * w, packed[(2 * w)..], 3 * w, dAttended, w,
+            dPacked, 3 * w, dPacked[w..], 3 * w, dPacked[(2 * w)..], 3 * w, batch, Heads, tokens, tokens, HeadDim, Causal);
+        Linear.ApplyBackward(
+            InProjWeight.Value.Span, grads.View(InProjWeight).Span, grads.View(InProjBias).Span, w, 3 * w,
+            x, w, dQkv, 3 * w, dx, w, rows, accumulateDx: false);
+    }
 }
+
+/// <summary>What <see cref="MultiHeadAttention.Backward"/> needs: q/k/v packed [B·T, 3W] and the attended values [B·T, W].</summary>
+public sealed record AttentionActivations(float[] Qkv, float[] Attended);

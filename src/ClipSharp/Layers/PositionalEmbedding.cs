@@ -28,4 +28,16 @@ public sealed class PositionalEmbedding
             TensorPrimitives.Add(seq, table, seq);
         }
     }
+
+    // dy: [B, T, W]; the table's gradient accumulates the sum over the batch (dx = dy, so the caller keeps dy).
+    public void Backward(ReadOnlySpan<float> dy, int batch, ParameterStore grads)
+    {
+        ArgumentNullException.ThrowIfNull(grads);
+        Span<float> dTable = grads.View(Weight).Span;
+        int size = Tokens * Width;
+        for (int b = 0; b < batch; b++)
+        {
+            TensorPrimitives.Add(dTable, dy.Slice(b * size, size), dTable);
+        }
+    }
 }

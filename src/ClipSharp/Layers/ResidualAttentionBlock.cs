@@ -51,4 +51,44 @@ public sealed class ResidualAttentionBlock
         Mlp.Forward(normed, branch, rows);
         TensorPrimitives.Add(x, branch, x);
     }
+
+    // As Forward (x updated in place), keeping what Backward needs.
+    public BlockActivations ForwardTraining(Span<float> x, int batch, int tokens)
+    {
+        int rows = batch * tokens;
+        float[] input = x.ToArray();
+        var normed1 = new float[rows * Width];
+        var branch = new float[rows * Width];
+        Ln1.Forward(x, normed1, rows);
+        AttentionActivations attn = Attn.ForwardTraining(normed1, branch, batch, tokens);
+        TensorPrimitives.Add(x, branch, x);
+
+        float[] middle = x.ToArray();
+        var normed2 = new float[rows * Width];
+        Ln2.Forward(x, normed2, rows);
+        MlpActivations mlp = Mlp.ForwardTraining(normed2, branch, rows);
+        TensorPrimitives.Add(x, branch, x);
+        return new BlockActivations(input, normed1, attn, middle, normed2, mlp);
+    }
+
+    // dx: the gradient of the block's output [B, T, W] in, of its input out (the residual stream, in place).
+    public void Backward(BlockActivations activations, Span<float> dx, int batch, int tokens, ParameterStore grads)
+    {
+        ArgumentNullException.ThrowIfNull(activations);
+        int rows = batch * tokens;
+        var dNormed = new float[rows * Width];
+        var dBranch = new float[rows * Width];
+
+        Mlp.Backward(activations.Normed2, activations.Mlp, dx, dNormed, rows, grads);
+        Ln2.Backward(activations.Middle, dNormed, dBranch, rows, grads);
+        TensorPrimitives.Add(dx, dBranch, dx);
+
+        Attn.Backward(activations.Normed1, activations.Attention, dx, dNormed, batch, tokens, grads);
+        Ln1.Backward(activations.Input, dNormed, dBranch, rows, grads);
+        TensorPrimitives.Add(dx, dBranch, dx);
+    }
 }
+
+/// <summary>A block's saved forward values: its input, ln_1(input), attention's, input + attn, ln_2 of that, the MLP's.</summary>
+public sealed record BlockActivations(
+    float[] Input, float[] Normed1, AttentionActivations Attention, float[] Middle, float[] Normed2, MlpActivations Mlp);

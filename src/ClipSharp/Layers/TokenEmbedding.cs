@@ -22,4 +22,11 @@ public sealed class TokenEmbedding
 
     // ids: [N] -> y: [N, W]
     public void Forward(ReadOnlySpan<int> ids, Span<float> y) => Embedding.Forward(Weight.Value.Span, ids, y, Width);
+
+    // ids: [N]; dy: [N, W] -> rows of the weight gradient, accumulated (rows of unused ids stay untouched).
+    public void Backward(ReadOnlySpan<int> ids, ReadOnlySpan<float> dy, ParameterStore grads)
+    {
+        ArgumentNullException.ThrowIfNull(grads);
+        EmbeddingBackward.Backward(ids, dy, grads.View(Weight).Span, Width);
+    }
 }

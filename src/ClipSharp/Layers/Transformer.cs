@@ -37,4 +37,26 @@ public sealed class Transformer
             Observation.Report(observer, _observeNames[i], x, batch, tokens, Width);
         }
     }
+
+    // As Forward without an observer, keeping every block's activations.
+    public IReadOnlyList<BlockActivations> ForwardTraining(Span<float> x, int batch, int tokens)
+    {
+        var activations = new BlockActivations[Resblocks.Count];
+        for (int i = 0; i < Resblocks.Count; i++)
+        {
+            activations[i] = Resblocks[i].ForwardTraining(x, batch, tokens);
+        }
+
+        return activations;
+    }
+
+    // dx: the gradient of the stack's output in, of its input out (in place).
+    public void Backward(IReadOnlyList<BlockActivations> activations, Span<float> dx, int batch, int tokens, ParameterStore grads)
+    {
+        ArgumentNullException.ThrowIfNull(activations);
+        for (int i = Resblocks.Count - 1; i >= 0; i--)
+        {
+            Resblocks[i].Backward(activations[i], dx, batch, tokens, grads);
+        }
+    }
 }

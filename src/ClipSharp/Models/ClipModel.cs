@@ -253,4 +253,13 @@ public sealed class ClipModel
             }
         }
     }
+
+    /// <summary>A zeroed gradient buffer with the parameters' layout (index it with <see cref="ParameterStore.View"/>).</summary>
+    public ParameterStore CreateGradients() => ParameterStore.Allocate(Parameters.Layout, bind: false);
+
+    /// <summary>True for the image tower's parameters (reference names under <c>visual.</c>).</summary>
+    public static bool IsImageParameter(string name) => name.StartsWith("visual.", StringComparison.Ordinal);
+
+    /// <summary>True for the text tower's parameters: everything outside <c>visual.</c> except <c>logit_scale</c>.</summary>
+    public static bool IsTextParameter(string name) => !IsImageParameter(name) && name != "logit_scale";
 }

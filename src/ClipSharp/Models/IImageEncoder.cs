@@ -1,3 +1,4 @@
+using ClipSharp.Layers;
 using ClipSharp.Tensors;
 
 namespace ClipSharp.Models;
@@ -11,4 +12,10 @@ public interface IImageEncoder
 
     // images: [B, 3, R, R] (normalised) -> [B, E]
     Tensor Forward(Tensor images, Action<string, Tensor>? observer = null);
+
+    /// <summary>The training forward pass (train-mode batch norm): the features and what Backward needs.</summary>
+    ImageActivations ForwardTraining(Tensor images);
+
+    // dFeatures: [B, E] -> parameter gradients, accumulated into grads (same layout as the parameters).
+    void Backward(ImageActivations activations, ReadOnlySpan<float> dFeatures, ParameterStore grads);
 }

@@ -152,4 +152,131 @@ public sealed class ModifiedResNet : IImageEncoder
         Attnpool.Forward(x, features, batch);
         return new Tensor(features, batch, OutputDim);
     }
+
+    /// <summary>Every batch norm of the tower: the stem's, then each bottleneck's (the shortcut's last).</summary>
+    public IEnumerable<BatchNorm2d> BatchNorms()
+    {
+        yield return Bn1;
+        yield return Bn2;
+        yield return Bn3;
+        foreach (Bottleneck block in Stages.SelectMany(stage => stage))
+        {
+            yield return block.Bn1;
+            yield return block.Bn2;
+            yield return block.Bn3;
+            if (block.DownsampleBn is not null)
+            {
+                yield return block.DownsampleBn;
+            }
+        }
+    }
+
+    public ImageActivations ForwardTraining(Tensor images)
+    {
+        int batch = ImageInput.Validate(images, ImageResolution);
+        int half = Width / 2;
+        int s1 = Conv1.OutputSize(ImageResolution);
+        int plane = s1 * s1;
+
+        var a = new float[batch * half * plane];
+        Conv1.Forward(images.Span, a, batch, ImageResolution, ImageResolution);
+        BatchNormActivations bn1 = Bn1.ForwardTraining(a, a, batch, plane);
+        Relu.Forward(a, a);
+
+        var b = new float[batch * half * plane];
+        Conv2.Forward(a, b, batch, s1, s1);
+        BatchNormActivations bn2 = Bn2.ForwardTraining(b, b, batch, plane);
+        Relu.Forward(b, b);
+
+        var c = new float[batch * Width * plane];
+        Conv3.Forward(b, c, batch, s1, s1);
+        BatchNormActivations bn3 = Bn3.ForwardTraining(c, c, batch, plane);
+        Relu.Forward(c, c);
+
+        int size = StemSize;
+        var x = new float[batch * Width * size * size];
+        AvgPool2d.Forward(c, x, batch, Width, s1, s1, 2, 2);
+
+        var blocks = new List<BottleneckActivations>();
+        foreach (Bottleneck block in Stages.SelectMany(stage => stage))
+        {
+            int next = block.OutputSize(size);
+            var y = new float[batch * block.OutChannels * next * next];
+            blocks.Add(block.ForwardTraining(x, y, batch, size, size));
+            x = y;
+            size = next;
+        }
+
+        var features = new float[batch * OutputDim];
+        AttentionPoolActivations pool = Attnpool.ForwardTraining(x, features, batch);
+        return new ResNetActivations(new Tensor(features, batch, OutputDim), images, bn1, a, bn2, b, bn3, c, blocks, pool);
+    }
+
+    public void Backward(ImageActivations activations, ReadOnlySpan<float> dFeatures, ParameterStore grads)
+    {
+        ArgumentNullException.ThrowIfNull(grads);
+        if (activations is not ResNetActivations r)
+        {
+            throw new ArgumentException("activations come from another image tower.", nameof(activations));
+        }
+
+        int batch = r.Batch;
+        int half = Width / 2;
+        int s1 = Conv1.OutputSize(ImageResolution);
+        int plane = s1 * s1;
+        Bottleneck[] blocks = [.. Stages.SelectMany(stage => stage)];
+        int[] sizes = new int[blocks.Length + 1];
+        sizes[0] = StemSize;
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            sizes[i + 1] = blocks[i].OutputSize(sizes[i]);
+        }
+
+        var dx = new float[batch * EmbedDim * FeatureSize * FeatureSize];
+        Attnpool.Backward(r.Pool, dFeatures, dx, batch, grads);
+        for (int i = blocks.Length - 1; i >= 0; i--)
+        {
+            var dIn = new float[batch * blocks[i].Inplanes * sizes[i] * sizes[i]];
+            blocks[i].Backward(r.Blocks[i], dx, dIn, batch, sizes[i], sizes[i], grads);
+            dx = dIn;
+        }
+
+        var dc = new float[batch * Width * plane];
+        AvgPool2dBackward.Backward(dx, dc, batch, Width, s1, s1, 2, 2);
+        ReluBackward.Backward(r.Relu3, dc, dc);
+        Bn3.Backward(r.Bn3, dc, dc, batch, plane, grads);
+        var db = new float[batch * half * plane];
+        Conv3.Backward(r.Relu2, dc, db, batch, s1, s1, grads);
+        ReluBackward.Backward(r.Relu2, db, db);
+        Bn2.Backward(r.Bn2, db, db, batch, plane, grads);
+        var da = new float[batch * half * plane];
+        Conv2.Backward(r.Relu1, db, da, batch, s1, s1, grads);
+        ReluBackward.Backward(r.Relu1, da, da);
+        Bn1.Backward(r.Bn1, da, da, batch, plane, grads);
+        Conv1.Backward(r.Images.Span, da, default, batch, ImageResolution, ImageResolution, grads);
+    }
+
+    private sealed class ResNetActivations(
+        Tensor features, Tensor images, BatchNormActivations bn1, float[] relu1, BatchNormActivations bn2, float[] relu2,
+        BatchNormActivations bn3, float[] relu3, IReadOnlyList<BottleneckActivations> blocks, AttentionPoolActivations pool)
+        : ImageActivations(features)
+    {
+        public Tensor Images { get; } = images;
+
+        public BatchNormActivations Bn1 { get; } = bn1;
+
+        public float[] Relu1 { get; } = relu1;
+
+        public BatchNormActivations Bn2 { get; } = bn2;
+
+        public float[] Relu2 { get; } = relu2;
+
+        public BatchNormActivations Bn3 { get; } = bn3;
+
+        public float[] Relu3 { get; } = relu3;
+
+        public IReadOnlyList<BottleneckActivations> Blocks { get; } = blocks;
+
+        public AttentionPoolActivations Pool { get; } = pool;
+    }
 }

@@ -132,4 +132,72 @@ public sealed class TextTransformer
             }
         }
     }
+
+    /// <summary>The training forward pass over the full context: the features and what <see cref="Backward"/> needs.</summary>
+    public TextActivations ForwardTraining(ReadOnlySpan<int> tokens, int batch)
+    {
+        Validate(tokens, batch);
+        int ctx = ContextLength;
+        int w = Width;
+        int rows = batch * ctx;
+        int[] ids = tokens.ToArray();
+
+        var x = new float[rows * w];
+        TokenEmbedding.Forward(ids, x);
+        PositionalEmbedding.Forward(x, batch);
+        IReadOnlyList<BlockActivations> blocks = Transformer.ForwardTraining(x, batch, ctx);
+
+        var eot = new float[batch * w];
+        GatherEndOfText(ids, x, eot, batch);
+        var pooled = new float[batch * w];
+        LnFinal.Forward(eot, pooled, batch);
+        var features = new float[batch * OutputDim];
+        Gemm.Sgemm(false, false, batch, OutputDim, w, 1f, pooled, w, TextProjection.Value.Span, OutputDim, 0f, features, OutputDim);
+        return new TextActivations(new Tensor(features, batch, OutputDim), ids, blocks, eot, pooled);
+    }
+
+    // dFeatures: [B, E] -> parameter gradients, accumulated into grads.
+    public void Backward(TextActivations activations, ReadOnlySpan<float> dFeatures, ParameterStore grads)
+    {
+        ArgumentNullException.ThrowIfNull(activations);
+        ArgumentNullException.ThrowIfNull(grads);
+        int batch = activations.Batch;
+        int ctx = ContextLength;
+        int w = Width;
+
+        Gemm.Sgemm(true, false, w, OutputDim, batch, 1f, activations.Pooled, w, dFeatures, OutputDim, 1f, grads.View(TextProjection).Span, OutputDim);
+        var dPooled = new float[batch * w];
+        Gemm.Sgemm(false, true, batch, w, OutputDim, 1f, dFeatures, OutputDim, TextProjection.Value.Span, OutputDim, 0f, dPooled, w);
+        var dEot = new float[batch * w];
+        LnFinal.Backward(activations.EndOfText, dPooled, dEot, batch, grads);
+
+        // Only the end-of-text row of each sequence reaches the output.
+        var dx = new float[batch * ctx * w];
+        for (int b = 0; b < batch; b++)
+        {
+            int t = EndOfTextIndex(activations.Tokens.AsSpan(b * ctx, ctx));
+            dEot.AsSpan(b * w, w).CopyTo(dx.AsSpan(((b * ctx) + t) * w, w));
+        }
+
+        Transformer.Backward(activations.Blocks, dx, batch, ctx, grads);
+        PositionalEmbedding.Backward(dx, batch, grads);
+        TokenEmbedding.Backward(activations.Tokens, dx, grads);
+    }
+}
+
+/// <summary>The text tower's training forward pass: features [B, E], the ids, every block's activations, the read-out rows.</summary>
+public sealed class TextActivations(
+    Tensor features, int[] tokens, IReadOnlyList<BlockActivations> blocks, float[] endOfText, float[] pooled)
+{
+    public Tensor Features { get; } = features;
+
+    public int Batch => Features.Dim(0);
+
+    internal int[] Tokens { get; } = tokens;
+
+    internal IReadOnlyList<BlockActivations> Blocks { get; } = blocks;
+
+    internal float[] EndOfText { get; } = endOfText;
+
+    internal float[] Pooled { get; } = pooled;
 }

@@ -104,4 +104,84 @@ public sealed class VisionTransformer : IImageEncoder
         Gemm.Sgemm(false, false, batch, OutputDim, w, 1f, pooled, w, Proj.Value.Span, OutputDim, 0f, features, OutputDim);
         return new Tensor(features, batch, OutputDim);
     }
+
+    public ImageActivations ForwardTraining(Tensor images)
+    {
+        int batch = ImageInput.Validate(images, ImageResolution);
+        int w = Width;
+        int patches = Grid * Grid;
+        int tokens = Tokens;
+
+        var grid = new float[batch * w * patches];
+        Conv1.Forward(images.Span, grid, batch, ImageResolution, ImageResolution);
+        var embedded = new float[batch * tokens * w];
+        ClassEmbedding.Forward(grid, embedded, batch, patches);
+        PositionalEmbedding.Forward(embedded, batch);
+
+        var x = new float[batch * tokens * w];
+        LnPre.Forward(embedded, x, batch * tokens);
+        IReadOnlyList<BlockActivations> blocks = Transformer.ForwardTraining(x, batch, tokens);
+
+        var cls = new float[batch * w];
+        for (int b = 0; b < batch; b++)
+        {
+            x.AsSpan(b * tokens * w, w).CopyTo(cls.AsSpan(b * w, w));
+        }
+
+        var pooled = new float[batch * w];
+        LnPost.Forward(cls, pooled, batch);
+        var features = new float[batch * OutputDim];
+        Gemm.Sgemm(false, false, batch, OutputDim, w, 1f, pooled, w, Proj.Value.Span, OutputDim, 0f, features, OutputDim);
+        return new VisionActivations(new Tensor(features, batch, OutputDim), images, embedded, blocks, cls, pooled);
+    }
+
+    public void Backward(ImageActivations activations, ReadOnlySpan<float> dFeatures, ParameterStore grads)
+    {
+        ArgumentNullException.ThrowIfNull(grads);
+        if (activations is not VisionActivations a)
+        {
+            throw new ArgumentException("activations come from another image tower.", nameof(activations));
+        }
+
+        int batch = a.Batch;
+        int w = Width;
+        int patches = Grid * Grid;
+        int tokens = Tokens;
+
+        // features = pooled · proj: dproj += pooledᵀ · dF, dpooled = dF · projᵀ.
+        Gemm.Sgemm(true, false, w, OutputDim, batch, 1f, a.Pooled, w, dFeatures, OutputDim, 1f, grads.View(Proj).Span, OutputDim);
+        var dPooled = new float[batch * w];
+        Gemm.Sgemm(false, true, batch, w, OutputDim, 1f, dFeatures, OutputDim, Proj.Value.Span, OutputDim, 0f, dPooled, w);
+        var dCls = new float[batch * w];
+        LnPost.Backward(a.ClassTokens, dPooled, dCls, batch, grads);
+
+        var dx = new float[batch * tokens * w];
+        for (int b = 0; b < batch; b++)
+        {
+            dCls.AsSpan(b * w, w).CopyTo(dx.AsSpan(b * tokens * w, w));
+        }
+
+        Transformer.Backward(a.Blocks, dx, batch, tokens, grads);
+        var dEmbedded = new float[batch * tokens * w];
+        LnPre.Backward(a.Embedded, dx, dEmbedded, batch * tokens, grads);
+        PositionalEmbedding.Backward(dEmbedded, batch, grads);
+        var dGrid = new float[batch * w * patches];
+        ClassEmbedding.Backward(dEmbedded, dGrid, batch, patches, grads);
+        Conv1.Backward(a.Images.Span, dGrid, default, batch, ImageResolution, ImageResolution, grads);
+    }
+
+    private sealed class VisionActivations(
+        Tensor features, Tensor images, float[] embedded, IReadOnlyList<BlockActivations> blocks, float[] classTokens, float[] pooled)
+        : ImageActivations(features)
+    {
+        public Tensor Images { get; } = images;
+
+        public float[] Embedded { get; } = embedded;
+
+        public IReadOnlyList<BlockActivations> Blocks { get; } = blocks;
+
+        public float[] ClassTokens { get; } = classTokens;
+
+        public float[] Pooled { get; } = pooled;
+    }
 }

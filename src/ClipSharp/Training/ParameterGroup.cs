@@ -1,0 +1,6 @@
+using ClipSharp.Layers;
+
+namespace ClipSharp.Training;
+
+/// <summary>Parameters that share a weight decay.</summary>
+public sealed record ParameterGroup(string Name, double WeightDecay, IReadOnlyList<Parameter> Parameters);
