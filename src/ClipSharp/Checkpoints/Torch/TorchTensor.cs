@@ -35,6 +35,13 @@ public sealed class TorchTensor
             throw new CheckpointFormatException($"{source}: a tensor of shape [{string.Join(", ", shape)}] has more elements than one array holds.");
         }
 
+        // Zero strides could make a view of a few stored bytes ask for gigabytes; state dicts never hold such views.
+        if (count > storage.ElementCount)
+        {
+            throw new CheckpointFormatException(
+                $"{source}: a tensor of shape [{string.Join(", ", shape)}] has more elements than its storage '{storage.Key}' ({storage.ElementCount}).");
+        }
+
         if (offset < 0 || (count > 0 && reach >= storage.ElementCount))
         {
             throw new CheckpointFormatException(
@@ -63,8 +70,8 @@ public sealed class TorchTensor
     /// <summary>The values as float32 in C order (Half, BFloat16 and Double converted; integers cast).</summary>
     public float[] ToFloat32()
     {
-        var result = new float[ElementCount];
         ReadOnlySpan<byte> bytes = Storage.Bytes;
+        var result = new float[ElementCount];
         var cursor = new ViewCursor(this);
         for (int i = 0; i < result.Length; i++)
         {
@@ -82,8 +89,8 @@ public sealed class TorchTensor
             throw new CheckpointFormatException($"a tensor over storage '{Storage.Key}' holds {DType}, not integers.");
         }
 
-        var result = new long[ElementCount];
         ReadOnlySpan<byte> bytes = Storage.Bytes;
+        var result = new long[ElementCount];
         var cursor = new ViewCursor(this);
         for (int i = 0; i < result.Length; i++)
         {
