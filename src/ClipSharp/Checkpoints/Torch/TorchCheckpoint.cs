@@ -122,6 +122,12 @@ public sealed class TorchCheckpoint : IDisposable
             var tensors = torchScript ? ModuleTensors(root, source) : StateDictTensors(root, source);
             return new TorchCheckpoint(source, torchScript ? TorchFileFormat.TorchScript : TorchFileFormat.Zip, root, tensors, stream, archive);
         }
+        catch (InvalidDataException e)
+        {
+            // The archive reads its central directory lazily, so a broken one shows up here.
+            archive.Dispose();
+            throw new CheckpointFormatException($"{source}: a broken zip archive: {e.Message}", e);
+        }
         catch
         {
             archive.Dispose();
