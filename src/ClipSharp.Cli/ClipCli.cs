@@ -29,6 +29,7 @@ public static class ClipCli
             TokenizeCommand.Create(context),
             InfoCommand.Create(context),
             TokenizerCommand.Create(context),
+            ConvertCommand.Create(context),
         };
 
         ParseResult parsed = root.Parse(args);
