@@ -30,6 +30,7 @@ public static class ClipCli
             InfoCommand.Create(context),
             TokenizerCommand.Create(context),
             ConvertCommand.Create(context),
+            PullCommand.Create(context),
         };
 
         ParseResult parsed = root.Parse(args);
