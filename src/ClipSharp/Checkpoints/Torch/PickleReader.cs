@@ -147,18 +147,18 @@ public sealed class PickleReader
                     Push(new PickleTuple([Pop()]));
                     break;
                 case 0x86:
-                {
-                    object? b = Pop(), a = Pop();
-                    Push(new PickleTuple([a, b]));
-                    break;
-                }
+                    {
+                        object? b = Pop(), a = Pop();
+                        Push(new PickleTuple([a, b]));
+                        break;
+                    }
 
                 case 0x87:
-                {
-                    object? c = Pop(), b = Pop(), a = Pop();
-                    Push(new PickleTuple([a, b, c]));
-                    break;
-                }
+                    {
+                        object? c = Pop(), b = Pop(), a = Pop();
+                        Push(new PickleTuple([a, b, c]));
+                        break;
+                    }
 
                 case (byte)']':
                     Push(new PickleList([]));
@@ -167,78 +167,78 @@ public sealed class PickleReader
                     Push(new PickleList(PopMark()));
                     break;
                 case (byte)'a': // APPEND
-                {
-                    object? item = Pop();
-                    Expect<PickleList>(Peek(), "APPEND").Items.Add(item);
-                    break;
-                }
+                    {
+                        object? item = Pop();
+                        Expect<PickleList>(Peek(), "APPEND").Items.Add(item);
+                        break;
+                    }
 
                 case (byte)'e': // APPENDS
-                {
-                    List<object?> items = PopMark();
-                    Expect<PickleList>(Peek(), "APPENDS").Items.AddRange(items);
-                    break;
-                }
+                    {
+                        List<object?> items = PopMark();
+                        Expect<PickleList>(Peek(), "APPENDS").Items.AddRange(items);
+                        break;
+                    }
 
                 case (byte)'}':
                     Push(new PickleDict());
                     break;
                 case (byte)'d':
-                {
-                    var dict = new PickleDict();
-                    SetItems(dict, PopMark());
-                    Push(dict);
-                    break;
-                }
+                    {
+                        var dict = new PickleDict();
+                        SetItems(dict, PopMark());
+                        Push(dict);
+                        break;
+                    }
 
                 case (byte)'s': // SETITEM
-                {
-                    object? value = Pop(), key = Pop();
-                    Wrap(() => Expect<PickleDict>(Peek(), "SETITEM").Set(key, value));
-                    break;
-                }
+                    {
+                        object? value = Pop(), key = Pop();
+                        Wrap(() => Expect<PickleDict>(Peek(), "SETITEM").Set(key, value));
+                        break;
+                    }
 
                 case (byte)'u': // SETITEMS
-                {
-                    List<object?> items = PopMark();
-                    SetItems(Expect<PickleDict>(Peek(), "SETITEMS"), items);
-                    break;
-                }
+                    {
+                        List<object?> items = PopMark();
+                        SetItems(Expect<PickleDict>(Peek(), "SETITEMS"), items);
+                        break;
+                    }
 
                 case (byte)'c': // GLOBAL
-                {
-                    string module = ReadLine(), name = ReadLine();
-                    Push(ResolveGlobal(module, name));
-                    break;
-                }
+                    {
+                        string module = ReadLine(), name = ReadLine();
+                        Push(ResolveGlobal(module, name));
+                        break;
+                    }
 
                 case 0x93: // STACK_GLOBAL
-                {
-                    object? name = Pop(), module = Pop();
-                    Push(ResolveGlobal(Expect<string>(module, "STACK_GLOBAL"), Expect<string>(name, "STACK_GLOBAL")));
-                    break;
-                }
+                    {
+                        object? name = Pop(), module = Pop();
+                        Push(ResolveGlobal(Expect<string>(module, "STACK_GLOBAL"), Expect<string>(name, "STACK_GLOBAL")));
+                        break;
+                    }
 
                 case (byte)'R': // REDUCE
-                {
-                    object? args = Pop(), callable = Pop();
-                    Push(Reduce(Expect<PickleGlobal>(callable, "REDUCE"), Expect<PickleTuple>(args, "REDUCE")));
-                    break;
-                }
+                    {
+                        object? args = Pop(), callable = Pop();
+                        Push(Reduce(Expect<PickleGlobal>(callable, "REDUCE"), Expect<PickleTuple>(args, "REDUCE")));
+                        break;
+                    }
 
                 case 0x81: // NEWOBJ
-                {
-                    object? args = Pop(), cls = Pop();
-                    Push(NewObject(Expect<PickleGlobal>(cls, "NEWOBJ"), Expect<PickleTuple>(args, "NEWOBJ")));
-                    break;
-                }
+                    {
+                        object? args = Pop(), cls = Pop();
+                        Push(NewObject(Expect<PickleGlobal>(cls, "NEWOBJ"), Expect<PickleTuple>(args, "NEWOBJ")));
+                        break;
+                    }
 
                 case (byte)'b': // BUILD
-                {
-                    object? state = Pop();
-                    Build(Peek(), state);
-                    break;
-                }
+                    {
+                        object? state = Pop();
+                        Build(Peek(), state);
+                        break;
+                    }
 
                 case (byte)'q': // BINPUT
                     _memo[ReadByte()] = Peek();
