@@ -30,6 +30,8 @@ public static class ClipCli
             InfoCommand.Create(context),
             TokenizerCommand.Create(context),
             ServeCommand.Create(context),
+            ConvertCommand.Create(context),
+            PullCommand.Create(context),
         };
 
         ParseResult parsed = root.Parse(args);

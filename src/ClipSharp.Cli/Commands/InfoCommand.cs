@@ -66,6 +66,13 @@ internal static class InfoCommand
             ("path", checkpoint.Path),
             ("layout", checkpoint.Layout == ModelLayout.Hf ? "Hugging Face CLIPModel" : "OpenAI state dict"),
             ("weights", checkpoint.WeightsPath),
+            ("format", checkpoint.SourceFormat switch
+            {
+                CheckpointFormat.PyTorch => "PyTorch zip archive (torch.save)",
+                CheckpointFormat.PyTorchLegacy => "PyTorch legacy pickle stream (torch.save before 1.6)",
+                CheckpointFormat.TorchScript => "TorchScript archive (torch.jit.save)",
+                _ => "safetensors",
+            }),
             ("architecture", preset ?? "custom"),
             ("vision", vision),
             ("image resolution", c.ImageResolution.ToString(CultureInfo.InvariantCulture)),

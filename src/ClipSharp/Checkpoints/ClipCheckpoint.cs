@@ -10,7 +10,7 @@ namespace ClipSharp.Checkpoints;
 /// </summary>
 /// <param name="Path">The file or folder the model was loaded from.</param>
 /// <param name="Layout">How the weights were named on disk.</param>
-/// <param name="WeightsPath">The safetensors file the weights came from.</param>
+/// <param name="WeightsPath">The file the weights came from (safetensors or a PyTorch checkpoint).</param>
 /// <param name="Config">The architecture, from config.json or metadata or inferred from the shapes.</param>
 /// <param name="StateDict">The weights under OpenAI names, float32.</param>
 /// <param name="SourceDTypes">Per OpenAI name, the stored dtype (for q/k/v merged from HF, the query's).</param>
@@ -24,4 +24,8 @@ public sealed record ClipCheckpoint(
     IReadOnlyDictionary<string, Tensor> StateDict,
     IReadOnlyDictionary<string, SafeTensorsDType> SourceDTypes,
     TokenizerFiles Tokenizer,
-    PreprocessSettings Preprocess);
+    PreprocessSettings Preprocess)
+{
+    /// <summary>The container the weights were read from.</summary>
+    public CheckpointFormat SourceFormat { get; init; } = CheckpointFormat.SafeTensors;
+}

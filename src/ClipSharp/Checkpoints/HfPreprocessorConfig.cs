@@ -1,14 +1,48 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using ClipSharp.IO;
 
 namespace ClipSharp.Checkpoints;
 
-/// <summary>Reads the size, crop and normalisation of a Hugging Face <c>preprocessor_config.json</c> (<c>CLIPImageProcessor</c>).</summary>
+/// <summary>Reads and writes the size, crop and normalisation of a Hugging Face <c>preprocessor_config.json</c> (<c>CLIPImageProcessor</c>).</summary>
 public static class HfPreprocessorConfig
 {
     public const string FileName = "preprocessor_config.json";
 
     public static PreprocessSettings ParseFile(string path, int defaultResolution)
         => Parse(File.ReadAllText(path), path, defaultResolution);
+
+    /// <summary>A <c>CLIPImageProcessor</c> config: bicubic resize of the shorter side, center crop, rescale by 1/255, normalise.</summary>
+    public static string ToJson(PreprocessSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+
+        // CLIP's own constants as published; others as the shortest decimal of the float.
+        static JsonArray Triple(IReadOnlyList<float> v)
+            => v.SequenceEqual(PreprocessSettings.ClipMean) ? new(0.48145466, 0.4578275, 0.40821073)
+            : v.SequenceEqual(PreprocessSettings.ClipStd) ? new(0.26862954, 0.26130258, 0.27577711)
+            : new(v.Select(x => (JsonNode)double.Parse(x.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture)).ToArray());
+        var root = new JsonObject
+        {
+            ["crop_size"] = new JsonObject { ["height"] = settings.CropSize, ["width"] = settings.CropSize },
+            ["do_center_crop"] = true,
+            ["do_convert_rgb"] = true,
+            ["do_normalize"] = true,
+            ["do_rescale"] = true,
+            ["do_resize"] = true,
+            ["image_mean"] = Triple(settings.Mean),
+            ["image_processor_type"] = "CLIPImageProcessor",
+            ["image_std"] = Triple(settings.Std),
+            ["resample"] = 3,
+            ["rescale_factor"] = 1.0 / 255,
+            ["size"] = new JsonObject { ["shortest_edge"] = settings.ResizeShortestEdge },
+        };
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    public static void WriteFile(string path, PreprocessSettings settings, bool overwrite = false)
+        => AtomicFile.WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(ToJson(settings)), overwrite);
 
     /// <param name="json">The text of a preprocessor_config.json.</param>
     /// <param name="source">Where it came from, for messages.</param>

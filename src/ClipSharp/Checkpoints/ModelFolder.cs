@@ -1,11 +1,14 @@
 using System.Text.Json;
+using ClipSharp.Checkpoints.Torch;
 using ClipSharp.Models;
 using ClipSharp.Tensors;
 
 namespace ClipSharp.Checkpoints;
 
 /// <summary>
-/// Loads a CLIP model from a folder or a single safetensors file, in either layout:
+/// Loads a CLIP model from a folder or a single weights file (safetensors, or a PyTorch <c>.pt</c>/<c>.pth</c>/<c>.bin</c>
+/// checkpoint: a <c>torch.save</c> state dict, an open_clip training checkpoint, or an OpenAI TorchScript archive,
+/// all read without executing anything), in either layout:
 /// a Hugging Face <c>CLIPModel</c> folder (config.json with model_type clip, model.safetensors, vocab.json,
 /// merges.txt, optional preprocessor_config.json), or an OpenAI-named state dict (the folder's one safetensors
 /// file holding CLIP weights, or the given file; bpe_simple_vocab_16e6.txt.gz; the architecture from the
@@ -16,11 +19,14 @@ public static class ModelFolder
 {
     public const string ConfigFileName = "config.json";
     public const string HfWeightsFileName = "model.safetensors";
+    public const string HfTorchWeightsFileName = "pytorch_model.bin";
+
+    private static readonly string[] TorchExtensions = [".pt", ".pth", ".bin", ".ckpt"];
 
     // open_clip checkpoints saved from DistributedDataParallel prefix every name with this.
     private const string WrapperPrefix = "module.";
 
-    /// <param name="path">A model folder, or one .safetensors file (its folder supplies config and tokenizer).</param>
+    /// <param name="path">A model folder, or one weights file (its folder supplies config and tokenizer).</param>
     /// <param name="vocabOverride">The tokenizer to use instead of the model's: a bpe_simple_vocab_16e6.txt.gz, or a folder holding it or vocab.json + merges.txt.</param>
     public static ClipCheckpoint Load(string path, string? vocabOverride = null)
     {
@@ -51,9 +57,9 @@ public static class ModelFolder
         string? hfConfig;
         if (File.Exists(full))
         {
-            if (!full.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            if (!full.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase) && !IsTorchFile(full))
             {
-                throw new ModelLoadException($"{path}: only .safetensors weight files can be loaded.");
+                throw new ModelLoadException($"{path}: a weights file must be .safetensors or a PyTorch checkpoint ({string.Join(", ", TorchExtensions)}).");
             }
 
             weightsPath = full;
@@ -71,7 +77,7 @@ public static class ModelFolder
             throw new ModelLoadException($"{path}: no such file or folder.");
         }
 
-        using SafeTensorsFile file = SafeTensorsFile.Open(weightsPath);
+        using IWeightSource file = OpenWeights(weightsPath);
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (string stored in file.Names)
         {
@@ -106,7 +112,7 @@ public static class ModelFolder
                 }
 
                 hf.Add(name, file.ReadTensor(stored));
-                dtypes.TryAdd(target.OpenAiName, file.Info(stored).DType);
+                dtypes.TryAdd(target.OpenAiName, file.DType(stored));
             }
 
             foreach (var (name, tensor) in Wrap(weightsPath, () => HfNameMap.HfToOpenAi(hf)))
@@ -117,19 +123,19 @@ public static class ModelFolder
         else
         {
             layout = ModelLayout.OpenAi;
-            var shapes = names.ToDictionary(kv => kv.Key, kv => file.Info(kv.Value).Shape, StringComparer.Ordinal);
+            var shapes = names.ToDictionary(kv => kv.Key, kv => file.Shape(kv.Value), StringComparer.Ordinal);
             config = hfConfig is not null
                 ? HfClipConfig.ParseFile(hfConfig)
                 : ClipArchitecture.Infer(shapes, Hints(file, folder), weightsPath);
             foreach (var (name, stored) in names)
             {
-                if (ClipStateDictLayout.IsDroppedBuffer(name) && !file.Info(stored).DType.IsFloatingPoint())
+                if (ClipStateDictLayout.IsDroppedBuffer(name) && !file.DType(stored).IsFloatingPoint())
                 {
                     continue;
                 }
 
                 stateDict.Add(name, file.ReadTensor(stored));
-                dtypes.Add(name, file.Info(stored).DType);
+                dtypes.Add(name, file.DType(stored));
             }
         }
 
@@ -142,7 +148,7 @@ public static class ModelFolder
         PreprocessSettings preprocess = File.Exists(preprocessorPath)
             ? HfPreprocessorConfig.ParseFile(preprocessorPath, config.ImageResolution)
             : PreprocessSettings.ForResolution(config.ImageResolution);
-        return new ClipCheckpoint(full, layout, weightsPath, config, stateDict, dtypes, tokenizer, preprocess);
+        return new ClipCheckpoint(full, layout, weightsPath, config, stateDict, dtypes, tokenizer, preprocess) { SourceFormat = file.Format };
     }
 
     /// <summary>config.json when it is a Hugging Face config (it has a model_type), else null.</summary>
@@ -161,27 +167,31 @@ public static class ModelFolder
     private static string HfWeights(string folder)
     {
         string weights = System.IO.Path.Combine(folder, HfWeightsFileName);
-        if (!File.Exists(weights))
-        {
-            bool hasBin = File.Exists(System.IO.Path.Combine(folder, "pytorch_model.bin"));
-            throw new ModelLoadException(
-                $"{folder}: a Hugging Face model folder (config.json has a model_type) without {HfWeightsFileName}"
-                + (hasBin ? "; pytorch_model.bin is there, but only safetensors weights can be loaded." : "."));
-        }
-
-        return weights;
+        string bin = System.IO.Path.Combine(folder, HfTorchWeightsFileName);
+        return File.Exists(weights) ? weights
+            : File.Exists(bin) ? bin
+            : throw new ModelLoadException(
+                $"{folder}: a Hugging Face model folder (config.json has a model_type) without {HfWeightsFileName} or {HfTorchWeightsFileName}.");
     }
 
     /// <summary>The folder's one safetensors file that holds CLIP weights; data files next to it (inputs, outputs) are skipped.</summary>
     private static string SingleCandidate(string folder)
     {
+        // safetensors first: a folder holding both keeps the .pt only as the original.
         string[] all = Directory.GetFiles(folder, "*.safetensors").Order(StringComparer.Ordinal).ToArray();
-        if (all.Length == 0)
+        var candidates = all.Where(LooksLikeClipWeights).ToArray();
+        if (candidates.Length == 0)
         {
-            throw new ModelLoadException($"{folder}: no weights: the folder has no *.safetensors file (and no Hugging Face config.json).");
+            string[] torch = Directory.GetFiles(folder).Where(IsTorchFile).Order(StringComparer.Ordinal).ToArray();
+            all = [.. all, .. torch];
+            candidates = torch.Where(LooksLikeClipWeights).ToArray();
         }
 
-        var candidates = all.Where(LooksLikeClipWeights).ToArray();
+        if (all.Length == 0)
+        {
+            throw new ModelLoadException($"{folder}: no weights: the folder has no *.safetensors or PyTorch checkpoint file (and no Hugging Face config.json).");
+        }
+
         return candidates.Length switch
         {
             1 => candidates[0],
@@ -194,12 +204,12 @@ public static class ModelFolder
 
     private static bool LooksLikeClipWeights(string path)
     {
-        using SafeTensorsFile f = SafeTensorsFile.Open(path);
+        using IWeightSource f = OpenWeights(path);
         return f.Names.Select(StripWrapperPrefix).Any(n => n is "token_embedding.weight" or "text_model.embeddings.token_embedding.weight");
     }
 
     /// <summary>Constructor arguments from the file's metadata, overridden by a config.json's constructor_args.</summary>
-    private static Dictionary<string, string> Hints(SafeTensorsFile file, string folder)
+    private static Dictionary<string, string> Hints(IWeightSource file, string folder)
     {
         var hints = new Dictionary<string, string>(file.Metadata, StringComparer.Ordinal);
         string configPath = System.IO.Path.Combine(folder, ConfigFileName);
@@ -213,6 +223,12 @@ public static class ModelFolder
 
         return hints;
     }
+
+    private static bool IsTorchFile(string path)
+        => TorchExtensions.Any(e => path.EndsWith(e, StringComparison.OrdinalIgnoreCase));
+
+    private static IWeightSource OpenWeights(string path)
+        => IsTorchFile(path) ? new TorchWeightSource(TorchCheckpoint.Open(path)) : new SafeTensorsWeightSource(SafeTensorsFile.Open(path));
 
     private static T Wrap<T>(string path, Func<T> action)
     {

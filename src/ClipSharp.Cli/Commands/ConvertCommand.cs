@@ -1,0 +1,42 @@
+using System.CommandLine;
+using ClipSharp.Checkpoints;
+using ClipSharp.Checkpoints.Conversion;
+
+namespace ClipSharp.Cli.Commands;
+
+/// <summary><c>clip convert IN OUT</c>: rewrite any loadable model (.pt, safetensors, HF or OpenAI folder) as a model folder.</summary>
+internal static class ConvertCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var input = new Argument<string>("IN") { Description = "The model: a folder, a .safetensors file, or a PyTorch .pt/.pth/.bin checkpoint (a config.json with constructor_args beside it sets the architecture)." };
+        var output = new Argument<string>("OUT") { Description = "The model folder to create." };
+        var layout = new Option<string>("--layout") { Description = "hf (transformers CLIPModel) or openai (reference names).", DefaultValueFactory = _ => "hf" };
+        layout.AcceptOnlyFromAmong("hf", "openai");
+        var dtype = new Option<string>("--dtype") { Description = "Weight type to write: f32, f16 or bf16.", DefaultValueFactory = _ => "f32" };
+        dtype.AcceptOnlyFromAmong("f32", "f16", "bf16");
+        var vocab = new Option<string?>("--vocab") { Description = "Tokenizer to use instead of the model's: bpe_simple_vocab_16e6.txt.gz, or a folder with vocab.json + merges.txt." };
+        var force = new Option<bool>("--force") { Description = "Replace OUT if it exists." };
+        var command = new Command("convert", "Convert a model (PyTorch .pt, safetensors, HF or OpenAI folder) into an HF or OpenAI model folder.")
+        {
+            input, output, layout, dtype, vocab, force,
+        };
+        command.SetAction(parsed =>
+        {
+            ClipCheckpoint checkpoint = ModelFolder.Load(parsed.GetValue(input)!, parsed.GetValue(vocab));
+            ModelLayout target = parsed.GetValue(layout) == "openai" ? ModelLayout.OpenAi : ModelLayout.Hf;
+            SafeTensorsDType type = parsed.GetValue(dtype) switch
+            {
+                "f16" => SafeTensorsDType.F16,
+                "bf16" => SafeTensorsDType.BF16,
+                _ => SafeTensorsDType.F32,
+            };
+            string outFolder = parsed.GetValue(output)!;
+            ModelConverter.Convert(checkpoint, outFolder, target, type, parsed.GetValue(force));
+            context.Error.WriteLine(
+                $"clip: wrote {outFolder} ({(target == ModelLayout.Hf ? "Hugging Face" : "OpenAI")} layout, {type}, {checkpoint.StateDict.Count} tensors) from {checkpoint.WeightsPath}");
+            return ClipCli.ExitOk;
+        });
+        return command;
+    }
+}

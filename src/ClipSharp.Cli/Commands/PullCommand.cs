@@ -1,0 +1,54 @@
+using System.CommandLine;
+using ClipSharp.Hub;
+using Spectre.Console;
+
+namespace ClipSharp.Cli.Commands;
+
+/// <summary><c>clip pull REPO</c>: download a model folder from the hub into the cache (or --dir) and print its path.</summary>
+internal static class PullCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var repo = new Argument<string>("REPO") { Description = "Hub repository, e.g. openai/clip-vit-base-patch32." };
+        var revision = new Option<string>("--revision") { Description = "Branch, tag or commit.", DefaultValueFactory = _ => "main" };
+        var dir = new Option<string?>("--dir") { Description = "Folder to download into (default ~/.cache/clipsharp/hub/<repo>/<revision>)." };
+        var endpoint = new Option<string?>("--endpoint") { Description = $"Hub base URL (default: HF_ENDPOINT, else {HubClient.DefaultEndpoint})." };
+        var command = new Command("pull", "Download a model from the Hugging Face hub (resumable, hash-checked); prints the folder.")
+        {
+            repo, revision, dir, endpoint,
+        };
+        command.SetAction(parsed =>
+        {
+            string name = parsed.GetValue(repo)!, rev = parsed.GetValue(revision)!;
+            string folder = parsed.GetValue(dir) ?? HubClient.DefaultFolder(name, rev);
+            using var client = new HubClient(parsed.GetValue(endpoint));
+            IReadOnlyList<string> files = context.Interactive
+                ? context.Ui.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn())
+                    .Start(ctx =>
+                    {
+                        var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
+                        var progress = new Progress<HubProgress>(p =>
+                        {
+                            if (!tasks.TryGetValue(p.File, out ProgressTask? task))
+                            {
+                                tasks[p.File] = task = ctx.AddTask(Markup.Escape(p.File), maxValue: Math.Max(1, p.Total ?? p.Done));
+                            }
+
+                            task.MaxValue = Math.Max(1, p.Total ?? p.Done);
+                            task.Value = p.Done;
+                        });
+                        return client.PullAsync(name, rev, folder, progress).GetAwaiter().GetResult();
+                    })
+                : client.PullAsync(name, rev, folder).GetAwaiter().GetResult();
+            foreach (string file in files)
+            {
+                context.Error.WriteLine($"clip: {Path.GetFileName(file)} ({new FileInfo(file).Length:N0} bytes)");
+            }
+
+            context.Out.WriteLine(Path.GetFullPath(folder));
+            return ClipCli.ExitOk;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,23 @@
+using ClipSharp.Tensors;
+
+namespace ClipSharp.Checkpoints;
+
+/// <summary>A file of named tensors, whatever its container.</summary>
+internal interface IWeightSource : IDisposable
+{
+    string Path { get; }
+
+    CheckpointFormat Format { get; }
+
+    /// <summary>Names in file order.</summary>
+    IEnumerable<string> Names { get; }
+
+    IReadOnlyDictionary<string, string> Metadata { get; }
+
+    int[] Shape(string name);
+
+    SafeTensorsDType DType(string name);
+
+    /// <summary>A floating-point tensor as a float32 copy.</summary>
+    Tensor ReadTensor(string name);
+}

@@ -1,0 +1,22 @@
+using ClipSharp.Tensors;
+
+namespace ClipSharp.Checkpoints;
+
+internal sealed class SafeTensorsWeightSource(SafeTensorsFile file) : IWeightSource
+{
+    public string Path => file.Path;
+
+    public CheckpointFormat Format => CheckpointFormat.SafeTensors;
+
+    public IEnumerable<string> Names => file.Names;
+
+    public IReadOnlyDictionary<string, string> Metadata => file.Metadata;
+
+    public int[] Shape(string name) => file.Info(name).Shape;
+
+    public SafeTensorsDType DType(string name) => file.Info(name).DType;
+
+    public Tensor ReadTensor(string name) => file.ReadTensor(name);
+
+    public void Dispose() => file.Dispose();
+}
