@@ -30,6 +30,7 @@ public static class ClipCli
             InfoCommand.Create(context),
             TokenizerCommand.Create(context),
             ServeCommand.Create(context),
+            DataCommand.Create(context),
         };
 
         ParseResult parsed = root.Parse(args);
