@@ -128,10 +128,16 @@ public sealed class ClipDataLoader
         {
             stop.Cancel();
             producer.GetAwaiter().GetResult();
-            // Observe the abandoned batches so their cancellation is not reported as unobserved.
+            // Wait for the abandoned batches, so no work outlives the enumeration; their cancellation is expected.
             while (ready.Reader.TryRead(out Task<ClipBatch>? abandoned))
             {
-                _ = abandoned.ContinueWith(t => t.Exception, TaskScheduler.Default);
+                try
+                {
+                    abandoned.GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException)
+                {
+                }
             }
         }
     }

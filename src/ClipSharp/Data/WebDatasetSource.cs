@@ -122,8 +122,7 @@ public static class WebDatasetSource
                     }
                     else if (ImageFolderSource.IsImage("x." + ext))
                     {
-                        // On a seekable archive the reader leaves the stream at the member's first data byte.
-                        images[key] = (entry.Name, stream.Position, entry.Length);
+                        images[key] = (entry.Name, LocateData(stream, entry, shard), entry.Length);
                     }
                 }
             }
@@ -157,6 +156,44 @@ public static class WebDatasetSource
             (long offset, long length) = (image.Offset, image.Length);
             samples.Add(new CaptionedSample(sampleKey, ImageSource.FromEncoded(member, () => ReadRange(shard, offset, length)), caption));
         }
+    }
+
+    /// <summary>
+    /// The offset of a member's data in the shard. TarReader does not expose it: on a seekable archive it leaves the
+    /// stream either at the data or just past its padded end, so both candidates are checked against the member's
+    /// first bytes read through its data stream.
+    /// </summary>
+    private static long LocateData(FileStream stream, TarEntry entry, string shard)
+    {
+        long position = stream.Position;
+        long padded = (entry.Length + 511) / 512 * 512;
+        var expected = new byte[(int)Math.Min(entry.Length, 64)];
+        Stream data = entry.DataStream ?? Stream.Null;
+        data.ReadExactly(expected);
+        var actual = new byte[expected.Length];
+        try
+        {
+            foreach (long candidate in new[] { position, position - padded })
+            {
+                if (candidate < 0 || candidate + entry.Length > stream.Length)
+                {
+                    continue;
+                }
+
+                stream.Position = candidate;
+                stream.ReadExactly(actual);
+                if (actual.AsSpan().SequenceEqual(expected))
+                {
+                    return candidate;
+                }
+            }
+        }
+        finally
+        {
+            stream.Position = position;
+        }
+
+        throw new InvalidDataException($"{shard}: cannot locate the data of member '{entry.Name}' in the archive.");
     }
 
     // "a/b/000123.jpg" → ("a/b/000123", "jpg"); "x.seg.png" → ("x", "seg.png") as webdataset does.

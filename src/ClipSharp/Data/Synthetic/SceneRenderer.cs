@@ -12,7 +12,7 @@ public static class SceneRenderer
 
     // Object radius as a fraction of a grid cell: a large object nearly fills its cell, a small one about half of it.
     private const float LargeRadius = 0.46f;
-    private const float SmallRadius = 0.28f;
+    private const float SmallRadius = 0.32f;
 
     /// <summary>The scene as 8-bit RGB: [size, size, 3].</summary>
     public static DecodedImage Render(SynthScene scene, int size)
@@ -91,7 +91,7 @@ public static class SceneRenderer
                 canvas.DrawPath(Polygon(cx, cy + (r * 0.22f), r * 1.05f, 3, 1f), paint);
                 break;
             case SynthShape.Star:
-                canvas.DrawPath(Polygon(cx, cy + (r * 0.05f), r * 1.05f, 5, 0.42f), paint);
+                canvas.DrawPath(Polygon(cx, cy + (r * 0.05f), r * 1.05f, 5, 0.45f), paint);
                 break;
             case SynthShape.Cross:
                 using (var path = new SKPath())
