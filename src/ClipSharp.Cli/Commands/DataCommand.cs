@@ -8,6 +8,10 @@ namespace ClipSharp.Cli.Commands;
 /// <summary><c>clip data synth</c> (a synthetic captioned-image dataset) and <c>clip data check</c> (read every sample of a source).</summary>
 internal static class DataCommand
 {
+    // Every colour×shape combination (seen or held out), then each colour and each shape.
+    private static readonly int s_evalClassCount =
+        (SynthVocabulary.Colors.Count * SynthVocabulary.Shapes.Count) + SynthVocabulary.Colors.Count + SynthVocabulary.Shapes.Count;
+
     public static Command Create(CliContext context) =>
         new("data", "Training data: generate synthetic captioned images, check a data source.") { Synth(context), Check(context) };
 
@@ -54,7 +58,7 @@ internal static class DataCommand
             }
 
             string folder = parsed.GetValue(output)!;
-            int total = options.Count + (options.ValidationCount ?? Math.Max(1, options.Count / 10)) + (options.EvalPerClass * (48 + 8 + 6));
+            int total = options.Count + (options.ValidationCount ?? Math.Max(1, options.Count / 10)) + (options.EvalPerClass * s_evalClassCount);
             SyntheticDatasetInfo info = Progress.Run(
                 context, "synthesising", total, progress => SyntheticDatasetWriter.Write(folder, options, parsed.GetValue(force), progress));
             string[] heldOut = [.. info.Split.HeldOut.Select(x => SynthVocabulary.CombinationName(x.Color, x.Shape))];

@@ -1,3 +1,5 @@
+using ClipSharp.Tensors;
+
 namespace ClipSharp.Data;
 
 /// <summary>
@@ -38,4 +40,7 @@ public sealed class ClipBatch
 
     /// <summary>tokens: [Count, ContextLength], [SOT, ids..., EOT, 0...] per row</summary>
     public int[] Tokens { get; }
+
+    /// <summary>The pixels as the image tower's input, sharing this batch's memory. images: [Count, 3, Resolution, Resolution]</summary>
+    public Tensor Images => Tensor.FromArray(Pixels, Count, 3, Resolution, Resolution);
 }

@@ -1,6 +1,7 @@
 using ClipSharp.Data;
 using ClipSharp.Data.Synthetic;
 using ClipSharp.Imaging;
+using ClipSharp.Tensors;
 using ClipSharp.Testing;
 using ClipSharp.Tests.IO;
 using ClipSharp.Text;
@@ -90,6 +91,7 @@ public sealed class ClipDataLoaderTests
 
         Assert.Equal(4 * 3 * 40 * 40, batch.Pixels.Length);
         Assert.Equal(4 * Context, batch.Tokens.Length);
+        Assert.Equal([4, 3, 40, 40], batch.Images.Shape.ToArray());
         for (int i = 0; i < batch.Count; i++)
         {
             int index = loader.EpochOrder(0)[4 + i];
@@ -101,6 +103,25 @@ public sealed class ClipDataLoaderTests
             transform.Apply(s.Image.Decode(), DataRandom.Mix(9, 0, index), expected);
             Assert.Equal(expected, batch.Pixels.AsSpan(i * expected.Length, expected.Length).ToArray());
         }
+    }
+
+    [Fact]
+    public void BatchesFeedBothTowersOfTheTinyModel()
+    {
+        Clip clip = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab);
+        var loader = new ClipDataLoader(Synthetic(6), clip.Tokenizer, new RandomResizedCrop(clip.ImageTransform.Resolution), new DataLoaderOptions
+        {
+            BatchSize = 6,
+            ContextLength = clip.Model.Config.ContextLength,
+        });
+        ClipBatch batch = loader.LoadBatch(DataPosition.Start, Ct);
+
+        Tensor images = clip.Model.EncodeImage(batch.Images);
+        Tensor texts = clip.Model.EncodeText(batch.Tokens, batch.Count);
+
+        Assert.Equal([6, clip.EmbedDim], images.Shape.ToArray());
+        Assert.Equal([6, clip.EmbedDim], texts.Shape.ToArray());
+        Assert.All(images.ToArray().Concat(texts.ToArray()), v => Assert.True(float.IsFinite(v)));
     }
 
     [Fact]
