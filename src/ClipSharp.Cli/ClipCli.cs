@@ -32,6 +32,7 @@ public static class ClipCli
             ServeCommand.Create(context),
             ConvertCommand.Create(context),
             PullCommand.Create(context),
+            DataCommand.Create(context),
         };
 
         ParseResult parsed = root.Parse(args);

@@ -1,0 +1,70 @@
+namespace ClipSharp.Data.Synthetic;
+
+/// <summary>Draws scenes from a seeded generator, using only the combinations it is given.</summary>
+public static class SceneSampler
+{
+    // Base tones: greys and beiges, all with low saturation so no object colour is near them.
+    private static readonly (byte R, byte G, byte B)[] s_tones =
+    [
+        (70, 70, 70), (105, 105, 105), (140, 140, 140), (175, 175, 175), (210, 210, 210), (235, 235, 235),
+        (215, 205, 180), (190, 180, 160), (150, 140, 125), (225, 220, 205),
+    ];
+
+    /// <summary>
+    /// A training scene: one object half the time, else two or three in distinct cells; a quarter of the multi-object
+    /// scenes repeat one combination and size, so counting captions ("two blue circles") occur.
+    /// </summary>
+    public static SynthScene Training(DataRandom random, IReadOnlyList<(int Color, SynthShape Shape)> combinations)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        ArgumentNullException.ThrowIfNull(combinations);
+        double u = random.NextDouble();
+        int count = u < 0.5 ? 1 : u < 0.8 ? 2 : 3;
+        bool repeat = count > 1 && random.NextDouble() < 0.25;
+        int[] cells = [.. Enumerable.Range(0, 9)];
+        random.Shuffle(cells.AsSpan());
+        var objects = new SynthObject[count];
+        (int Color, SynthShape Shape) combination = random.Pick(combinations);
+        bool large = random.NextBool();
+        for (int i = 0; i < count; i++)
+        {
+            if (i > 0 && !repeat)
+            {
+                combination = random.Pick(combinations);
+                large = random.NextBool();
+            }
+
+            objects[i] = NewObject(random, combination, large, cells[i]);
+        }
+
+        return new SynthScene(objects, Background(random));
+    }
+
+    /// <summary>A single object of one combination at a random size and cell: the evaluation images.</summary>
+    public static SynthScene Single(DataRandom random, (int Color, SynthShape Shape) combination)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        bool large = random.NextBool();
+        int cell = random.NextInt(9);
+        return new SynthScene([NewObject(random, combination, large, cell)], Background(random));
+    }
+
+    private static SynthObject NewObject(DataRandom random, (int Color, SynthShape Shape) combination, bool large, int cell) =>
+        new(combination.Shape, combination.Color, large, cell, (float)random.NextDouble(-1, 1), (float)random.NextDouble(-1, 1));
+
+    private static SynthBackground Background(DataRandom random)
+    {
+        double u = random.NextDouble();
+        SynthBackgroundKind kind = u < 0.4 ? SynthBackgroundKind.Plain
+            : u < 0.6 ? SynthBackgroundKind.Striped
+            : u < 0.8 ? SynthBackgroundKind.Checkered
+            : SynthBackgroundKind.Noisy;
+        (byte R, byte G, byte B) tone = s_tones[random.NextInt(s_tones.Length)];
+        // The second tone of stripes and checks: the same hue, clearly lighter or darker.
+        int delta = tone.R > 150 ? -45 : 45;
+        (byte R, byte G, byte B) second = (Shift(tone.R, delta), Shift(tone.G, delta), Shift(tone.B, delta));
+        return new SynthBackground(kind, tone, second, random.NextInclusive(3, 8), random.NextInt(3), random.NextUInt64());
+    }
+
+    private static byte Shift(byte v, int delta) => (byte)Math.Clamp(v + delta, 0, 255);
+}

@@ -1,0 +1,11 @@
+namespace ClipSharp.Data.Synthetic;
+
+public enum SynthShape
+{
+    Circle,
+    Square,
+    Triangle,
+    Star,
+    Cross,
+    Ring,
+}
