@@ -120,6 +120,8 @@ internal static unsafe class GemmDriver<TKernel>
     }
 
     // A partial tile at the bottom/right edge of C: the kernel wrote the full tile to scratch; copy the valid part.
+    // The update is the kernels' own (alpha·acc fused with beta·C), so an element of C gets the same bits whether it
+    // falls in a full or an edge tile: results do not depend on m, n or the thread split.
     private static void MergeEdge(float* tile, int nr, float* c, nint ldc, int rows, int cols, float alpha, float beta)
     {
         for (int r = 0; r < rows; r++)
@@ -128,7 +130,7 @@ internal static unsafe class GemmDriver<TKernel>
             float* d = c + (r * ldc);
             for (int j = 0; j < cols; j++)
             {
-                d[j] = beta == 0f ? alpha * t[j] : (alpha * t[j]) + (beta * d[j]);
+                d[j] = beta == 0f ? alpha * t[j] : MathF.FusedMultiplyAdd(alpha, t[j], beta * d[j]);
             }
         }
     }
