@@ -202,35 +202,61 @@ public sealed class Clip
             }
 
             int[] tokens = Tokenizer.TokenizeBatch(chunk, context, truncate: true);
-            var lengths = new int[count];
-            for (int i = 0; i < count; i++)
-            {
-                lengths[i] = TextTransformer.EndOfTextIndex(tokens.AsSpan(i * context, context)) + 1;
-            }
-
-            int[] order = Enumerable.Range(0, count).OrderBy(i => lengths[i]).ToArray();
-            for (int b0 = 0; b0 < count; b0 += batchSize)
-            {
-                int n = Math.Min(batchSize, count - b0);
-                var batch = new int[n * context];
-                int length = 1;
-                for (int i = 0; i < n; i++)
-                {
-                    int source = order[b0 + i];
-                    tokens.AsSpan(source * context, context).CopyTo(batch.AsSpan(i * context, context));
-                    length = Math.Max(length, lengths[source]);
-                }
-
-                Tensor features = Model.Text.ForwardPrefix(batch, n, length);
-                for (int i = 0; i < n; i++)
-                {
-                    int target = start + order[b0 + i];
-                    features.Span.Slice(i * EmbedDim, EmbedDim).CopyTo(result.Span.Slice(target * EmbedDim, EmbedDim));
-                }
-            }
+            EncodeTokenRows(tokens, count, result.Span.Slice(start * EmbedDim, count * EmbedDim));
         }
 
         return normalize ? ClipModel.Normalize(result) : result;
+    }
+
+    /// <summary>
+    /// Embeds tokenized texts, rows of exactly context_length ids as <see cref="ClipTokenizer.TokenizeBatch"/> writes
+    /// them: [N, ctx] -> [N, E]. Rows are grouped by length as in <see cref="EncodeTexts"/>.
+    /// </summary>
+    public Tensor EncodeTokens(ReadOnlySpan<int> tokens, int count, bool normalize = true)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        int context = Model.Config.ContextLength;
+        if (tokens.Length != count * context)
+        {
+            throw new ArgumentException(
+                $"tokens must hold {count} rows of {context} ids ({count * context}), got {tokens.Length}.", nameof(tokens));
+        }
+
+        var result = Tensor.Zeros(count, EmbedDim);
+        EncodeTokenRows(tokens, count, result.Span);
+        return normalize ? ClipModel.Normalize(result) : result;
+    }
+
+    // tokens: [N, ctx] -> result: [N, E]; sorted by length, batched, each batch cut after its last end-of-text token.
+    private void EncodeTokenRows(ReadOnlySpan<int> tokens, int count, Span<float> result)
+    {
+        int context = Model.Config.ContextLength;
+        int batchSize = Math.Max(1, TextBatchSize);
+        var lengths = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            lengths[i] = TextTransformer.EndOfTextIndex(tokens.Slice(i * context, context)) + 1;
+        }
+
+        int[] order = Enumerable.Range(0, count).OrderBy(i => lengths[i]).ToArray();
+        for (int b0 = 0; b0 < count; b0 += batchSize)
+        {
+            int n = Math.Min(batchSize, count - b0);
+            var batch = new int[n * context];
+            int length = 1;
+            for (int i = 0; i < n; i++)
+            {
+                int source = order[b0 + i];
+                tokens.Slice(source * context, context).CopyTo(batch.AsSpan(i * context, context));
+                length = Math.Max(length, lengths[source]);
+            }
+
+            Tensor features = Model.Text.ForwardPrefix(batch, n, length);
+            for (int i = 0; i < n; i++)
+            {
+                features.Span.Slice(i * EmbedDim, EmbedDim).CopyTo(result.Slice(order[b0 + i] * EmbedDim, EmbedDim));
+            }
+        }
     }
 
     /// <summary>Cosine similarities of every image with every text: [I, E] × [T, E] -> [I, T].</summary>

@@ -49,6 +49,18 @@ public sealed class LengthAwareEncodeTextsTests
     }
 
     [Fact]
+    public void EncodeTokensGivesTheBitsOfEncodeTexts()
+    {
+        Clip clip = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab);
+        string[] captions = ["a photo of a cat sleeping on a sofa", "a dog", string.Empty, "a close-up photo of a red apple on a wooden table"];
+        int[] tokens = clip.Tokenizer.TokenizeBatch(captions, clip.Model.Config.ContextLength, truncate: true);
+        Tensor fromTokens = clip.EncodeTokens(tokens, captions.Length, normalize: false);
+        Tensor fromTexts = clip.EncodeTexts(captions, normalize: false);
+        Assert.Equal(fromTexts.ToArray().Select(BitConverter.SingleToInt32Bits), fromTokens.ToArray().Select(BitConverter.SingleToInt32Bits));
+        Assert.Throws<ArgumentException>(() => clip.EncodeTokens(tokens.AsSpan(1), captions.Length));
+    }
+
+    [Fact]
     public void NormalizedEmbeddingsAreUnitRows()
     {
         Clip clip = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab);
