@@ -39,6 +39,7 @@ internal static class ClipBenchmark
                 case "--python": o.Python = value; break;
                 case "--artifacts": o.Artifacts = value; break;
                 case "--max-busy": o.MaxBusy = double.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--clock": o.CpuClock = value == "cpu"; break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
 
@@ -147,7 +148,7 @@ internal static class ClipBenchmark
         var watch = Stopwatch.StartNew();
         string output = runtime == "pytorch"
             ? RunProcess(o.Python, PeerArgs(files, mode, o), peerEnvironment: true)
-            : RunProcess(SelfPath(out string[] prefix), [.. prefix, "clip-worker", runtime, mode, "--artifacts", files.Folder, "--threads", $"{o.Threads}", "--reps", $"{o.Reps}"], peerEnvironment: false);
+            : RunProcess(SelfPath(out string[] prefix), [.. prefix, "clip-worker", runtime, mode, "--artifacts", files.Folder, "--threads", $"{o.Threads}", "--reps", $"{o.Reps}", .. (o.CpuClock ? ["--cpu-clock"] : Array.Empty<string>())], peerEnvironment: false);
         double wall = watch.Elapsed.TotalSeconds;
         (double total1, double idle1) = CpuTimes();
         var results = output.Split('\n')
@@ -322,5 +323,7 @@ internal static class ClipBenchmark
         public string? Artifacts { get; set; }
 
         public double MaxBusy { get; set; } = 0.1;
+
+        public bool CpuClock { get; set; }
     }
 }

@@ -7,7 +7,7 @@ namespace ClipSharp.Bench;
 
 /// <summary>
 /// One runtime (ours or ONNX Runtime) measured in a process of its own, so that load time and peak RSS are its
-/// alone: `clip-worker ours|ort run|rss --artifacts DIR --threads N --reps R`. Prints JSON result lines.
+/// alone: `clip-worker ours|ort run|rss --artifacts DIR --threads N --reps R [--cpu-clock] [--rows a,b]`. Prints JSON result lines.
 /// </summary>
 internal static class ClipWorker
 {
@@ -18,6 +18,11 @@ internal static class ClipWorker
         string folder = Option(args, "--artifacts");
         int threads = int.Parse(Option(args, "--threads"), System.Globalization.CultureInfo.InvariantCulture);
         int reps = int.Parse(Option(args, "--reps"), System.Globalization.CultureInfo.InvariantCulture);
+        bool cpuClock = Array.IndexOf(args, "--cpu-clock") >= 0;
+        double Median(Action action, int count) => Timing.MedianSeconds(action, count, cpuClock, threads);
+        int only = Array.IndexOf(args, "--rows");
+        string[]? rows = only >= 0 && only + 1 < args.Length ? args[only + 1].Split(',') : null;
+        bool Wants(string row) => rows is null || rows.Contains(row);
         ClipArtifacts files = ClipArtifacts.At(folder);
         Parallelism.MaxThreads = threads;
 
@@ -61,14 +66,30 @@ internal static class ClipWorker
             .Save(files.Outputs(runtime), overwrite: true);
 
         float[] one = pixels.AsSpan(0, plane).ToArray();
-        Emit(runtime, "image_b1", 1 / Timing.MedianSeconds(() => model.EncodeImage(one, 1), reps), "items/s");
-        Emit(runtime, "image_b32", 32 / Timing.MedianSeconds(() => model.EncodeImage(pixels, 32), reps), "items/s");
-        Emit(runtime, "text_b32_77", 32 / Timing.MedianSeconds(() => model.EncodeText(tokens77, 32), reps), "items/s");
-        int captionReps = Math.Max(1, reps / 2);
-        Emit(runtime, "text_captions_77", captionCount / Timing.MedianSeconds(() => Fixed77(model, captions, captionCount), captionReps), "items/s");
-        if (model is OursRuntime)
+        if (Wants("image_b1"))
         {
-            Emit(runtime, "text_captions", captionCount / Timing.MedianSeconds(() => model.EncodeCaptions(captions, captionCount), captionReps), "items/s");
+            Emit(runtime, "image_b1", 1 / Median(() => model.EncodeImage(one, 1), reps), "items/s");
+        }
+
+        if (Wants("image_b32"))
+        {
+            Emit(runtime, "image_b32", 32 / Median(() => model.EncodeImage(pixels, 32), reps), "items/s");
+        }
+
+        if (Wants("text_b32_77"))
+        {
+            Emit(runtime, "text_b32_77", 32 / Median(() => model.EncodeText(tokens77, 32), reps), "items/s");
+        }
+
+        int captionReps = Math.Max(1, reps / 2);
+        if (Wants("text_captions_77"))
+        {
+            Emit(runtime, "text_captions_77", captionCount / Median(() => Fixed77(model, captions, captionCount), captionReps), "items/s");
+        }
+
+        if (model is OursRuntime && Wants("text_captions"))
+        {
+            Emit(runtime, "text_captions", captionCount / Median(() => model.EncodeCaptions(captions, captionCount), captionReps), "items/s");
         }
 
         Emit(runtime, "cpu_seconds", CpuClock.Seconds(), "s");
