@@ -4,6 +4,8 @@ using ClipSharp.Bench;
 var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["gemm"] = GemmBenchmark.Run,
+    ["clip"] = ClipBenchmark.Run,
+    ["clip-worker"] = ClipWorker.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out Func<string[], int>? run))
@@ -11,6 +13,7 @@ if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out Func<string[], int>
     Console.Error.WriteLine("usage: ClipSharp.Bench <benchmark> [options]");
     Console.Error.WriteLine($"benchmarks: {string.Join(", ", benchmarks.Keys)}");
     Console.Error.WriteLine("gemm options: --threads 1,2  --reps 7  --clock wall|cpu  --shapes all|square|vit|text|<name fragments, comma-separated>");
+    Console.Error.WriteLine("clip options: --threads N  --runs 3  --reps 5  --peers all|ort|pytorch|none  --python /usr/bin/python3  --artifacts DIR  --max-busy 0.1");
     return args.Length == 0 ? 1 : 2;
 }
 

@@ -28,7 +28,7 @@ public static class Gemm
     internal static unsafe void Sgemm(
         bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
-        float beta, Span<float> c, int ldc, KernelIsa isa, int threads)
+        float beta, Span<float> c, int ldc, KernelIsa isa, int threads, GemmPath path = GemmPath.Auto)
     {
         Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
@@ -62,20 +62,31 @@ public static class Gemm
             switch (isa)
             {
                 case KernelIsa.Vector512:
-                    GemmDriver<GemmMicroKernelAvx512>.Run(problem, ThreadsFor(threads, m, 6), vectorPack: true);
+                    Run<GemmMicroKernelAvx512>(problem, threads, vectorPack: true, path);
                     break;
                 case KernelIsa.Vector256:
-                    GemmDriver<GemmMicroKernelAvx2>.Run(problem, ThreadsFor(threads, m, 6), vectorPack: true);
+                    Run<GemmMicroKernelAvx2>(problem, threads, vectorPack: true, path);
                     break;
                 default:
-                    GemmDriver<GemmMicroKernelScalar>.Run(problem, ThreadsFor(threads, m, 4), vectorPack: false);
+                    Run<GemmMicroKernelScalar>(problem, threads, vectorPack: false, path);
                     break;
             }
         }
     }
 
-    // Every thread gets at least one full row tile of C.
-    private static int ThreadsFor(int threads, int m, int mr) => Math.Max(1, Math.Min(threads, m / mr));
+    private static void Run<TKernel>(in GemmProblem problem, int threads, bool vectorPack, GemmPath path)
+        where TKernel : struct, IGemmMicroKernel
+    {
+        if (path == GemmPath.ColumnPanels || (path == GemmPath.Auto && GemmDriver<TKernel>.FitsFewRows(problem.M, problem.K)))
+        {
+            GemmDriver<TKernel>.RunFewRows(problem, threads, vectorPack);
+        }
+        else
+        {
+            // Every thread gets at least one full row tile of C.
+            GemmDriver<TKernel>.Run(problem, Math.Max(1, Math.Min(threads, problem.M / TKernel.Mr)), vectorPack);
+        }
+    }
 
     private static void Validate(
         bool transA, bool transB, int m, int n, int k, int aLength, int lda, int bLength, int ldb, int cLength, int ldc)

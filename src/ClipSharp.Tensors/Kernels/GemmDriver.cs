@@ -70,6 +70,73 @@ internal static unsafe class GemmDriver<TKernel>
 
     private static long RoundUp(long x, int step) => (x + step - 1) / step * step;
 
+    // Few rows (all of them fit one MC block of packed A): every element of B is used by one pass only, so packing
+    // all of B up front is pure memory traffic (write it out, read it back). Here each thread takes a range of NR-column
+    // panels and packs one KC × NR block at a time, used at once by every row tile while it sits in L1/L2. Splitting
+    // the columns also balances threads where a few row tiles cannot (m = 50 has 9 tiles of 6).
+    // Every element of C gets the same operations as in Run, so the result does not depend on which path ran.
+    public static void RunFewRows(in GemmProblem problem, int threads, bool vectorPack)
+    {
+        int panels = (problem.N + TKernel.Nr - 1) / TKernel.Nr;
+        int t = Math.Max(1, Math.Min(threads, panels));
+        if (t == 1)
+        {
+            ComputePanels(problem, 0, panels, vectorPack);
+            return;
+        }
+
+        GemmProblem p = problem;
+        GemmThreads.For(t, i => ComputePanels(p, panels * i / t, panels * (i + 1) / t, vectorPack));
+    }
+
+    public static bool FitsFewRows(int m, int k) => m <= Mc(k);
+
+    // C[:, panelStart·NR : panelEnd·NR] with op(B) packed one KC × NR block at a time.
+    private static void ComputePanels(in GemmProblem p, int panelStart, int panelEnd, bool vectorPack)
+    {
+        if (panelStart >= panelEnd)
+        {
+            return;
+        }
+
+        int mr = TKernel.Mr;
+        int nr = TKernel.Nr;
+        int m = p.M;
+        int k = p.K;
+        nint ldc = p.Ldc;
+        float* packedA = GemmBuffer.PackedA(RoundUp(m, mr) * k);
+        GemmPackA.Pack(p.TransA, p.A, p.Lda, m, k, mr, packedA, vectorPack);
+        float* packedB = GemmBuffer.PackedB((long)Math.Min(Kc, k) * nr);
+        float* tile = stackalloc float[TKernel.Mr * TKernel.Nr];
+        for (int panel = panelStart; panel < panelEnd; panel++)
+        {
+            int j0 = panel * nr;
+            int cols = Math.Min(nr, p.N - j0);
+            for (int pc = 0; pc < k; pc += Kc)
+            {
+                int kc = Math.Min(Kc, k - pc);
+                float* b = p.TransB ? p.B + (j0 * p.Ldb) + pc : p.B + (pc * p.Ldb) + j0;
+                GemmPackB.Pack(p.TransB, b, p.Ldb, kc, cols, nr, packedB, 0, 1, vectorPack);
+                float beta = pc == 0 ? p.Beta : 1f;
+                for (int ir = 0; ir < m; ir += mr)
+                {
+                    int rows = Math.Min(mr, m - ir);
+                    float* ap = packedA + ((nint)ir * k) + ((nint)pc * mr);
+                    float* cp = p.C + (ir * ldc) + j0;
+                    if (rows == mr && cols == nr)
+                    {
+                        TKernel.Run(kc, ap, packedB, cp, ldc, p.Alpha, beta);
+                    }
+                    else
+                    {
+                        TKernel.Run(kc, ap, packedB, tile, nr, 1f, 0f);
+                        MergeEdge(tile, nr, cp, ldc, rows, cols, p.Alpha, beta);
+                    }
+                }
+            }
+        }
+    }
+
     // C[rowStart:rowEnd, col0:col0+columns] from packed B [ceil(columns / NR) panels of k × NR].
     private static void ComputeRows(
         in GemmProblem p, int rowStart, int rowEnd, int col0, int columns, float* packedB, bool vectorPack)
@@ -120,6 +187,8 @@ internal static unsafe class GemmDriver<TKernel>
     }
 
     // A partial tile at the bottom/right edge of C: the kernel wrote the full tile to scratch; copy the valid part.
+    // The update is the kernels' own (alpha·acc fused with beta·C), so an element of C gets the same bits whether it
+    // falls in a full or an edge tile: results do not depend on m, n or the thread split.
     private static void MergeEdge(float* tile, int nr, float* c, nint ldc, int rows, int cols, float alpha, float beta)
     {
         for (int r = 0; r < rows; r++)
@@ -128,7 +197,7 @@ internal static unsafe class GemmDriver<TKernel>
             float* d = c + (r * ldc);
             for (int j = 0; j < cols; j++)
             {
-                d[j] = beta == 0f ? alpha * t[j] : (alpha * t[j]) + (beta * d[j]);
+                d[j] = beta == 0f ? alpha * t[j] : MathF.FusedMultiplyAdd(alpha, t[j], beta * d[j]);
             }
         }
     }

@@ -49,10 +49,10 @@ internal readonly unsafe struct GemmMicroKernelScalar : IGemmMicroKernel
         }
         else
         {
-            row[0] = (alpha * v0) + (beta * row[0]);
-            row[1] = (alpha * v1) + (beta * row[1]);
-            row[2] = (alpha * v2) + (beta * row[2]);
-            row[3] = (alpha * v3) + (beta * row[3]);
+            row[0] = MathF.FusedMultiplyAdd(alpha, v0, beta * row[0]);
+            row[1] = MathF.FusedMultiplyAdd(alpha, v1, beta * row[1]);
+            row[2] = MathF.FusedMultiplyAdd(alpha, v2, beta * row[2]);
+            row[3] = MathF.FusedMultiplyAdd(alpha, v3, beta * row[3]);
         }
     }
 }

@@ -81,6 +81,76 @@ public sealed class TextTransformer
         return new Tensor(features, batch, OutputDim);
     }
 
+    /// <summary>
+    /// As <see cref="Forward(ReadOnlySpan{int}, int, Action{string, Tensor}?)"/>, running the tower on the first
+    /// <paramref name="length"/> positions only. The mask is causal and only each row's end-of-text position is
+    /// read, so positions after the last end-of-text token of the batch cannot change the result: any length of at
+    /// least <see cref="UsedLength"/> gives the same embeddings, bit for bit, for less work.
+    /// </summary>
+    // tokens: [B, ctx] -> [B, E], computed on x: [B, length, W]
+    public Tensor ForwardPrefix(ReadOnlySpan<int> tokens, int batch, int length)
+    {
+        Validate(tokens, batch);
+        int ctx = ContextLength;
+        int needed = UsedLength(tokens, batch, ctx);
+        if (length < needed || length > ctx)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(length), length,
+                $"the prefix length must lie in [{needed}, {ctx}]: the last end-of-text token of the batch is at position {needed - 1}.");
+        }
+
+        int w = Width;
+        var prefix = new int[batch * length];
+        for (int b = 0; b < batch; b++)
+        {
+            tokens.Slice(b * ctx, length).CopyTo(prefix.AsSpan(b * length, length));
+        }
+
+        var x = new float[batch * length * w];
+        TokenEmbedding.Forward(prefix, x);
+        ReadOnlySpan<float> positions = PositionalEmbedding.Weight.Value.Span[..(length * w)];
+        for (int b = 0; b < batch; b++)
+        {
+            Span<float> seq = x.AsSpan(b * length * w, length * w);
+            System.Numerics.Tensors.TensorPrimitives.Add(seq, positions, seq);
+        }
+
+        Transformer.Forward(x, batch, length);
+
+        var eot = new float[batch * w];
+        for (int b = 0; b < batch; b++)
+        {
+            int t = EndOfTextIndex(tokens.Slice(b * ctx, ctx));
+            x.AsSpan(((b * length) + t) * w, w).CopyTo(eot.AsSpan(b * w, w));
+        }
+
+        var pooled = new float[batch * w];
+        LnFinal.Forward(eot, pooled, batch);
+        var features = new float[batch * OutputDim];
+        Gemm.Sgemm(false, false, batch, OutputDim, w, 1f, pooled, w, TextProjection.Value.Span, OutputDim, 0f, features, OutputDim);
+        return new Tensor(features, batch, OutputDim);
+    }
+
+    /// <summary>Positions the batch needs: one past its last end-of-text token. tokens: [B, contextLength].</summary>
+    public static int UsedLength(ReadOnlySpan<int> tokens, int batch, int contextLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(contextLength, 1);
+        if (tokens.Length != batch * contextLength)
+        {
+            throw new ArgumentException(
+                $"tokens must hold batch x context_length = {batch} x {contextLength} ids, got {tokens.Length}.", nameof(tokens));
+        }
+
+        int used = 1;
+        for (int b = 0; b < batch; b++)
+        {
+            used = Math.Max(used, EndOfTextIndex(tokens.Slice(b * contextLength, contextLength)) + 1);
+        }
+
+        return used;
+    }
+
     /// <summary>The position of the first largest id in a row: where the reference reads the text feature.</summary>
     public static int EndOfTextIndex(ReadOnlySpan<int> row)
     {

@@ -17,6 +17,9 @@ public sealed class Clip
 
     public const int DefaultTextBatchSize = 64;
 
+    // Texts tokenized and sorted by length together: this many batches.
+    private const int TextSortWindowBatches = 16;
+
     public Clip(ClipModel model, ClipTokenizer tokenizer, ClipImageTransform imageTransform, string name)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -175,26 +178,85 @@ public sealed class Clip
     }
 
     /// <summary>Embeds texts (truncated to the context, keeping the end-of-text token): [N] -> [N, E].</summary>
+    /// <remarks>
+    /// Texts are grouped by token length and each batch runs only up to its last end-of-text position
+    /// (<see cref="TextTransformer.ForwardPrefix"/>); the embeddings are bit for bit those of a full-context run.
+    /// </remarks>
     public Tensor EncodeTexts(IReadOnlyList<string> texts, bool normalize = true)
     {
         ArgumentNullException.ThrowIfNull(texts);
         int context = Model.Config.ContextLength;
+        int batchSize = Math.Max(1, TextBatchSize);
         var result = Tensor.Zeros(texts.Count, EmbedDim);
-        for (int start = 0; start < texts.Count; start += TextBatchSize)
+
+        // Sorting by length within a window of several batches gives batches of similar lengths while holding
+        // only the window's token rows at a time.
+        int window = batchSize * TextSortWindowBatches;
+        for (int start = 0; start < texts.Count; start += window)
         {
-            int count = Math.Min(TextBatchSize, texts.Count - start);
-            var batch = new string[count];
+            int count = Math.Min(window, texts.Count - start);
+            var chunk = new string[count];
             for (int i = 0; i < count; i++)
             {
-                batch[i] = texts[start + i];
+                chunk[i] = texts[start + i];
             }
 
-            int[] tokens = Tokenizer.TokenizeBatch(batch, context, truncate: true);
-            Tensor features = Model.EncodeText(tokens, count);
-            features.Span.CopyTo(result.Span.Slice(start * EmbedDim, count * EmbedDim));
+            int[] tokens = Tokenizer.TokenizeBatch(chunk, context, truncate: true);
+            EncodeTokenRows(tokens, count, result.Span.Slice(start * EmbedDim, count * EmbedDim));
         }
 
         return normalize ? ClipModel.Normalize(result) : result;
+    }
+
+    /// <summary>
+    /// Embeds tokenized texts, rows of exactly context_length ids as <see cref="ClipTokenizer.TokenizeBatch"/> writes
+    /// them: [N, ctx] -> [N, E]. Rows are grouped by length as in <see cref="EncodeTexts"/>.
+    /// </summary>
+    public Tensor EncodeTokens(ReadOnlySpan<int> tokens, int count, bool normalize = true)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        int context = Model.Config.ContextLength;
+        if (tokens.Length != count * context)
+        {
+            throw new ArgumentException(
+                $"tokens must hold {count} rows of {context} ids ({count * context}), got {tokens.Length}.", nameof(tokens));
+        }
+
+        var result = Tensor.Zeros(count, EmbedDim);
+        EncodeTokenRows(tokens, count, result.Span);
+        return normalize ? ClipModel.Normalize(result) : result;
+    }
+
+    // tokens: [N, ctx] -> result: [N, E]; sorted by length, batched, each batch cut after its last end-of-text token.
+    private void EncodeTokenRows(ReadOnlySpan<int> tokens, int count, Span<float> result)
+    {
+        int context = Model.Config.ContextLength;
+        int batchSize = Math.Max(1, TextBatchSize);
+        var lengths = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            lengths[i] = TextTransformer.EndOfTextIndex(tokens.Slice(i * context, context)) + 1;
+        }
+
+        int[] order = Enumerable.Range(0, count).OrderBy(i => lengths[i]).ToArray();
+        for (int b0 = 0; b0 < count; b0 += batchSize)
+        {
+            int n = Math.Min(batchSize, count - b0);
+            var batch = new int[n * context];
+            int length = 1;
+            for (int i = 0; i < n; i++)
+            {
+                int source = order[b0 + i];
+                tokens.Slice(source * context, context).CopyTo(batch.AsSpan(i * context, context));
+                length = Math.Max(length, lengths[source]);
+            }
+
+            Tensor features = Model.Text.ForwardPrefix(batch, n, length);
+            for (int i = 0; i < n; i++)
+            {
+                features.Span.Slice(i * EmbedDim, EmbedDim).CopyTo(result.Slice(order[b0 + i] * EmbedDim, EmbedDim));
+            }
+        }
     }
 
     /// <summary>Cosine similarities of every image with every text: [I, E] × [T, E] -> [I, T].</summary>

@@ -65,8 +65,8 @@ public sealed class GemmTests
         {
             (float alpha, float beta) = s_scales[index % s_scales.Length];
             int pad = index % 2 == 0 ? 5 : 0;
-            float[] one = CheckAgainstOracle(isa, 1, transA, transB, m, n, k, alpha, beta, pad, seed: 100 + index);
-            float[] two = CheckAgainstOracle(isa, 2, transA, transB, m, n, k, alpha, beta, pad, seed: 100 + index);
+            float[] one = CheckAgainstOracle(isa, 1, transA, transB, m, n, k, alpha, beta, pad, seed: 100 + index, GemmPath.RowBlocks);
+            float[] two = CheckAgainstOracle(isa, 2, transA, transB, m, n, k, alpha, beta, pad, seed: 100 + index, GemmPath.RowBlocks);
 
             // Threads split rows only, so every element sees the same operations in the same order.
             Assert.Equal(one, two);
@@ -154,7 +154,7 @@ public sealed class GemmTests
         Assert.Equal("c", Assert.Throws<ArgumentException>(() => Gemm.Sgemm(false, false, 3, 3, 4, 1f, a, 4, b, 3, 0f, c, 4)).ParamName);
     }
 
-    private static KernelIsa RequireIsa(string name)
+    internal static KernelIsa RequireIsa(string name)
     {
         KernelIsa isa = Enum.Parse<KernelIsa>(name);
         if (!KernelIsas.IsSupported(isa))
@@ -167,8 +167,9 @@ public sealed class GemmTests
 
     // Runs one case on the forced path and checks every element of C against the double-precision oracle with
     // |c - ref| <= 1e-5 * (|alpha| Σp |a||b| + |beta c0|) + 1e-6. Returns C for cross-checks.
-    private static float[] CheckAgainstOracle(
-        KernelIsa isa, int threads, bool transA, bool transB, int m, int n, int k, float alpha, float beta, int pad, int seed)
+    internal static float[] CheckAgainstOracle(
+        KernelIsa isa, int threads, bool transA, bool transB, int m, int n, int k, float alpha, float beta, int pad, int seed,
+        GemmPath path = GemmPath.Auto)
     {
         var rng = new Random(seed);
         int aRows = transA ? k : m, aCols = transA ? m : k;
@@ -180,7 +181,7 @@ public sealed class GemmTests
         float[] expected = (float[])c0.Clone();
         float[] actual = (float[])c0.Clone();
         GemmReference.Sgemm(transA, transB, m, n, k, alpha, a, Math.Max(1, lda), b, Math.Max(1, ldb), beta, expected, ldc);
-        Gemm.Sgemm(transA, transB, m, n, k, alpha, a, Math.Max(1, lda), b, Math.Max(1, ldb), beta, actual, ldc, isa, threads);
+        Gemm.Sgemm(transA, transB, m, n, k, alpha, a, Math.Max(1, lda), b, Math.Max(1, ldb), beta, actual, ldc, isa, threads, path);
         for (int i = 0; i < m; i++)
         {
             for (int j = 0; j < n; j++)
