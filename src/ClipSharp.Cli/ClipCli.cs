@@ -29,6 +29,10 @@ public static class ClipCli
             TokenizeCommand.Create(context),
             InfoCommand.Create(context),
             TokenizerCommand.Create(context),
+            IndexCommand.Create(context),
+            SearchCommand.Create(context),
+            TagCommand.Create(context),
+            AskCommand.Create(context),
         };
 
         ParseResult parsed = root.Parse(args);
