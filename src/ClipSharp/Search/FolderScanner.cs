@@ -44,7 +44,7 @@ public static class FolderScanner
                 if (child.LinkTarget is not null)
                 {
                     FileSystemInfo? target = child.ResolveLinkTarget(returnFinalTarget: true);
-                    if (target is null || !target.FullName.StartsWith(prefix, StringComparison.Ordinal))
+                    if (target is null || !(target.FullName == full || target.FullName.StartsWith(prefix, StringComparison.Ordinal)))
                     {
                         outside.Add(child.FullName);
                     }
