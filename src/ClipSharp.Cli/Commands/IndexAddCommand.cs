@@ -12,11 +12,15 @@ internal static class IndexAddCommand
         var model = new ModelOptions();
         var index = IndexCommand.IndexOption();
         var batch = new Option<int>("--batch") { Description = "Files per committed batch.", DefaultValueFactory = _ => ImageIndexer.DefaultBatchSize };
+        var threshold = new Option<int?>("--hnsw-threshold")
+        {
+            Description = $"Entries from which an HNSW graph is kept for fast approximate search, exact below (default {SearchIndex.DefaultExactThreshold}, remembered by the index).",
+        };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON line on stdout." };
         var folder = new Argument<string>("folder") { Description = "Folder to index (recursively; symbolic links are not followed)." };
         var command = new Command("add", "Add the images under a folder to an index; unchanged files are skipped, changed ones re-embedded.")
         {
-            index, batch, json, folder,
+            index, batch, threshold, json, folder,
         };
         model.AddTo(command);
         command.SetAction(parsed =>
@@ -33,8 +37,13 @@ internal static class IndexAddCommand
                 throw new CliException($"{root}: folder not found.");
             }
 
+            if (parsed.GetValue(threshold) is < 1)
+            {
+                throw new CliException($"--hnsw-threshold must be at least 1, got {parsed.GetValue(threshold)}.");
+            }
+
             Clip clip = model.Load(parsed);
-            var indexer = new ImageIndexer(clip) { BatchSize = batchSize };
+            var indexer = new ImageIndexer(clip) { BatchSize = batchSize, ExactThreshold = parsed.GetValue(threshold) };
             (List<string> files, List<string> outside) = FolderScanner.Scan(root);
             IndexAddSummary summary = IndexCommand.Guard(() => Progress.Run(
                 context, "Indexing", files.Count,

@@ -4,7 +4,7 @@ namespace ClipSharp.Search;
 public static class CaptionIndexer
 {
     /// <summary>Adds the captions not yet in the index; returns how many were new.</summary>
-    public static int Add(Clip clip, string indexPath, IEnumerable<string> captions, string? modelId = null, int exactThreshold = SearchIndex.DefaultExactThreshold)
+    public static int Add(Clip clip, string indexPath, IEnumerable<string> captions, string? modelId = null, int? exactThreshold = null)
     {
         ArgumentNullException.ThrowIfNull(clip);
         ArgumentNullException.ThrowIfNull(captions);

@@ -91,6 +91,12 @@ internal sealed class EmbeddingSidecar : IDisposable
     /// <summary>Reads the first <paramref name="rowCount"/> rows [rowCount, D]; another process may be appending meanwhile.</summary>
     public static float[] Read(string path, int dimension, long rowCount)
     {
+        if (rowCount == 0 && !File.Exists(path))
+        {
+            // A writer that committed the catalog's meta but was stopped before creating the sidecar.
+            return [];
+        }
+
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         CheckHeader(stream, path, dimension);
         long available = (stream.Length - HeaderBytes) / RowBytes(dimension);

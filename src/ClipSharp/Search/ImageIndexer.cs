@@ -24,7 +24,8 @@ public sealed class ImageIndexer
 
     public int BatchSize { get; init; } = DefaultBatchSize;
 
-    public int ExactThreshold { get; init; } = SearchIndex.DefaultExactThreshold;
+    /// <summary>Entries from which a graph is kept; null: the threshold the index was last given (or the default).</summary>
+    public int? ExactThreshold { get; init; }
 
     /// <summary>Indexes the images under <paramref name="root"/>.</summary>
     public IndexAddSummary Add(string indexPath, string root, IProgress<IndexProgress>? progress = null, CancellationToken cancellation = default)
@@ -116,7 +117,7 @@ public sealed class ImageIndexer
     }
 
     /// <summary>Drops the entries whose files no longer exist; returns how many.</summary>
-    public static int Sync(string indexPath, int exactThreshold = SearchIndex.DefaultExactThreshold)
+    public static int Sync(string indexPath, int? exactThreshold = null)
     {
         using var writer = SearchIndexWriter.OpenExisting(indexPath);
         var gone = writer.Entries.Keys.Where(path => !File.Exists(path)).ToList();

@@ -41,6 +41,11 @@ internal sealed class IndexCatalog : IDisposable
             throw new SearchIndexException($"{System.IO.Path.GetDirectoryName(path)}: no index here (missing {FileName}).");
         }
 
+        if (!readOnly && !File.Exists(path))
+        {
+            CreateAtomically(path);
+        }
+
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -75,6 +80,30 @@ internal sealed class IndexCatalog : IDisposable
         }
 
         return new IndexCatalog(connection, path);
+    }
+
+    /// <summary>
+    /// A new catalog is built beside its final name and renamed into place, so a reader never meets a file that a
+    /// killed writer left half-initialised (no WAL header yet, no tables).
+    /// </summary>
+    private static void CreateAtomically(string path)
+    {
+        string fresh = path + ".new";
+        foreach (string leftover in (string[])[fresh, fresh + "-wal", fresh + "-shm", fresh + "-journal"])
+        {
+            File.Delete(leftover);
+        }
+
+        var builder = new SqliteConnectionStringBuilder { DataSource = fresh, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false };
+        using (var connection = new SqliteConnection(builder.ToString()))
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+            Execute(connection, Schema);
+        }
+
+        // A clean close checkpoints the WAL into the file, which is then whole on its own.
+        File.Move(fresh, path);
     }
 
     public SqliteTransaction Begin() => _connection.BeginTransaction();

@@ -12,6 +12,7 @@ internal static class IndexLayout
     public const string MetaModelName = "model_name";
     public const string MetaDimension = "dimension";
     public const string MetaKind = "kind";
+    public const string MetaExactThreshold = "exact_threshold";
 
     /// <summary>Sidecar rows the catalog has committed; rows past it are an interrupted write's leftovers.</summary>
     public const string MetaCommittedRows = "committed_rows";

@@ -20,7 +20,10 @@ public enum SearchEngineKind
 /// </summary>
 public sealed class SearchIndex : IDisposable
 {
-    /// <summary>Below this many entries brute force is fast enough and exact; above it the HNSW graph answers.</summary>
+    /// <summary>
+    /// Below this many entries brute force is fast enough and exact, and writers keep no graph; a reader uses the
+    /// graph whenever the writer left one.
+    /// </summary>
     public const int DefaultExactThreshold = 20_000;
 
     private readonly IndexEntry[] _entries;
@@ -80,7 +83,7 @@ public sealed class SearchIndex : IDisposable
     public SearchEngineKind Engine => _graph is null ? SearchEngineKind.Exact : SearchEngineKind.Hnsw;
 
     /// <summary>Opens the committed state of an index folder.</summary>
-    public static SearchIndex Open(string path, int exactThreshold = DefaultExactThreshold, HnswSettings? settings = null)
+    public static SearchIndex Open(string path, HnswSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         string folder = System.IO.Path.GetFullPath(path);
@@ -128,7 +131,7 @@ public sealed class SearchIndex : IDisposable
             rows.AsSpan((int)row * dimension, dimension).CopyTo(embeddings.AsSpan(i * dimension, dimension));
         }
 
-        (HnswGraph? graph, long graphRows) = entries.Count >= exactThreshold ? LoadGraph(folder, committed, dimension, settings) : (null, 0);
+        (HnswGraph? graph, long graphRows) = LoadGraph(folder, committed, dimension, settings);
         return new SearchIndex(folder, modelId, modelName, kind, dimension, [.. entries], embeddings, rowToEntry, graph, graphRows, settings);
     }
 

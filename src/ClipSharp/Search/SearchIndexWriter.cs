@@ -225,12 +225,25 @@ public sealed class SearchIndexWriter : IDisposable
     /// <summary>
     /// Brings the HNSW graph up to the committed rows: extends the newest graph with the rows added since, or
     /// rebuilds it when many of its rows are dead. Below the exact threshold no graph is kept.
+    /// Call it after a run's last batch: it is the slow part, and a crash during it leaves the previous graph.
     /// </summary>
-    public void UpdateGraph(int exactThreshold = SearchIndex.DefaultExactThreshold, HnswSettings? settings = null)
+    /// <param name="exactThreshold">Entries from which a graph is kept; null: the threshold this index was last given.</param>
+    /// <param name="settings">Graph parameters for a graph built now.</param>
+    public void UpdateGraph(int? exactThreshold = null, HnswSettings? settings = null)
     {
         long committed = _sidecar.RowCount;
+        if (exactThreshold is int given)
+        {
+            using var tx = _catalog.Begin();
+            _catalog.SetMeta(IndexLayout.MetaExactThreshold, given.ToString(CultureInfo.InvariantCulture), tx);
+            tx.Commit();
+        }
+
+        long threshold = _catalog.GetMeta(IndexLayout.MetaExactThreshold) is string stored
+            ? long.Parse(stored, CultureInfo.InvariantCulture)
+            : SearchIndex.DefaultExactThreshold;
         List<(long Rows, string Path)> graphs = IndexLayout.Graphs(Path);
-        if (_entries.Count < exactThreshold)
+        if (_entries.Count < threshold)
         {
             graphs.ForEach(g => File.Delete(g.Path));
             return;

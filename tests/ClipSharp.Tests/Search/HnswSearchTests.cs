@@ -13,7 +13,7 @@ public sealed class HnswSearchTests
         using var folder = new TempFolder("clipsharp-hnsw-");
         float[] vectors = RandomVectors.Normalised(4000, D, seed: 11);
         SearchIndexTests.Write(folder.Path, vectors, 0, 4000, Threshold);
-        using SearchIndex index = SearchIndex.Open(folder.Path, Threshold);
+        using SearchIndex index = SearchIndex.Open(folder.Path);
         Assert.Equal(SearchEngineKind.Hnsw, index.Engine);
         Assert.True(Recall(index, RandomVectors.Normalised(100, D, seed: 12), 10) >= 0.95);
     }
@@ -26,16 +26,23 @@ public sealed class HnswSearchTests
         SearchIndexTests.Write(folder.Path, vectors, 0, 1000, Threshold);
 
         // New rows without a graph update: the reader searches them exactly next to the graph.
-        SearchIndexTests.Write(folder.Path, vectors, 1000, 1500, exactThreshold: int.MaxValue - 1);
-        Assert.Empty(Directory.GetFiles(folder.Path, "hnsw-*"));
-        SearchIndexTests.Write(folder.Path, vectors, 0, 0, Threshold);
-        Assert.Single(Directory.GetFiles(folder.Path, "hnsw-*"));
+        SearchIndexTests.Write(folder.Path, vectors, 1000, 1500, updateGraph: false);
+        Assert.EndsWith("hnsw-1000.usearch", Assert.Single(Directory.GetFiles(folder.Path, "hnsw-*")), StringComparison.Ordinal);
+        using (SearchIndex index = SearchIndex.Open(folder.Path))
+        {
+            Assert.Equal(SearchEngineKind.Hnsw, index.Engine);
+            Assert.Equal("item1234", index.Search(vectors.AsSpan(1234 * D, D), 1)[0].Source);
+        }
+
+        // The next update extends the graph to every committed row.
+        SearchIndexTests.Write(folder.Path, vectors, 0, 0);
+        Assert.EndsWith("hnsw-1500.usearch", Assert.Single(Directory.GetFiles(folder.Path, "hnsw-*")), StringComparison.Ordinal);
         using (var writer = SearchIndexWriter.Open(folder.Path, "sha256:test-model", "test", D, EntryKind.Image))
         {
             writer.Remove(["item7"]);
         }
 
-        using (SearchIndex index = SearchIndex.Open(folder.Path, Threshold))
+        using (SearchIndex index = SearchIndex.Open(folder.Path))
         {
             Assert.Equal(SearchEngineKind.Hnsw, index.Engine);
             Assert.Equal(1499, index.Count);
@@ -49,7 +56,7 @@ public sealed class HnswSearchTests
             writer.Commit([new PendingEntry("fresh", 1, 1, null, 0, 0, vectors.AsSpan(7 * D, D).ToArray())]);
         }
 
-        using (SearchIndex index = SearchIndex.Open(folder.Path, Threshold))
+        using (SearchIndex index = SearchIndex.Open(folder.Path))
         {
             Assert.Equal("fresh", index.Search(vectors.AsSpan(7 * D, D), 1)[0].Source);
         }
@@ -61,7 +68,7 @@ public sealed class HnswSearchTests
         using var folder = new TempFolder("clipsharp-hnsw-");
         float[] vectors = RandomVectors.Normalised(2000, D, seed: 15);
         SearchIndexTests.Write(folder.Path, vectors, 0, 2000, Threshold);
-        using SearchIndex index = SearchIndex.Open(folder.Path, Threshold);
+        using SearchIndex index = SearchIndex.Open(folder.Path);
         float[] queries = RandomVectors.Normalised(64, D, seed: 16);
         var serial = Enumerable.Range(0, 64).Select(q => index.Search(queries.AsSpan(q * D, D), 10).Select(h => h.Id).ToArray()).ToArray();
         var parallel = new long[64][];

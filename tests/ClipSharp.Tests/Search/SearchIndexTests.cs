@@ -108,7 +108,7 @@ public sealed class SearchIndexTests
         Assert.Contains("zero", Assert.Throws<ArgumentException>(() => index.Search(new float[D], 1)).Message, StringComparison.Ordinal);
     }
 
-    internal static void Write(string folder, float[] vectors, int from, int to, int exactThreshold = SearchIndex.DefaultExactThreshold)
+    internal static void Write(string folder, float[] vectors, int from, int to, int? exactThreshold = null, bool updateGraph = true)
     {
         using var writer = SearchIndexWriter.Open(folder, Model, "test", D, EntryKind.Image);
         var batch = new List<PendingEntry>();
@@ -118,6 +118,9 @@ public sealed class SearchIndexTests
         }
 
         writer.Commit(batch);
-        writer.UpdateGraph(exactThreshold);
+        if (updateGraph)
+        {
+            writer.UpdateGraph(exactThreshold);
+        }
     }
 }
