@@ -12,7 +12,7 @@ if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out Func<string[], int>
     Console.Error.WriteLine("usage: ClipSharp.Bench <benchmark> [options]");
     Console.Error.WriteLine($"benchmarks: {string.Join(", ", benchmarks.Keys)}");
     Console.Error.WriteLine("gemm options: --threads 1,2  --reps 7  --clock wall|cpu  --shapes all|square|vit|text|<name fragments, comma-separated>");
-    Console.Error.WriteLine("search options: --count 1000000  --dim 512  --queries 1000  -k 10  --m 16  --ef-add 128  --ef 128  --oversample 4  --seed 42");
+    Console.Error.WriteLine("search options: --count 1000000  --dim 512  --queries 1000  -k 10  --m 16  --ef-add 128  --ef 128  --oversample 4  --seed 42  --clusters 0 (uniform)");
     return args.Length == 0 ? 1 : 2;
 }
 

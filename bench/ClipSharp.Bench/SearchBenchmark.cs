@@ -13,7 +13,7 @@ internal static class SearchBenchmark
 {
     public static int Run(string[] args)
     {
-        int count = 1_000_000, dimension = 512, queries = 1000, k = 10, seed = 42;
+        int count = 1_000_000, dimension = 512, queries = 1000, k = 10, seed = 42, clusters = 0;
         var settings = HnswSettings.Default;
         int[] efs = [settings.ExpansionSearch];
         for (int i = 0; i < args.Length; i++)
@@ -27,6 +27,7 @@ internal static class SearchBenchmark
                 case "--queries": queries = number; break;
                 case "-k": k = number; break;
                 case "--seed": seed = number; break;
+                case "--clusters": clusters = number; break;
                 case "--m": settings = settings with { Connectivity = number }; break;
                 case "--ef-add": settings = settings with { ExpansionAdd = number }; break;
                 case "--ef": efs = [.. value.Split(',').Select(e => int.Parse(e, CultureInfo.InvariantCulture))]; break;
@@ -39,11 +40,12 @@ internal static class SearchBenchmark
 
         Machine.PrintHeader();
         Console.WriteLine(
-            $"Vectors:    {count:N0} × {dimension} float32, normalised, seed {seed}; {queries} queries, k={k}; "
+            $"Vectors:    {count:N0} × {dimension} float32, normalised, {(clusters == 0 ? "uniform" : $"{clusters} clusters")}, seed {seed}; {queries} queries, k={k}; "
             + $"M={settings.Connectivity} efConstruction={settings.ExpansionAdd} efSearch={string.Join(',', efs)} oversampling={settings.Oversampling}");
 
-        float[] data = Vectors(count, dimension, seed);
-        float[] probes = Vectors(queries, dimension, seed + 1);
+        float[]? centres = clusters > 0 ? Vectors(clusters, dimension, seed + 2, null) : null;
+        float[] data = Vectors(count, dimension, seed, centres);
+        float[] probes = Vectors(queries, dimension, seed + 1, centres);
 
         long before = CurrentRss();
         var build = Stopwatch.StartNew();
@@ -124,17 +126,26 @@ internal static class SearchBenchmark
     }
 
     // [N, D] Gaussian directions, row by row from per-row seeds so that the set does not depend on thread count.
-    private static float[] Vectors(int count, int dimension, int seed)
+    // With centres [C, D], each row is a centre plus Gaussian noise of the same expected norm (cosine ≈ 0.7 to
+    // its centre): clustered like real embeddings, unlike uniform directions, which are the worst case for a graph.
+    private static float[] Vectors(int count, int dimension, int seed, float[]? centres)
     {
         var data = new float[(long)count * dimension];
+        int clusters = centres is null ? 0 : centres.Length / dimension;
         Parallel.For(0, count, i =>
         {
             var random = new Random(HashCode.Combine(seed, i));
             Span<float> row = data.AsSpan(i * dimension, dimension);
+            float noise = clusters > 0 ? 1f / MathF.Sqrt(dimension) : 1f;
             for (int j = 0; j < dimension; j++)
             {
                 double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
-                row[j] = (float)(Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
+                row[j] = noise * (float)(Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
+            }
+
+            if (clusters > 0)
+            {
+                TensorPrimitives.Add(row, centres.AsSpan(random.Next(clusters) * dimension, dimension), row);
             }
 
             TensorPrimitives.Divide(row, TensorPrimitives.Norm(row), row);

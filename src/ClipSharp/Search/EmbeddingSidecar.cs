@@ -105,7 +105,13 @@ internal sealed class EmbeddingSidecar : IDisposable
             throw new SearchIndexException($"{path}: holds {available} embeddings but the catalog references {rowCount}.");
         }
 
-        var data = new float[checked(rowCount * dimension)];
+        if (rowCount * dimension > Array.MaxLength)
+        {
+            throw new SearchIndexException(
+                $"{path}: {rowCount} embeddings of width {dimension} exceed what one in-memory snapshot can hold ({Array.MaxLength} floats).");
+        }
+
+        var data = new float[rowCount * dimension];
         stream.Position = HeaderBytes;
         stream.ReadExactly(MemoryMarshal.AsBytes(data.AsSpan()));
         return data;

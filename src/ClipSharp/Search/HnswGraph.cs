@@ -26,6 +26,8 @@ public sealed class HnswGraph : IDisposable
 
     public long Count => (long)_index.Size();
 
+    public HnswSettings Settings => _settings;
+
     /// <summary>Builds a graph over rows [N, D], adding them from all cores; keys are <paramref name="firstKey"/> + row.</summary>
     public static HnswGraph Build(ReadOnlyMemory<float> rows, int dimension, HnswSettings? settings = null, long firstKey = 0, IReadOnlyList<long>? skip = null)
     {
@@ -99,8 +101,6 @@ public sealed class HnswGraph : IDisposable
 
         return result;
     }
-
-    public HnswSettings Settings => _settings;
 
     /// <summary>Writes the graph to <paramref name="path"/> atomically: a reader sees the old file or the whole new one.</summary>
     public void Save(string path)

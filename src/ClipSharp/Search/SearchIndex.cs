@@ -128,7 +128,7 @@ public sealed class SearchIndex : IDisposable
             }
 
             rowToEntry[row] = i;
-            rows.AsSpan((int)row * dimension, dimension).CopyTo(embeddings.AsSpan(i * dimension, dimension));
+            rows.AsSpan((int)(row * dimension), dimension).CopyTo(embeddings.AsSpan(i * dimension, dimension));
         }
 
         (HnswGraph? graph, long graphRows) = LoadGraph(folder, committed, dimension, settings);

@@ -104,7 +104,7 @@ public sealed class SearchIndexWriter : IDisposable
                 }
             }
 
-            foreach (string temporary in Directory.EnumerateFiles(folder, "*.tmp"))
+            foreach (string temporary in Directory.GetFiles(folder, "*.tmp"))
             {
                 File.Delete(temporary);
             }
