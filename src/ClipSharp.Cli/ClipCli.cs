@@ -33,6 +33,10 @@ public static class ClipCli
             ConvertCommand.Create(context),
             PullCommand.Create(context),
             DataCommand.Create(context),
+            IndexCommand.Create(context),
+            SearchCommand.Create(context),
+            TagCommand.Create(context),
+            AskCommand.Create(context),
         };
 
         ParseResult parsed = root.Parse(args);

@@ -1,0 +1,32 @@
+using System.CommandLine;
+using ClipSharp.Search;
+
+namespace ClipSharp.Cli.Commands;
+
+/// <summary><c>clip index info</c>: what an index holds and which model built it, as one JSON line.</summary>
+internal static class IndexInfoCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var index = IndexCommand.IndexOption();
+        var command = new Command("info", "Show an index's model, size and engine as JSON.") { index };
+        command.SetAction(parsed =>
+        {
+            using SearchIndex opened = IndexCommand.Guard(() => SearchIndex.Open(parsed.GetValue(index)!));
+            context.Out.WriteLine(JsonOutput.Line(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("path", opened.Path);
+                w.WriteString("kind", opened.Kind.ToString().ToLowerInvariant());
+                w.WriteNumber("count", opened.Count);
+                w.WriteNumber("dimension", opened.Dimension);
+                w.WriteString("engine", opened.Engine.ToString().ToLowerInvariant());
+                w.WriteString("model", opened.ModelName);
+                w.WriteString("model_id", opened.ModelId);
+                w.WriteEndObject();
+            }));
+            return ClipCli.ExitOk;
+        });
+        return command;
+    }
+}
