@@ -7,7 +7,7 @@ internal sealed class ModelOptions
 {
     public Option<string> Model { get; } = new("--model", "-m")
     {
-        Description = "Model folder (Hugging Face or OpenAI layout) or a .safetensors file.",
+        Description = "Model folder (Hugging Face or OpenAI layout), or one weights file (.safetensors, or a PyTorch .pt/.pth/.bin: read without executing anything).",
         Required = true,
     };
 
