@@ -46,7 +46,12 @@ public sealed class PlantedIndex : IAsyncLifetime
 
     public static ClipServerOptions Options { get; } = new()
     {
-        Port = 0, MaxBatchItems = 8, MaxUploadBytes = 2 * 1024 * 1024, MaxK = 100, MaxThumbnailSize = 512, ThumbnailCacheBytes = 256 * 1024,
+        Port = 0,
+        MaxBatchItems = 8,
+        MaxUploadBytes = 2 * 1024 * 1024,
+        MaxK = 100,
+        MaxThumbnailSize = 512,
+        ThumbnailCacheBytes = 256 * 1024,
     };
 
     public string ImagePath(string name) => Path.Combine(Folder, "photos", name);
