@@ -7,6 +7,7 @@ var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.Ordi
     ["clip"] = ClipBenchmark.Run,
     ["clip-worker"] = ClipWorker.Run,
     ["search"] = SearchBenchmark.Run,
+    ["load"] = LoadBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out Func<string[], int>? run))

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ClipSharp.Search;
 using ClipSharp.Server.Endpoints;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -25,9 +26,18 @@ public sealed class ClipServer : IAsyncDisposable
         => [.. _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
 
     public static ClipServer Create(Clip clip, ClipServerOptions? options = null, Action<ILoggingBuilder>? logging = null)
+        => Create(clip, index: null, options, logging);
+
+    /// <summary>
+    /// A server that also searches <paramref name="index"/> and serves its images. The caller keeps ownership of
+    /// the index (dispose it after the server). Fails with <see cref="SearchIndexException"/> when the index was
+    /// built by another model.
+    /// </summary>
+    public static ClipServer Create(Clip clip, SearchIndex? index, ClipServerOptions? options = null, Action<ILoggingBuilder>? logging = null)
     {
         ArgumentNullException.ThrowIfNull(clip);
         options ??= new ClipServerOptions();
+        index?.RequireModel(ModelIdentity.Compute(clip), clip.Name);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxUploadBytes);
@@ -38,6 +48,9 @@ public sealed class ClipServer : IAsyncDisposable
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new ModelGate(clip));
         builder.Services.AddSingleton<ClassifierCache>();
+        builder.Services.AddSingleton<TaggerCache>();
+        builder.Services.AddSingleton(new ServedIndex(index));
+        builder.Services.AddSingleton(new ThumbnailCache(options.ThumbnailCacheBytes));
         builder.Services.AddRequestTimeouts(t => t.DefaultPolicy = new RequestTimeoutPolicy
         {
             Timeout = options.RequestTimeout,
@@ -61,6 +74,10 @@ public sealed class ClipServer : IAsyncDisposable
         HealthEndpoints.Map(app);
         EmbeddingEndpoints.Map(app);
         ClassifyEndpoints.Map(app);
+        TagEndpoints.Map(app);
+        SearchEndpoints.Map(app);
+        ImageEndpoints.Map(app);
+        PageEndpoints.Map(app);
         return new ClipServer(app);
     }
 
@@ -77,10 +94,12 @@ public sealed class ClipServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // The container does not own instances it was handed, so the gate is disposed here, after the app.
+        // The container does not own instances it was handed, so they are disposed here, after the app.
         ModelGate gate = _app.Services.GetRequiredService<ModelGate>();
+        ThumbnailCache thumbnails = _app.Services.GetRequiredService<ThumbnailCache>();
         await _app.DisposeAsync();
         gate.Dispose();
+        thumbnails.Dispose();
     }
 
     private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } p ? p.ToLowerInvariant() : "error";

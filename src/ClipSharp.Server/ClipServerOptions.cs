@@ -18,5 +18,14 @@ public sealed record ClipServerOptions
 
     public int MaxK { get; init; } = 1000;
 
+    /// <summary>Results of a search when the request does not say.</summary>
+    public int DefaultK { get; init; } = 10;
+
+    /// <summary>Longest side of a thumbnail the server will render.</summary>
+    public int MaxThumbnailSize { get; init; } = 1024;
+
+    /// <summary>Bound on the encoded thumbnails kept in memory; the least recently used go first.</summary>
+    public long ThumbnailCacheBytes { get; init; } = 64L * 1024 * 1024;
+
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(120);
 }

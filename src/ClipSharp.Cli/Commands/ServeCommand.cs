@@ -1,10 +1,11 @@
 using System.CommandLine;
+using ClipSharp.Search;
 using ClipSharp.Server;
 using Microsoft.Extensions.Logging;
 
 namespace ClipSharp.Cli.Commands;
 
-/// <summary><c>clip serve</c>: the HTTP API over one model, on loopback unless told otherwise.</summary>
+/// <summary><c>clip serve</c>: the HTTP API and search page over one model and optionally an index, on loopback unless told otherwise.</summary>
 internal static class ServeCommand
 {
     public static Command Create(CliContext context)
@@ -13,7 +14,11 @@ internal static class ServeCommand
         var host = new Option<string>("--host") { Description = "Address to bind. Default 127.0.0.1: the API has no authentication.", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port", "-p") { Description = "Port to listen on.", DefaultValueFactory = _ => 8080 };
         var maxUpload = new Option<int>("--max-upload-mb") { Description = "Largest request body accepted, in MiB.", DefaultValueFactory = _ => 20 };
-        var command = new Command("serve", "Serve embeddings and zero-shot classification over HTTP (OpenAPI at /openapi/v1.json).") { host, port, maxUpload };
+        var index = new Option<string?>("--index") { Description = "Index to search and whose images to serve (built with 'clip index add' by the same model)." };
+        var command = new Command("serve", "Serve embeddings, classification, tagging and index search over HTTP, with a search page at / (OpenAPI at /openapi/v1.json).")
+        {
+            index, host, port, maxUpload,
+        };
         model.AddTo(command);
         command.SetAction(async (parsed, cancel) =>
         {
@@ -31,7 +36,10 @@ internal static class ServeCommand
 
             Clip clip = model.Load(parsed);
             var options = new ClipServerOptions { Host = parsed.GetValue(host)!, Port = p, MaxUploadBytes = mb * 1024L * 1024 };
-            await using ClipServer server = ClipServer.Create(clip, options, logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+            string? indexPath = parsed.GetValue(index);
+            using SearchIndex? searchIndex = indexPath is null ? null : IndexCommand.Guard(() => SearchIndex.Open(indexPath));
+            await using ClipServer server = IndexCommand.Guard(() => ClipServer.Create(
+                clip, searchIndex, options, logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning)));
             try
             {
                 await server.StartAsync(cancel);
@@ -41,7 +49,8 @@ internal static class ServeCommand
                 throw new CliException($"cannot listen on {options.Host}:{p}: {e.Message}", e);
             }
 
-            context.Error.WriteLine($"clip: serving {clip.Name} on {string.Join(", ", server.Urls)} (Ctrl+C to stop)");
+            string what = searchIndex is null ? clip.Name : $"{clip.Name} and {searchIndex.Count} entries of {searchIndex.Path}";
+            context.Error.WriteLine($"clip: serving {what} on {string.Join(", ", server.Urls)} (Ctrl+C to stop)");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancel);

@@ -1,3 +1,4 @@
+using ClipSharp.Search;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -7,9 +8,15 @@ namespace ClipSharp.Server.Endpoints;
 internal static class HealthEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
-        => app.MapGet("/healthz", (ModelGate gate) => Results.Ok(new Health("ok", gate.Clip.Name, gate.Clip.EmbedDim)))
+        => app.MapGet("/healthz", (ModelGate gate, ServedIndex served) => Results.Ok(new Health(
+                "ok",
+                gate.Clip.Name,
+                gate.Clip.EmbedDim,
+                served.Index is SearchIndex i ? new IndexHealth(i.Count, i.Kind == EntryKind.Image ? "image" : "text", i.Engine == SearchEngineKind.Hnsw ? "hnsw" : "exact") : null)))
             .WithName("Health")
-            .WithSummary("Liveness, and which model is loaded");
+            .WithSummary("Liveness, which model is loaded, and the index if there is one");
 }
 
-internal sealed record Health(string Status, string Model, int Dim);
+internal sealed record IndexHealth(int Entries, string Kind, string Engine);
+
+internal sealed record Health(string Status, string Model, int Dim, IndexHealth? Index);

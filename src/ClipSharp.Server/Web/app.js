@@ -1,0 +1,102 @@
+"use strict";
+// The search page: text queries, image uploads (drop or pick) and "more like this" on a result, all against /v1/search.
+(() => {
+  const K = 24;
+  const $ = (id) => document.getElementById(id);
+  const status = $("status"), results = $("results"), drop = $("drop"), file = $("file"), preview = $("preview");
+  let generation = 0;
+
+  function say(text, isError) {
+    status.textContent = text;
+    status.classList.toggle("error", !!isError);
+  }
+
+  async function run(label, request) {
+    const mine = ++generation;
+    say("Searching…");
+    try {
+      const response = await request();
+      const body = await response.json();
+      if (mine !== generation) return;
+      if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
+      show(body, label);
+    } catch (e) {
+      if (mine === generation) say("Search failed: " + e.message, true);
+    }
+  }
+
+  function show(body, label) {
+    results.replaceChildren(...body.results.map((hit) => {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "hit";
+      button.dataset.id = hit.id;
+      button.dataset.score = hit.score;
+      button.title = "Find images similar to " + hit.name;
+      const caption = document.createElement("span");
+      caption.className = "caption";
+      const name = document.createElement("span");
+      name.className = "name";
+      name.textContent = hit.name;
+      const score = document.createElement("span");
+      score.className = "score";
+      score.textContent = hit.score.toFixed(3);
+      caption.append(name, score);
+      if (hit.thumbnail_url) {
+        const img = document.createElement("img");
+        img.src = hit.thumbnail_url + "?size=320";
+        img.alt = hit.name;
+        img.loading = "lazy";
+        button.append(img);
+      }
+      button.append(caption);
+      button.addEventListener("click", () => similar(hit));
+      item.append(button);
+      return item;
+    }));
+    say(body.results.length + " results for " + label + ".");
+  }
+
+  function similar(hit) {
+    run("images similar to " + hit.name, () => fetch("/v1/search?like=" + encodeURIComponent(hit.id) + "&k=" + K));
+  }
+
+  function upload(picked) {
+    if (!picked) return;
+    if (picked.type && !picked.type.startsWith("image/")) {
+      say(picked.name + " is not an image.", true);
+      return;
+    }
+    if (preview.src) URL.revokeObjectURL(preview.src);
+    preview.src = URL.createObjectURL(picked);
+    preview.alt = "Query image " + picked.name;
+    preview.hidden = false;
+    const form = new FormData();
+    form.append("image", picked, picked.name);
+    form.append("k", String(K));
+    run("the image " + picked.name, () => fetch("/v1/search", { method: "POST", body: form }));
+  }
+
+  $("text-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const q = $("q").value.trim();
+    if (q) run("“" + q + "”", () => fetch("/v1/search?q=" + encodeURIComponent(q) + "&k=" + K));
+  });
+  file.addEventListener("change", () => { upload(file.files[0]); file.value = ""; });
+  drop.addEventListener("click", (e) => { if (e.target.tagName !== "LABEL" && e.target !== file) file.click(); });
+  drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); file.click(); } });
+  drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (e) => {
+    e.preventDefault();
+    drop.classList.remove("over");
+    upload(e.dataTransfer.files[0]);
+  });
+
+  fetch("/healthz").then((r) => r.json()).then((h) => {
+    $("about").textContent = h.index
+      ? "Model " + h.model + " · " + h.index.entries + " indexed " + (h.index.kind === "image" ? "images" : "captions")
+      : "Model " + h.model + " · no index loaded: start the server with --index to search";
+  }).catch(() => {});
+})();

@@ -1,0 +1,34 @@
+using System.Text.Json;
+
+namespace ClipSharp.Server.Tests;
+
+internal static class ApiAssert
+{
+    /// <summary>The response has this status and a JSON body {"error": {"code", "message"}} with a message.</summary>
+    public static async Task Error(HttpResponseMessage response, int status, string? code = null)
+    {
+        using (response)
+        {
+            string text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            Assert.True((int)response.StatusCode == status, $"expected {status}, got {(int)response.StatusCode}: {text}");
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            using JsonDocument body = JsonDocument.Parse(text);
+            JsonElement error = body.RootElement.GetProperty("error");
+            Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
+            if (code is not null)
+            {
+                Assert.Equal(code, error.GetProperty("code").GetString());
+            }
+        }
+    }
+
+    public static async Task<JsonDocument> Ok(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            string text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
+            return JsonDocument.Parse(text);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using ClipSharp.Server.Tests;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace ClipSharp.Web.Tests;
+
+/// <summary>The search page in a real browser, against a server over planted images (see <see cref="PlantedIndex"/>).</summary>
+public sealed class SearchPageTests(PlantedIndex planted, Browser browser) : IClassFixture<PlantedIndex>, IClassFixture<Browser>
+{
+    private const string FirstHit = "#results li:first-child .hit";
+
+    [Fact]
+    public async Task TypedQueryRanksThePlantedImageFirst()
+    {
+        (string query, long expected, float margin) = planted.PlantedTextQuery();
+        Assert.True(margin > 1e-4f, $"the planted query wins by only {margin}");
+        IPage page = await OpenAsync();
+        await page.GetByLabel("Describe what you are looking for").FillAsync(query);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#status")).ToContainTextAsync("results for");
+        await Expect(page.Locator(FirstHit)).ToHaveAttributeAsync("data-id", Id(expected));
+        await Expect(page.Locator("#results li")).ToHaveCountAsync(planted.Index.Count);
+
+        // Thumbnails really load, and the grid shows scores.
+        await Expect(page.Locator(FirstHit + " img")).ToHaveJSPropertyAsync("complete", true);
+        Assert.True(await page.Locator(FirstHit + " img").EvaluateAsync<int>("img => img.naturalWidth") > 0);
+        await Expect(page.Locator(FirstHit + " .score")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^-?\d\.\d{3}$"));
+    }
+
+    [Fact]
+    public async Task PickedImageFindsItsCopyFirst()
+    {
+        IPage page = await OpenAsync();
+        string copy = Path.Combine(planted.Folder, "picked.png");
+        File.Copy(planted.ImagePath("photo_04.png"), copy, overwrite: true);
+        await page.Locator("#file").SetInputFilesAsync(copy);
+        await Expect(page.Locator(FirstHit)).ToHaveAttributeAsync("data-id", Id(planted.Ids["photo_04.png"]));
+        await Expect(page.Locator(FirstHit + " .score")).ToHaveTextAsync("1.000");
+        await Expect(page.Locator("#preview")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task DroppedImageFindsItsCopyFirst()
+    {
+        IPage page = await OpenAsync();
+        string b64 = Convert.ToBase64String(await File.ReadAllBytesAsync(planted.ImagePath("photo_09.png"), TestContext.Current.CancellationToken));
+        IJSHandle transfer = await page.EvaluateHandleAsync(
+            """
+            (b64) => {
+              const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+              const transfer = new DataTransfer();
+              transfer.items.add(new File([bytes], "dropped.png", { type: "image/png" }));
+              return transfer;
+            }
+            """,
+            b64);
+        await page.Locator("#drop").DispatchEventAsync("drop", new Dictionary<string, object> { ["dataTransfer"] = transfer });
+        await Expect(page.Locator(FirstHit)).ToHaveAttributeAsync("data-id", Id(planted.Ids["photo_09.png"]));
+        await Expect(page.Locator("#status")).ToContainTextAsync("dropped.png");
+    }
+
+    [Fact]
+    public async Task ClickingAResultSearchesForSimilarImages()
+    {
+        IPage page = await OpenAsync();
+        await page.Locator("#q").FillAsync("a photo");
+        await page.Locator("#q").PressAsync("Enter");
+        ILocator third = page.Locator("#results li:nth-child(3) .hit");
+        await Expect(third).ToBeVisibleAsync();
+        string id = (await third.GetAttributeAsync("data-id"))!;
+        await third.ClickAsync();
+        await Expect(page.Locator("#status")).ToContainTextAsync("similar to");
+        await Expect(page.Locator(FirstHit)).ToHaveAttributeAsync("data-id", id);
+        await Expect(page.Locator(FirstHit + " .score")).ToHaveTextAsync("1.000");
+    }
+
+    [Fact]
+    public async Task ErrorsAreShownAndThePageLoadsNothingFromElsewhere()
+    {
+        var foreign = new List<string>();
+        IPage page = await browser.NewPageAsync();
+        page.Request += (_, r) =>
+        {
+            if (!r.Url.StartsWith(planted.BaseAddress.ToString(), StringComparison.Ordinal) && !r.Url.StartsWith("blob:", StringComparison.Ordinal))
+            {
+                foreign.Add(r.Url);
+            }
+        };
+        await page.GotoAsync(planted.BaseAddress.ToString());
+        await Expect(page.Locator("#about")).ToContainTextAsync("indexed images");
+        string text = Path.Combine(planted.Folder, "notes.png");
+        await File.WriteAllTextAsync(text, "this is not a picture", TestContext.Current.CancellationToken);
+        await page.Locator("#file").SetInputFilesAsync(text);
+        await Expect(page.Locator("#status")).ToContainTextAsync("Search failed");
+        Assert.Empty(foreign);
+    }
+
+    private async Task<IPage> OpenAsync()
+    {
+        IPage page = await browser.NewPageAsync();
+        await page.GotoAsync(planted.BaseAddress.ToString());
+        return page;
+    }
+
+    private static string Id(long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
