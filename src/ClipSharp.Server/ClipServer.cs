@@ -90,6 +90,12 @@ public sealed class ClipServer : IAsyncDisposable
         await _app.WaitForShutdownAsync(cancel);
     }
 
+    /// <summary>
+    /// After <see cref="StartAsync"/>: completes when the token is cancelled or the host is asked to stop. The host
+    /// owns SIGTERM and Ctrl+C once started, so a caller waiting on its own token alone would never see them.
+    /// </summary>
+    public Task WaitForShutdownAsync(CancellationToken cancel = default) => _app.WaitForShutdownAsync(cancel);
+
     public Task StopAsync(CancellationToken cancel = default) => _app.StopAsync(cancel);
 
     public async ValueTask DisposeAsync()

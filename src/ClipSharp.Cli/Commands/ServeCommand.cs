@@ -51,14 +51,7 @@ internal static class ServeCommand
 
             string what = searchIndex is null ? clip.Name : $"{clip.Name} and {searchIndex.Count} entries of {searchIndex.Path}";
             context.Error.WriteLine($"clip: serving {what} on {string.Join(", ", server.Urls)} (Ctrl+C to stop)");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancel);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-
+            await server.WaitForShutdownAsync(cancel);
             await server.StopAsync(CancellationToken.None);
             return ClipCli.ExitOk;
         });
