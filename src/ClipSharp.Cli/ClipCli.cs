@@ -33,6 +33,9 @@ public static class ClipCli
             ConvertCommand.Create(context),
             PullCommand.Create(context),
             DataCommand.Create(context),
+            DemoCommand.Create(context),
+            TrainCommand.Create(context),
+            EvalCommand.Create(context),
         };
 
         ParseResult parsed = root.Parse(args);
