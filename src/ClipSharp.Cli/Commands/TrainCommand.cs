@@ -90,7 +90,11 @@ internal static class TrainCommand
             int? workerCount = s.GetOptional(workers, "workers");
             var loader = new ClipDataLoader(dataset, tokenizer, transform, new DataLoaderOptions
             {
-                BatchSize = batchSize, Seed = seedValue, DropLast = true, ContextLength = clipModel.Config.ContextLength, Workers = workerCount,
+                BatchSize = batchSize,
+                Seed = seedValue,
+                DropLast = true,
+                ContextLength = clipModel.Config.ContextLength,
+                Workers = workerCount,
             });
             long? stepCount = s.GetOptional(steps, "steps");
             int? epochCount = s.GetOptional(epochs, "epochs");

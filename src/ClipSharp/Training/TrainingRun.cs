@@ -153,7 +153,7 @@ public sealed class TrainingRun
                 {
                     result = Trainer.Step(batch.Images, batch.Tokens);
                 }
-                catch (InvalidOperationException e) when (!float.IsFinite(ProbeLoss(e)))
+                catch (Exception e) when (e is InvalidOperationException or ArgumentException && Diverges(e, batch))
                 {
                     throw Diverged(e, step, lastCheckpoint);
                 }
@@ -213,17 +213,36 @@ public sealed class TrainingRun
             start, total, lastLoss, samplesHere / Math.Max(trainSeconds, 1e-9), trainSeconds, lastEval, _loader.BadSamples.Samples);
     }
 
-    // The trainer reports a non-finite loss as an InvalidOperationException before touching the parameters; any other
-    // failure of that type is not a divergence and must surface as it is.
-    private float ProbeLoss(InvalidOperationException e) =>
-        e.Message.StartsWith("the loss is ", StringComparison.Ordinal) ? float.NaN : 0f;
-
-    private TrainingDivergedException Diverged(InvalidOperationException e, long step, string? lastCheckpoint)
+    // The trainer refuses a non-finite loss before touching the parameters; features that overflowed already fail in the
+    // loss's normalisation. Either is a divergence; any other failure is a bug or bad input and surfaces as it is.
+    private bool Diverges(Exception e, ClipBatch batch)
     {
-        string kept = lastCheckpoint is null
-            ? "no checkpoint had been written yet"
-            : $"the last good checkpoint is {lastCheckpoint} (step {RunCheckpoint.ReadState(lastCheckpoint).Step}); lower the learning rate or add gradient clipping and resume or restart";
-        return new TrainingDivergedException($"training stopped at step {step + 1}: {e.Message} {kept}.", step + 1, lastCheckpoint);
+        if (e is InvalidOperationException && e.Message.StartsWith("the loss is ", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        ReadOnlySpan<float> image = _model.EncodeImage(batch.Images).Span;
+        ReadOnlySpan<float> text = _model.EncodeText(batch.Tokens, batch.Count).Span;
+        return !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(image) || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(text);
+    }
+
+    // A checkpoint written after the last finite step holds the very weights whose loss was not finite; the last good
+    // one is the newest written before that.
+    private TrainingDivergedException Diverged(Exception e, long step, string? lastCheckpoint)
+    {
+        string reason = e is InvalidOperationException ? e.Message : "the model's features overflowed to NaN or infinity, so the loss is not finite.";
+        string? good = RunCheckpoint.List(CheckpointsFolder).LastOrDefault(c => RunCheckpoint.ReadState(c).Step < step);
+        string kept = good is null
+            ? "no checkpoint from before the divergence is left"
+            : $"the last good checkpoint is {good} (step {RunCheckpoint.ReadState(good).Step})";
+        if (lastCheckpoint is not null && lastCheckpoint != good)
+        {
+            kept += $"; {lastCheckpoint} holds the weights that diverged";
+        }
+
+        return new TrainingDivergedException(
+            $"training stopped at step {step + 1}: {reason} {kept}. Lower the learning rate or clip the gradient norm, then restart or resume.", step + 1, good);
     }
 
     private RunCheckpointState Restore(string checkpoint)

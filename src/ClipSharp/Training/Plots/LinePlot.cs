@@ -99,7 +99,10 @@ public sealed class LinePlot
         {
             using var line = new SKPaint
             {
-                Color = PlotCanvas.Palette[s % PlotCanvas.Palette.Length], StrokeWidth = 2, IsAntialias = true, Style = SKPaintStyle.Stroke,
+                Color = PlotCanvas.Palette[s % PlotCanvas.Palette.Length],
+                StrokeWidth = 2,
+                IsAntialias = true,
+                Style = SKPaintStyle.Stroke,
             };
             using var path = new SKPath();
             IReadOnlyList<(double X, double Y)> points = Series[s].Points;
@@ -130,8 +133,8 @@ public sealed class LinePlot
             {
                 float y = Top + 16 + (s * 18);
                 using var swatch = new SKPaint { Color = PlotCanvas.Palette[s % PlotCanvas.Palette.Length], StrokeWidth = 3 };
-                canvas.DrawLine(Left + plotW - 150, y - 4, Left + plotW - 130, y - 4, swatch);
-                PlotCanvas.Text(canvas, Series[s].Name, Left + plotW - 125, y, 12);
+                canvas.DrawLine(Left + plotW - 215, y - 4, Left + plotW - 195, y - 4, swatch);
+                PlotCanvas.Text(canvas, Series[s].Name, Left + plotW - 190, y, 12);
             }
         }
     }
