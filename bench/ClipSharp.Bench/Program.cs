@@ -4,6 +4,7 @@ using ClipSharp.Bench;
 var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["gemm"] = GemmBenchmark.Run,
+    ["train"] = TrainBenchmark.Run,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out Func<string[], int>? run))
