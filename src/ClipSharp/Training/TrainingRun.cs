@@ -184,7 +184,7 @@ public sealed class TrainingRun
                 TimeSpan? remaining = step > start ? clock.Elapsed / (step - start) * (total - step) : null;
                 progress?.Report(new TrainingProgress(step, total, result.Loss, result.LearningRate, speed, remaining));
 
-                bool last = step >= total;
+                bool last = step >= total || (Options.TimeLimit is TimeSpan limit && clock.Elapsed >= limit);
                 if (_validate is not null && (last || (Options.EvalEvery > 0 && step % Options.EvalEvery == 0)))
                 {
                     lastEval = _validate(_model);
@@ -210,7 +210,7 @@ public sealed class TrainingRun
         RunPlots.Write(log, PlotsFolder);
         return new TrainingRunResult(
             lastCheckpoint ?? throw new InvalidOperationException("the run ended without a checkpoint."),
-            start, total, lastLoss, samplesHere / Math.Max(trainSeconds, 1e-9), trainSeconds, lastEval, _loader.BadSamples.Samples);
+            start, step, lastLoss, samplesHere / Math.Max(trainSeconds, 1e-9), trainSeconds, lastEval, _loader.BadSamples.Samples);
     }
 
     // The trainer refuses a non-finite loss before touching the parameters; features that overflowed already fail in the

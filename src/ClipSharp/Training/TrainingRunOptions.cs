@@ -36,6 +36,13 @@ public sealed record TrainingRunOptions
     /// <summary>Checkpoints kept on disk; older ones are removed once a newer one is complete.</summary>
     public int KeepCheckpoints { get; init; } = 2;
 
+    /// <summary>
+    /// A wall-clock limit for this invocation's steps: when it is reached the run ends after the current step as if
+    /// that were the last (validation and final checkpoint included). A safety net for time-budgeted runs; it makes
+    /// the step count depend on the machine, so it is not part of what a resume checks.
+    /// </summary>
+    public TimeSpan? TimeLimit { get; init; }
+
     /// <summary>Continue from the output folder's latest checkpoint instead of starting a new run there.</summary>
     public bool Resume { get; init; }
 

@@ -18,7 +18,8 @@ public sealed class TrainingRunTests : IDisposable
 
     private ClipConfig Config => new(32, 48, [1], 64, 16, 12, _tokenizer.VocabularySize, 64, 1, 1);
 
-    private TrainingRun Run(string folder, long steps, bool resume = false, double lr = 1e-3, long checkpointEvery = 2, ClipModel? model = null)
+    private TrainingRun Run(
+        string folder, long steps, bool resume = false, double lr = 1e-3, long checkpointEvery = 2, ClipModel? model = null, TimeSpan? timeLimit = null)
     {
         var loader = new ClipDataLoader(
             SyntheticCorpus.TrainingDataset(seed: 3, count: 40), _tokenizer, new RandomResizedCrop(48),
@@ -33,6 +34,7 @@ public sealed class TrainingRunTests : IDisposable
                 WarmupSteps = 1,
                 CheckpointEvery = checkpointEvery,
                 Resume = resume,
+                TimeLimit = timeLimit,
             });
     }
 
@@ -103,6 +105,14 @@ public sealed class TrainingRunTests : IDisposable
         Assert.Equal(RunCheckpoint.FolderName(2), Path.GetFileName(Assert.Single(left)));
         Assert.All(Clip.Load(e.LastCheckpoint!).Model.Parameters.Data, v => Assert.True(float.IsFinite(v)));
         Assert.True(float.IsFinite(Clip.Load(e.LastCheckpoint!).EncodeTexts(["a red circle"]).Span[0]));
+    }
+
+    [Fact]
+    public void ATimeLimitEndsTheRunAfterTheCurrentStepWithAFinalCheckpoint()
+    {
+        TrainingRunResult result = Run("limit", 50, timeLimit: TimeSpan.Zero).Run(null, TestContext.Current.CancellationToken);
+        Assert.Equal(1, result.Steps);
+        Assert.Equal(1, RunCheckpoint.ReadState(result.FinalCheckpoint).Step);
     }
 
     [Fact]

@@ -17,7 +17,8 @@ namespace ClipSharp.Training.Demo;
 /// <remarks>
 /// Deterministic for a given seed and step count. With <see cref="SyntheticDemoOptions.Steps"/> unset, the step count
 /// is fitted to the time budget from the speed measured on this machine, so it (and what follows from it) depends on
-/// the wall clock; the log and the report state the count used.
+/// the wall clock, and should the machine slow down later, training stops at the budget before the planned count;
+/// the log and the report state the count used.
 /// </remarks>
 public static class SyntheticDemo
 {
@@ -76,6 +77,7 @@ public static class SyntheticDemo
 
         // 3. The step count: measured speed × what is left of the budget after a reserve for the evaluations.
         long steps;
+        TimeSpan? limit = null;
         if (options.Steps is long fixedSteps)
         {
             steps = fixedSteps;
@@ -87,6 +89,9 @@ public static class SyntheticDemo
             long guess = (long)(left / stepSeconds);
             long evals = options.EvalEvery > 0 ? guess / options.EvalEvery : 0;
             steps = Math.Max(10, (long)((left - (evals * evalSeconds)) / stepSeconds));
+
+            // If the machine slows down after the measurement, training ends early rather than overrunning the budget.
+            limit = TimeSpan.FromSeconds(Math.Max(1, options.TimeBudget.TotalSeconds - clock.Elapsed.TotalSeconds - (2 * evalSeconds)));
             say($"measured {options.BatchSize / stepSeconds:F0} samples/s: {steps} steps fit the {options.TimeBudget.TotalMinutes:F1} min budget");
         }
 
@@ -107,6 +112,7 @@ public static class SyntheticDemo
                 EvalEvery = options.EvalEvery,
                 LogEvery = 10,
                 KeepCheckpoints = 1,
+                TimeLimit = limit,
             },
             m => evaluator.Validate(ClipOf(m)));
         TrainingRunResult result = run.Run(progress, cancellationToken);
@@ -118,10 +124,11 @@ public static class SyntheticDemo
         string[] plots = [.. Directory.GetFiles(run.PlotsFolder, "*.png").Order(StringComparer.Ordinal)];
         return new SyntheticDemoReport(
             metrics, searches, [.. split.HeldOut.Select(x => SynthVocabulary.CombinationName(x.Color, x.Shape))],
-            steps, result.SamplesPerSecond, result.TrainSeconds, clock.Elapsed.TotalSeconds, model.ParameterCount, result.FinalCheckpoint, plots);
+            result.Steps, result.SamplesPerSecond, result.TrainSeconds, clock.Elapsed.TotalSeconds, model.ParameterCount, result.FinalCheckpoint, plots);
     }
 
-    // Times a few steps of a throwaway model of the same design (the first one warms up) and one validation.
+    // Times a few steps of a throwaway model of the same design and one validation. The first steps run before the JIT
+    // has moved the kernels to optimised code and are several times slower, so they are left out.
     private static (double StepSeconds, double EvalSeconds) Calibrate(
         ClipConfig config, int seed, CaptionDataset dataset, ClipTokenizer tokenizer, ClipImageTransform transform,
         DataLoaderOptions loaderOptions, DemoEvaluator evaluator, Func<ClipModel, Clip> clipOf)
@@ -129,7 +136,7 @@ public static class SyntheticDemo
         ClipModel probe = ClipModel.Create(config, seed);
         var trainer = new ContrastiveTrainer(probe, new ContrastiveTrainerOptions { Schedule = new ConstantSchedule(1e-4) });
         var loader = new ClipDataLoader(dataset, tokenizer, new EvaluationPixelTransform(transform), loaderOptions);
-        const int Warm = 2, Timed = 4;
+        const int Warm = 16, Timed = 8;
         var watch = new Stopwatch();
         int taken = 0;
         foreach (ClipBatch batch in loader.Read())

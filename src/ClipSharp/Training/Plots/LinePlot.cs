@@ -129,6 +129,11 @@ public sealed class LinePlot
         canvas.Restore();
         if (Series.Count > 1)
         {
+            using var box = new SKPaint { Color = new SKColor(255, 255, 255, 220), Style = SKPaintStyle.Fill };
+            using var frame = new SKPaint { Color = new SKColor(200, 200, 200), Style = SKPaintStyle.Stroke, StrokeWidth = 1 };
+            var legend = new SKRect(Left + plotW - 222, Top + 4, Left + plotW - 6, Top + 10 + (Series.Count * 18));
+            canvas.DrawRect(legend, box);
+            canvas.DrawRect(legend, frame);
             for (int s = 0; s < Series.Count; s++)
             {
                 float y = Top + 16 + (s * 18);
