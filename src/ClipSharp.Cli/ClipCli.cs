@@ -37,6 +37,9 @@ public static class ClipCli
             SearchCommand.Create(context),
             TagCommand.Create(context),
             AskCommand.Create(context),
+            DemoCommand.Create(context),
+            TrainCommand.Create(context),
+            EvalCommand.Create(context),
         };
 
         ParseResult parsed = root.Parse(args);

@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Globalization;
+using ClipSharp.Training.Demo;
+using Spectre.Console;
+
+namespace ClipSharp.Cli.Commands;
+
+/// <summary><c>clip demo</c>: CLIP trained from scratch on synthetic shapes, then zero-shot and text→image search on held-out images.</summary>
+internal static class DemoCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var output = new Option<string>("--out", "-o") { Description = "Folder for the tokenizer, the log, the plots and the trained model.", DefaultValueFactory = _ => "clip-demo" };
+        var seed = new Option<long>("--seed") { Description = "Fixes the data, the held-out combinations, the initialisation and the data order.", DefaultValueFactory = _ => 0 };
+        var minutes = new Option<double>("--minutes")
+        {
+            Description = "Wall-clock budget of the whole demo; the step count is fitted to it from the measured speed.",
+            DefaultValueFactory = _ => 9.5,
+        };
+        var steps = new Option<long?>("--steps") { Description = "Train exactly this many steps instead of fitting the budget (fully deterministic)." };
+        var trainCount = new Option<int>("--train-count") { Description = "Distinct training images.", DefaultValueFactory = _ => 20000 };
+        var perClass = new Option<int>("--eval-per-class") { Description = "Held-out images per class in each evaluation set.", DefaultValueFactory = _ => 20 };
+        var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 128 };
+        var width = new Option<int>("--width") { Description = "Width of both towers (and the embedding).", DefaultValueFactory = _ => 128 };
+        var layers = new Option<int>("--layers") { Description = "Layers of each tower.", DefaultValueFactory = _ => 4 };
+        var evalEvery = new Option<long>("--eval-every") { Description = "Validate every this many steps (0: only at the end).", DefaultValueFactory = _ => 250 };
+        var json = new Option<bool>("--json") { Description = "End with one JSON line summarising the run on stdout." };
+        var command = new Command(
+            "demo",
+            "Train a small CLIP from scratch on synthetic captioned shapes on the CPU, then classify held-out images zero-shot "
+            + "(including colour×shape combinations never seen in training) and search them by text.")
+        {
+            output, seed, minutes, steps, trainCount, perClass, batch, width, layers, evalEvery, json,
+        };
+        command.SetAction(parsed =>
+        {
+            double budget = parsed.GetValue(minutes);
+            if (!(budget > 0))
+            {
+                throw new CliException($"--minutes must be positive, got {budget}.");
+            }
+
+            if (parsed.GetValue(steps) is < 1 || parsed.GetValue(trainCount) < parsed.GetValue(batch) || parsed.GetValue(batch) < 2
+                || parsed.GetValue(perClass) < 1 || parsed.GetValue(width) < 64 || parsed.GetValue(width) % 64 != 0 || parsed.GetValue(layers) < 1)
+            {
+                throw new CliException(
+                    "--steps must be >= 1, --batch >= 2, --train-count at least one batch, --eval-per-class >= 1, --width a multiple of 64 and --layers >= 1.");
+            }
+
+            var options = new SyntheticDemoOptions
+            {
+                OutputDirectory = parsed.GetValue(output)!,
+                Seed = parsed.GetValue(seed),
+                TimeBudget = TimeSpan.FromMinutes(budget),
+                Steps = parsed.GetValue(steps),
+                TrainCount = parsed.GetValue(trainCount),
+                EvalPerClass = parsed.GetValue(perClass),
+                BatchSize = parsed.GetValue(batch),
+                Width = parsed.GetValue(width),
+                Layers = parsed.GetValue(layers),
+                EvalEvery = parsed.GetValue(evalEvery),
+            };
+            SyntheticDemoReport report = TrainProgress.Run(
+                context, "training", progress => SyntheticDemo.Run(options, message => context.Error.WriteLine($"clip: {message}"), progress));
+            WriteSummary(context, report);
+            if (parsed.GetValue(json))
+            {
+                context.Out.WriteLine(JsonOutput.Line(w =>
+                {
+                    w.WriteStartObject();
+                    foreach (DemoMetric m in report.Metrics)
+                    {
+                        w.WriteNumber(m.Name, Math.Round(m.Value, 4));
+                        w.WriteNumber(m.Name + "_chance", Math.Round(m.Chance, 4));
+                    }
+
+                    w.WriteNumber("steps", report.Steps);
+                    w.WriteNumber("samples_per_s", Math.Round(report.SamplesPerSecond, 1));
+                    w.WriteNumber("parameters", report.ParameterCount);
+                    w.WriteNumber("train_seconds", Math.Round(report.TrainSeconds, 1));
+                    w.WriteNumber("total_seconds", Math.Round(report.TotalSeconds, 1));
+                    w.WriteString("model", report.ModelFolder);
+                    w.WriteEndObject();
+                }));
+            }
+
+            return ClipCli.ExitOk;
+        });
+        return command;
+    }
+
+    private static void WriteSummary(CliContext context, SyntheticDemoReport report)
+    {
+        var table = new Table().AddColumns("metric", "accuracy", "chance", "what");
+        foreach (DemoMetric m in report.Metrics)
+        {
+            table.AddRow(m.Name, Percent(m.Value), Percent(m.Chance), Markup.Escape(m.Description));
+        }
+
+        context.Ui.Write(table);
+        context.Error.WriteLine();
+        foreach (DemoSearchResult search in report.Searches)
+        {
+            context.Error.WriteLine($"search \"{search.Query}\":");
+            for (int i = 0; i < search.Top.Count; i++)
+            {
+                context.Error.WriteLine($"  {i + 1}. {(search.Top[i].Match ? "✓" : "✗")} {search.Top[i].Image}");
+            }
+        }
+
+        context.Error.WriteLine(FormattableString.Invariant(
+            $"clip: trained {report.Steps} steps in {report.TrainSeconds:F0} s ({report.SamplesPerSecond:F0} samples/s); whole demo {report.TotalSeconds:F0} s"));
+        context.Error.WriteLine($"clip: the trained model: {report.ModelFolder} (try: clip classify --model {report.ModelFolder} ...)");
+        context.Error.WriteLine($"clip: plots: {string.Join(", ", report.Plots)}");
+    }
+
+    private static string Percent(double v) => v.ToString("0.0%", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,216 @@
+using System.CommandLine;
+using System.Globalization;
+using ClipSharp.Data;
+using ClipSharp.Evaluation;
+using ClipSharp.Tensors;
+using ClipSharp.ZeroShot;
+using Spectre.Console;
+
+namespace ClipSharp.Cli.Commands;
+
+/// <summary><c>clip eval zeroshot|retrieval|linear-probe</c>: a model's accuracy on labelled images or caption pairs.</summary>
+internal static class EvalCommand
+{
+    public static Command Create(CliContext context) =>
+        new("eval", "Evaluate a model: zero-shot classification, image↔text retrieval, linear probe.") { ZeroShot(context), Retrieval(context), Probe(context) };
+
+    private static Command ZeroShot(CliContext context)
+    {
+        var model = new ModelOptions();
+        var data = new Option<string>("--data") { Description = "An image folder with one subfolder per class, named by the class.", Required = true };
+        var templates = new Option<string>("--templates")
+        {
+            Description = "Prompt templates: 'default' (the shipped ensemble), 'single' (\"a photo of a {}.\"), or a file with one template per line containing {}.",
+            DefaultValueFactory = _ => "default",
+        };
+        var confusion = new Option<string?>("--confusion") { Description = "Write the confusion matrix as a PNG here." };
+        var json = new Option<bool>("--json") { Description = "One JSON line with the results on stdout." };
+        var command = new Command("zeroshot", "Zero-shot top-1 and top-5 accuracy, per-class accuracy and a confusion matrix on a labelled image folder.")
+        {
+            data, templates, confusion, json,
+        };
+        model.AddTo(command);
+        command.SetAction(parsed =>
+        {
+            IReadOnlyList<string> prompts = ClassifyCommand.ReadTemplates(parsed.GetValue(templates)!);
+            LabelledImageFolder folder = LabelledImageFolder.Open(parsed.GetValue(data)!);
+            Clip clip = model.Load(parsed);
+            Tensor classes = ZeroShotClassifier.Create(clip, folder.ClassNames, prompts).ClassEmbeddings;
+            Tensor images = Progress.Run(context, "embedding images", folder.Files.Count, p => ImageFolderEmbeddings.Encode(clip, folder, p));
+            ZeroShotReport report = ZeroShotEvaluator.Evaluate(images, folder.Labels, classes, folder.ClassNames);
+            if (parsed.GetValue(confusion) is string png)
+            {
+                ConfusionMatrixPlot.Save(png, report.ClassNames, report.Confusion);
+                context.Error.WriteLine($"clip: wrote the confusion matrix to {png}");
+            }
+
+            var table = new Table().AddColumns("class", "images", "top-1");
+            foreach (ClassAccuracy c in report.PerClass)
+            {
+                table.AddRow(Markup.Escape(c.Name), c.Count.ToString(CultureInfo.InvariantCulture), Percent(c.Accuracy));
+            }
+
+            context.Ui.Write(table);
+            context.Error.WriteLine(FormattableString.Invariant(
+                $"clip: {report.Count} images, {report.ClassNames.Count} classes: top-1 {Percent(report.Top1)}, top-5 {Percent(report.Top5)} (chance {Percent(report.Chance)})"));
+            if (parsed.GetValue(json))
+            {
+                context.Out.WriteLine(JsonOutput.Line(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("images", report.Count);
+                    w.WriteNumber("classes", report.ClassNames.Count);
+                    w.WriteNumber("top1", report.Top1);
+                    w.WriteNumber("top5", report.Top5);
+                    w.WriteNumber("chance", report.Chance);
+                    w.WriteStartObject("per_class");
+                    foreach (ClassAccuracy c in report.PerClass)
+                    {
+                        w.WriteNumber(c.Name, c.Accuracy);
+                    }
+
+                    w.WriteEndObject();
+                    w.WriteEndObject();
+                }));
+            }
+
+            return ClipCli.ExitOk;
+        });
+        return command;
+    }
+
+    private static Command Retrieval(CliContext context)
+    {
+        var model = new ModelOptions();
+        var pairs = new Option<string>("--pairs") { Description = "(image, caption) pairs: a .csv/.tsv, .tar webdataset shards, or a folder of images with .txt captions.", Required = true };
+        var json = new Option<bool>("--json") { Description = "One JSON line with the results on stdout." };
+        var command = new Command("retrieval", "Image→text and text→image recall at 1, 5 and 10 over caption pairs.") { pairs, json };
+        model.AddTo(command);
+        command.SetAction(parsed =>
+        {
+            CaptionDataset dataset = CaptionDataset.Open(parsed.GetValue(pairs)!);
+            Clip clip = model.Load(parsed);
+            var samples = dataset.Samples;
+            IReadOnlyList<Imaging.DecodedImage> decoded = Progress.Run(context, "decoding images", samples.Count, p =>
+            {
+                var images = new Imaging.DecodedImage[samples.Count];
+                Parallel.For(0, samples.Count, i => images[i] = samples[i].Image.Decode());
+                return images;
+            });
+            if (samples.Count < 2)
+            {
+                throw new CliException($"{parsed.GetValue(pairs)}: retrieval needs at least 2 pairs, found {samples.Count}.");
+            }
+
+            Tensor images = clip.EncodeImages(decoded);
+            Tensor texts = clip.EncodeTexts([.. samples.Select(s => s.Caption)]);
+            RetrievalReport r = RetrievalEvaluator.Evaluate(images, texts);
+            var table = new Table().AddColumns("direction", "R@1", "R@5", "R@10");
+            table.AddRow("image→text", Percent(r.ImageToTextR1), Percent(r.ImageToTextR5), Percent(r.ImageToTextR10));
+            table.AddRow("text→image", Percent(r.TextToImageR1), Percent(r.TextToImageR5), Percent(r.TextToImageR10));
+            context.Ui.Write(table);
+            context.Error.WriteLine(FormattableString.Invariant($"clip: {r.Count} pairs (chance R@1 {Percent(1.0 / r.Count)})"));
+            if (parsed.GetValue(json))
+            {
+                context.Out.WriteLine(JsonOutput.Line(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("pairs", r.Count);
+                    w.WriteNumber("image_to_text_r1", r.ImageToTextR1);
+                    w.WriteNumber("image_to_text_r5", r.ImageToTextR5);
+                    w.WriteNumber("image_to_text_r10", r.ImageToTextR10);
+                    w.WriteNumber("text_to_image_r1", r.TextToImageR1);
+                    w.WriteNumber("text_to_image_r5", r.TextToImageR5);
+                    w.WriteNumber("text_to_image_r10", r.TextToImageR10);
+                    w.WriteEndObject();
+                }));
+            }
+
+            return ClipCli.ExitOk;
+        });
+        return command;
+    }
+
+    private static Command Probe(CliContext context)
+    {
+        var model = new ModelOptions();
+        var train = new Option<string>("--train") { Description = "Labelled image folder (one subfolder per class) to fit on.", Required = true };
+        var test = new Option<string?>("--test") { Description = "Labelled image folder to score on (the same class names); default: a split of --train." };
+        var testFraction = new Option<double>("--test-fraction") { Description = "Without --test: the share of each class held out for scoring.", DefaultValueFactory = _ => 0.25 };
+        var l2 = new Option<double>("--l2") { Description = "L2 penalty on the weights.", DefaultValueFactory = _ => 1e-3 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the train/test split.", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "One JSON line with the results on stdout." };
+        var command = new Command(
+            "linear-probe", "Logistic regression (L2, L-BFGS) on the frozen image features; reports the test accuracy.")
+        {
+            train, test, testFraction, l2, seed, json,
+        };
+        model.AddTo(command);
+        command.SetAction(parsed =>
+        {
+            LabelledImageFolder trainFolder = LabelledImageFolder.Open(parsed.GetValue(train)!);
+            Clip clip = model.Load(parsed);
+            Tensor trainFeatures = Progress.Run(context, "embedding images", trainFolder.Files.Count, p => ImageFolderEmbeddings.Encode(clip, trainFolder, p));
+            Tensor fitX, testX;
+            int[] fitY, testY;
+            if (parsed.GetValue(test) is string testPath)
+            {
+                LabelledImageFolder testFolder = LabelledImageFolder.Open(testPath);
+                if (!testFolder.ClassNames.SequenceEqual(trainFolder.ClassNames))
+                {
+                    throw new CliException($"{testPath}: its classes ({string.Join(", ", testFolder.ClassNames)}) differ from --train's ({string.Join(", ", trainFolder.ClassNames)}).");
+                }
+
+                (fitX, fitY) = (trainFeatures, [.. trainFolder.Labels]);
+                (testX, testY) = (ImageFolderEmbeddings.Encode(clip, testFolder), [.. testFolder.Labels]);
+            }
+            else
+            {
+                var (fitIndex, testIndex) = LinearProbe.Split(trainFolder.Labels, parsed.GetValue(testFraction), parsed.GetValue(seed));
+                if (testIndex.Length == 0 || fitIndex.Length == 0)
+                {
+                    throw new CliException($"{parsed.GetValue(train)}: too few images per class to split into train and test.");
+                }
+
+                (fitX, fitY) = (Rows(trainFeatures, fitIndex), [.. fitIndex.Select(i => trainFolder.Labels[i])]);
+                (testX, testY) = (Rows(trainFeatures, testIndex), [.. testIndex.Select(i => trainFolder.Labels[i])]);
+            }
+
+            LinearProbeReport report = LinearProbe.Evaluate(trainFolder.ClassNames, fitX, fitY, testX, testY, parsed.GetValue(l2));
+            context.Error.WriteLine(FormattableString.Invariant(
+                $"clip: linear probe on {report.TrainCount} images, scored on {report.TestCount}: accuracy {Percent(report.Accuracy)} (train {Percent(report.TrainAccuracy)}, chance {Percent(report.Chance)}, {report.Iterations} L-BFGS iterations)"));
+            if (parsed.GetValue(json))
+            {
+                context.Out.WriteLine(JsonOutput.Line(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("train", report.TrainCount);
+                    w.WriteNumber("test", report.TestCount);
+                    w.WriteNumber("classes", report.ClassNames.Count);
+                    w.WriteNumber("accuracy", report.Accuracy);
+                    w.WriteNumber("train_accuracy", report.TrainAccuracy);
+                    w.WriteNumber("chance", report.Chance);
+                    w.WriteNumber("l2", report.L2);
+                    w.WriteEndObject();
+                }));
+            }
+
+            return ClipCli.ExitOk;
+        });
+        return command;
+    }
+
+    private static Tensor Rows(Tensor x, int[] rows)
+    {
+        int e = x.Dim(1);
+        var data = new float[rows.Length * e];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            x.Span.Slice(rows[i] * e, e).CopyTo(data.AsSpan(i * e, e));
+        }
+
+        return new Tensor(data, rows.Length, e);
+    }
+
+    private static string Percent(double v) => double.IsNaN(v) ? "-" : v.ToString("0.0%", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,339 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ClipSharp.Checkpoints;
+using ClipSharp.Data;
+using ClipSharp.IO;
+using ClipSharp.Models;
+using ClipSharp.Tensors;
+using ClipSharp.Training.Plots;
+
+namespace ClipSharp.Training;
+
+/// <summary>
+/// A training run in an output folder: the loop over the data loader's batches, a JSONL log, PNG plots, validation
+/// every N steps, and checkpoints every N steps and at the end. A resumed run restores the weights, the AdamW moments
+/// and step count, and the data position from the latest checkpoint, so from there it takes exactly the steps the
+/// uninterrupted run would have taken: the same batches, the same learning rates, the same losses.
+/// </summary>
+/// <remarks>
+/// Folder layout: <c>run.json</c> (what fixes the numbers, checked on resume), <c>log.jsonl</c>,
+/// <c>plots/*.png</c>, <c>checkpoints/step-NNNNNN/</c> (see <see cref="RunCheckpoint"/>).
+/// </remarks>
+public sealed class TrainingRun
+{
+    public const string LogFileName = "log.jsonl";
+    public const string RunFileName = "run.json";
+    public const string CheckpointsFolderName = "checkpoints";
+    public const string PlotsFolderName = "plots";
+
+    private readonly ClipModel _model;
+    private readonly ClipDataLoader _loader;
+    private readonly TokenizerFiles _tokenizer;
+    private readonly PreprocessSettings _preprocess;
+    private readonly Func<ClipModel, IReadOnlyDictionary<string, double>>? _validate;
+
+    /// <param name="model">The model to train in place: freshly initialised, or loaded for fine-tuning. A resumed run overwrites its weights with the checkpoint's.</param>
+    /// <param name="loader">The training batches; its seed and batch size are part of the run.</param>
+    /// <param name="tokenizer">The tokenizer files every checkpoint carries.</param>
+    /// <param name="preprocess">The image preprocessing every checkpoint records.</param>
+    /// <param name="options">Steps, schedule, checkpoints, output folder.</param>
+    /// <param name="validate">Metrics (names to values in [0, 1]) of the model on validation data; run every <see cref="TrainingRunOptions.EvalEvery"/> steps.</param>
+    public TrainingRun(
+        ClipModel model,
+        ClipDataLoader loader,
+        TokenizerFiles tokenizer,
+        PreprocessSettings preprocess,
+        TrainingRunOptions options,
+        Func<ClipModel, IReadOnlyDictionary<string, double>>? validate = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(loader);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(preprocess);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (loader.Resolution != model.Config.ImageResolution || loader.Options.ContextLength != model.Config.ContextLength)
+        {
+            throw new ArgumentException(
+                $"the data loader makes {loader.Resolution} px images and {loader.Options.ContextLength}-token rows, but the model takes "
+                + $"{model.Config.ImageResolution} px and {model.Config.ContextLength} tokens.",
+                nameof(loader));
+        }
+
+        _model = model;
+        _loader = loader;
+        _tokenizer = tokenizer;
+        _preprocess = preprocess;
+        _validate = validate;
+        Options = options;
+        Trainer = new ContrastiveTrainer(model, new ContrastiveTrainerOptions
+        {
+            Schedule = new CosineSchedule(options.LearningRate, options.WarmupSteps, options.Steps),
+            Optimizer = new AdamWOptions { WeightDecay = options.WeightDecay },
+            MaxGradNorm = options.MaxGradNorm,
+            Lock = options.Lock,
+            ChunkSize = options.ChunkSize,
+        });
+    }
+
+    public TrainingRunOptions Options { get; }
+
+    public ContrastiveTrainer Trainer { get; }
+
+    public string CheckpointsFolder => Path.Combine(Options.OutputDirectory, CheckpointsFolderName);
+
+    public string PlotsFolder => Path.Combine(Options.OutputDirectory, PlotsFolderName);
+
+    public string LogPath => Path.Combine(Options.OutputDirectory, LogFileName);
+
+    /// <summary>Trains to <see cref="TrainingRunOptions.Steps"/> (or resumes and finishes) and writes the final checkpoint.</summary>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the last good checkpoint is kept.</exception>
+    public TrainingRunResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(Options.OutputDirectory);
+        long start = 0;
+        DataPosition position = DataPosition.Start;
+        long samplesSeen = 0;
+        float lastLoss = float.NaN;
+        string? lastCheckpoint = null;
+        TrainingLog log;
+        if (Options.Resume)
+        {
+            CheckRunFile();
+            lastCheckpoint = RunCheckpoint.List(CheckpointsFolder).LastOrDefault()
+                ?? throw new InvalidDataException($"{Options.OutputDirectory}: nothing to resume: no checkpoint under {CheckpointsFolderName}/.");
+            RunCheckpointState state = Restore(lastCheckpoint);
+            (start, position, samplesSeen, lastLoss) = (state.Step, state.Position, state.SamplesSeen, state.Loss);
+            log = TrainingLog.Resume(LogPath, start);
+        }
+        else
+        {
+            if (RunCheckpoint.List(CheckpointsFolder).Count > 0)
+            {
+                throw new IOException($"{Options.OutputDirectory}: holds checkpoints of an earlier run; resume it, or choose another output folder.");
+            }
+
+            AtomicFile.Write(Path.Combine(Options.OutputDirectory, RunFileName), WriteRunFile, overwrite: true);
+            log = TrainingLog.Create(LogPath);
+        }
+
+        using (log)
+        {
+            return Train(log, start, position, samplesSeen, lastLoss, lastCheckpoint, progress, cancellationToken);
+        }
+    }
+
+    private TrainingRunResult Train(
+        TrainingLog log, long start, DataPosition position, long samplesSeen, float lastLoss, string? lastCheckpoint,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
+    {
+        long total = Options.Steps;
+        IReadOnlyDictionary<string, double>? lastEval = log.Eval.Count > 0 ? log.Eval[^1].Metrics : null;
+        var clock = Stopwatch.StartNew();
+        double trainSeconds = 0;
+        long samplesHere = 0;
+        var recent = new Queue<(double Seconds, int Samples)>();
+        double recentSeconds = 0;
+        int recentSamples = 0;
+        long step = start;
+        if (step < total)
+        {
+            foreach (ClipBatch batch in _loader.Read(position, cancellationToken: cancellationToken))
+            {
+                position = batch.Next;
+                if (batch.Count == 0)
+                {
+                    // Every sample of this batch was bad: nothing to learn from, the position still moves on.
+                    continue;
+                }
+
+                long begin = Stopwatch.GetTimestamp();
+                TrainingStepResult result;
+                try
+                {
+                    result = Trainer.Step(batch.Images, batch.Tokens);
+                }
+                catch (Exception e) when (e is InvalidOperationException or ArgumentException && Diverges(e, batch))
+                {
+                    throw Diverged(e, step, lastCheckpoint);
+                }
+
+                double seconds = Stopwatch.GetElapsedTime(begin).TotalSeconds;
+                trainSeconds += seconds;
+                samplesHere += batch.Count;
+                samplesSeen += batch.Count;
+                step++;
+                lastLoss = result.Loss;
+                recent.Enqueue((seconds, batch.Count));
+                recentSeconds += seconds;
+                recentSamples += batch.Count;
+                if (recent.Count > 20)
+                {
+                    var (s, n) = recent.Dequeue();
+                    recentSeconds -= s;
+                    recentSamples -= n;
+                }
+
+                double speed = recentSamples / Math.Max(recentSeconds, 1e-9);
+                if (step == start + 1 || step == total || step % Options.LogEvery == 0)
+                {
+                    log.WriteTrain(new TrainRecord(
+                        step, batch.Position.Epoch, result.Loss, result.LearningRate, result.GradientNorm, _model.LogitScale, speed));
+                }
+
+                TimeSpan? remaining = step > start ? clock.Elapsed / (step - start) * (total - step) : null;
+                progress?.Report(new TrainingProgress(step, total, result.Loss, result.LearningRate, speed, remaining));
+
+                bool last = step >= total || (Options.TimeLimit is TimeSpan limit && clock.Elapsed >= limit);
+                if (_validate is not null && (last || (Options.EvalEvery > 0 && step % Options.EvalEvery == 0)))
+                {
+                    lastEval = _validate(_model);
+                    log.WriteEval(new EvalRecord(step, lastEval));
+                }
+
+                if (last || (Options.CheckpointEvery > 0 && step % Options.CheckpointEvery == 0))
+                {
+                    lastCheckpoint = RunCheckpoint.Write(
+                        CheckpointsFolder, _model, Trainer.Optimizer, new RunCheckpointState(step, position, _loader.Options.Seed, lastLoss, samplesSeen),
+                        _tokenizer, _preprocess);
+                    Prune();
+                    RunPlots.Write(log, PlotsFolder);
+                }
+
+                if (last)
+                {
+                    break;
+                }
+            }
+        }
+
+        RunPlots.Write(log, PlotsFolder);
+        return new TrainingRunResult(
+            lastCheckpoint ?? throw new InvalidOperationException("the run ended without a checkpoint."),
+            start, step, lastLoss, samplesHere / Math.Max(trainSeconds, 1e-9), trainSeconds, lastEval, _loader.BadSamples.Samples);
+    }
+
+    // The trainer refuses a non-finite loss before touching the parameters; features that overflowed already fail in the
+    // loss's normalisation. Either is a divergence; any other failure is a bug or bad input and surfaces as it is.
+    private bool Diverges(Exception e, ClipBatch batch)
+    {
+        if (e is InvalidOperationException && e.Message.StartsWith("the loss is ", StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        ReadOnlySpan<float> image = _model.EncodeImage(batch.Images).Span;
+        ReadOnlySpan<float> text = _model.EncodeText(batch.Tokens, batch.Count).Span;
+        return !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(image) || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(text);
+    }
+
+    // A checkpoint written after the last finite step holds the very weights whose loss was not finite; the last good
+    // one is the newest written before that.
+    private TrainingDivergedException Diverged(Exception e, long step, string? lastCheckpoint)
+    {
+        string reason = e is InvalidOperationException ? e.Message : "the model's features overflowed to NaN or infinity, so the loss is not finite.";
+        string? good = RunCheckpoint.List(CheckpointsFolder).LastOrDefault(c => RunCheckpoint.ReadState(c).Step < step);
+        string kept = good is null
+            ? "no checkpoint from before the divergence is left"
+            : $"the last good checkpoint is {good} (step {RunCheckpoint.ReadState(good).Step})";
+        if (lastCheckpoint is not null && lastCheckpoint != good)
+        {
+            kept += $"; {lastCheckpoint} holds the weights that diverged";
+        }
+
+        return new TrainingDivergedException(
+            $"training stopped at step {step + 1}: {reason} {kept}. Lower the learning rate or clip the gradient norm, then restart or resume.", step + 1, good);
+    }
+
+    private RunCheckpointState Restore(string checkpoint)
+    {
+        RunCheckpointState state = RunCheckpoint.ReadState(checkpoint);
+        if (state.DataSeed != _loader.Options.Seed)
+        {
+            throw new InvalidDataException($"{checkpoint}: was written with data seed {state.DataSeed}, but this run's seed is {_loader.Options.Seed}.");
+        }
+
+        ClipCheckpoint saved = ModelFolder.Load(checkpoint);
+        if (!saved.Config.Equals(_model.Config))
+        {
+            throw new InvalidDataException($"{checkpoint}: the checkpoint's architecture differs from the model being trained.");
+        }
+
+        foreach (var (name, tensor) in _model.StateDict())
+        {
+            if (!saved.StateDict.TryGetValue(name, out Tensor? value) || value.Length != tensor.Length)
+            {
+                throw new InvalidDataException($"{checkpoint}: '{name}' is missing or has another shape.");
+            }
+
+            value.Span.CopyTo(tensor.Span);
+        }
+
+        RunCheckpoint.RestoreOptimizer(checkpoint, Trainer.Optimizer, state.Step);
+        return state;
+    }
+
+    private void Prune()
+    {
+        IReadOnlyList<string> all = RunCheckpoint.List(CheckpointsFolder);
+        foreach (string old in all.Take(Math.Max(0, all.Count - Options.KeepCheckpoints)))
+        {
+            Directory.Delete(old, recursive: true);
+        }
+    }
+
+    private void WriteRunFile(Stream stream)
+    {
+        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        json.WriteStartObject();
+        foreach (var (key, value) in RunFields())
+        {
+            json.WriteString(key, value);
+        }
+
+        json.WriteStartObject("model");
+        foreach (var (key, value) in ClipArchitecture.ToHints(_model.Config))
+        {
+            json.WriteString(key, value);
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
+    private void CheckRunFile()
+    {
+        string path = Path.Combine(Options.OutputDirectory, RunFileName);
+        if (!File.Exists(path))
+        {
+            throw new InvalidDataException($"{Options.OutputDirectory}: nothing to resume: no {RunFileName}.");
+        }
+
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(path));
+        foreach (var (key, value) in RunFields())
+        {
+            string? saved = doc.RootElement.TryGetProperty(key, out JsonElement e) ? e.GetString() : null;
+            if (saved != value)
+            {
+                throw new InvalidDataException(
+                    $"{path}: the run was started with {key} = {saved ?? "(none)"}, but the resumed run has {value}; an exact resume needs the same settings.");
+            }
+        }
+    }
+
+    // Everything that decides the numbers of the steps; a resume must not change any of it.
+    private IEnumerable<(string Key, string Value)> RunFields()
+    {
+        static string S(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        yield return ("steps", Options.Steps.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        yield return ("learning_rate", S(Options.LearningRate));
+        yield return ("warmup_steps", Options.WarmupSteps.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        yield return ("weight_decay", S(Options.WeightDecay));
+        yield return ("max_grad_norm", Options.MaxGradNorm is double m ? S(m) : "none");
+        yield return ("lock", Options.Lock.ToString());
+        yield return ("chunk_size", Options.ChunkSize?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
+        yield return ("batch_size", _loader.Options.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        yield return ("data_seed", _loader.Options.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        yield return ("samples", _loader.SampleCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
