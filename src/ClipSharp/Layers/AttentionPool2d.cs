@@ -49,49 +49,13 @@ public sealed class AttentionPool2d
 
     public Linear CProj { get; }
 
-    // x: [B, C, S, S] -> y: [B, out]
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
-    {
-        int c = EmbedDim;
-        int spatial = SpacialDim * SpacialDim;
-        int tokens = spatial + 1;
+    // x: [B, C, S, S] -> y: [B, out]. Inference needs the same buffers as training, so it is the training forward
+    // with its activations dropped.
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch) => ForwardTraining(x, y, batch);
 
-        // tokens: [B, 1 + S², C], the mean token first, then positions in row-major order, plus the embedding.
-        var seq = new float[batch * tokens * c];
-        ReadOnlySpan<float> pos = PositionalEmbedding.Value.Span;
-        for (int b = 0; b < batch; b++)
-        {
-            Span<float> dst = seq.AsSpan(b * tokens * c, tokens * c);
-            for (int ch = 0; ch < c; ch++)
-            {
-                ReadOnlySpan<float> plane = x.Slice(((b * c) + ch) * spatial, spatial);
-                double sum = 0;
-                for (int p = 0; p < spatial; p++)
-                {
-                    dst[((p + 1) * c) + ch] = plane[p];
-                    sum += plane[p];
-                }
-
-                dst[ch] = (float)(sum / spatial);
-            }
-
-            TensorPrimitives.Add(dst, pos, dst);
-        }
-
-        // Only the mean token asks: q is [B, C] read from row 0 of each sequence.
-        var q = new float[batch * c];
-        QProj.Forward(seq, tokens * c, q, c, batch);
-        var k = new float[batch * tokens * c];
-        KProj.Forward(seq, k, batch * tokens);
-        var v = new float[batch * tokens * c];
-        VProj.Forward(seq, v, batch * tokens);
-
-        var attended = new float[batch * c];
-        Attention.Forward(q, c, k, c, v, c, attended, c, batch, Heads, 1, tokens, c / Heads, causal: false);
-        CProj.Forward(attended, y, batch);
-    }
-
-    // As Forward, keeping the token sequence, q/k/v and the attended values for Backward.
+    // x: [B, C, S, S] -> y: [B, out], keeping the token sequence, q/k/v and the attended values for Backward.
+    // The sequence is [B, 1 + S², C]: the mean token first, then positions in row-major order, plus the embedding;
+    // only the mean token asks, so q is [B, C] read from row 0 of each sequence.
     public AttentionPoolActivations ForwardTraining(ReadOnlySpan<float> x, Span<float> y, int batch)
     {
         int c = EmbedDim;

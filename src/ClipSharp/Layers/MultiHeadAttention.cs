@@ -39,26 +39,12 @@ public sealed class MultiHeadAttention
 
     public Linear OutProj { get; }
 
-    // x: [B, T, W] -> y: [B, T, W]
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch, int tokens)
-    {
-        int rows = batch * tokens;
-        int w = Width;
+    // x: [B, T, W] -> y: [B, T, W]. Inference needs the same buffers as training, so it is the training forward
+    // with its activations dropped.
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch, int tokens) => ForwardTraining(x, y, batch, tokens);
 
-        // One GEMM for q, k and v of every token; attention then reads them as strided column slices.
-        var qkv = new float[rows * 3 * w];
-        Linear.Apply(InProjWeight.Value.Span, InProjBias.Value.Span, w, 3 * w, x, w, qkv, 3 * w, rows);
-
-        var attended = new float[rows * w];
-        ReadOnlySpan<float> packed = qkv;
-        Attention.Forward(
-            packed, 3 * w, packed[w..], 3 * w, packed[(2 * w)..], 3 * w, attended, w,
-            batch, Heads, tokens, tokens, HeadDim, Causal);
-
-        OutProj.Forward(attended, y, rows);
-    }
-
-    // As Forward, keeping the packed q/k/v and the attended values for Backward.
+    // x: [B, T, W] -> y: [B, T, W], keeping the packed q/k/v and the attended values for Backward.
+    // One GEMM for q, k and v of every token; attention then reads them as strided column slices.
     public AttentionActivations ForwardTraining(ReadOnlySpan<float> x, Span<float> y, int batch, int tokens)
     {
         int rows = batch * tokens;
