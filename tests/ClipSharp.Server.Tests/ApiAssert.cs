@@ -4,6 +4,18 @@ namespace ClipSharp.Server.Tests;
 
 internal static class ApiAssert
 {
+    /// <summary>
+    /// Posts an oversized body the way a careful client does, with <c>Expect: 100-continue</c>: the server refuses it
+    /// from its headers, before any of it is sent. Without that, the server's 413 races the client still writing, and
+    /// the client may see a broken pipe instead of the answer.
+    /// </summary>
+    public static Task<HttpResponseMessage> PostLarge(HttpClient http, string path, HttpContent content)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        request.Headers.ExpectContinue = true;
+        return http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
     /// <summary>The response has this status and a JSON body {"error": {"code", "message"}} with a message.</summary>
     public static async Task Error(HttpResponseMessage response, int status, string? code = null)
     {

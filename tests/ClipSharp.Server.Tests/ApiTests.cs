@@ -122,7 +122,7 @@ public sealed class ApiTests(ServerFixture server) : IClassFixture<ServerFixture
     {
         using var content = new ByteArrayContent(new byte[3 * 1024 * 1024]);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using HttpResponseMessage response = await server.Http.PostAsync("/v1/embeddings", content, Ct);
+        using HttpResponseMessage response = await ApiAssert.PostLarge(server.Http, "/v1/embeddings", content);
         await AssertError(response, 413, "too_large");
     }
 

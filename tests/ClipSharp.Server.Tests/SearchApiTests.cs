@@ -167,7 +167,7 @@ public sealed class SearchApiTests(PlantedIndex planted) : IClassFixture<Planted
 
         using (var huge = new MultipartFormDataContent { { new ByteArrayContent(new byte[3 * 1024 * 1024]), "image", "huge.png" } })
         {
-            await ApiAssert.Error(await planted.Http.PostAsync("/v1/search", huge, Ct), 413, "too_large");
+            await ApiAssert.Error(await ApiAssert.PostLarge(planted.Http, "/v1/search", huge), 413, "too_large");
         }
 
         using (var badJson = new StringContent("""{"image": 5}""", Encoding.UTF8, "application/json"))
