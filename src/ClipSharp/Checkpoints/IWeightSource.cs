@@ -20,4 +20,7 @@ internal interface IWeightSource : IDisposable
 
     /// <summary>A floating-point tensor as a float32 copy.</summary>
     Tensor ReadTensor(string name);
+
+    /// <summary>A floating-point tensor converted to float32 into <paramref name="destination"/> (exactly its size).</summary>
+    void ReadInto(string name, Span<float> destination) => ReadTensor(name).Span.CopyTo(destination);
 }

@@ -28,12 +28,19 @@ public static class ModelFolder
 
     /// <param name="path">A model folder, or one weights file (its folder supplies config and tokenizer).</param>
     /// <param name="vocabOverride">The tokenizer to use instead of the model's: a bpe_simple_vocab_16e6.txt.gz, or a folder holding it or vocab.json + merges.txt.</param>
-    public static ClipCheckpoint Load(string path, string? vocabOverride = null)
+    public static ClipCheckpoint Load(string path, string? vocabOverride = null) => Load(path, vocabOverride, deferWeights: false);
+
+    /// <summary>
+    /// As <see cref="Load(string, string?)"/>; with <paramref name="deferWeights"/> an OpenAI-named checkpoint's
+    /// tensors are not read yet: <see cref="ClipModel.FromStateDict"/> reads them from the file straight into the
+    /// model's parameters. For a caller that builds the model at once, while the file is unchanged.
+    /// </summary>
+    internal static ClipCheckpoint Load(string path, string? vocabOverride, bool deferWeights)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         try
         {
-            return LoadCore(path, vocabOverride);
+            return LoadCore(path, vocabOverride, deferWeights);
         }
         catch (CheckpointFormatException e)
         {
@@ -49,7 +56,7 @@ public static class ModelFolder
     public static string StripWrapperPrefix(string name)
         => name.StartsWith(WrapperPrefix, StringComparison.Ordinal) ? name[WrapperPrefix.Length..] : name;
 
-    private static ClipCheckpoint LoadCore(string path, string? vocabOverride)
+    private static ClipCheckpoint LoadCore(string path, string? vocabOverride, bool deferWeights)
     {
         string full = System.IO.Path.GetFullPath(path);
         string folder;
@@ -90,7 +97,9 @@ public static class ModelFolder
 
         ModelLayout layout;
         ClipConfig config;
+        IReadOnlyDictionary<string, Tensor> loaded;
         var stateDict = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var stateShapes = new Dictionary<string, int[]>(StringComparer.Ordinal);
         var dtypes = new Dictionary<string, SafeTensorsDType>(StringComparer.Ordinal);
         if (HfNameMap.LooksLikeHf(names.Keys))
         {
@@ -118,7 +127,10 @@ public static class ModelFolder
             foreach (var (name, tensor) in Wrap(weightsPath, () => HfNameMap.HfToOpenAi(hf)))
             {
                 stateDict.Add(name, tensor);
+                stateShapes.Add(name, tensor.Shape.ToArray());
             }
+
+            loaded = stateDict;
         }
         else
         {
@@ -127,6 +139,7 @@ public static class ModelFolder
             config = hfConfig is not null
                 ? HfClipConfig.ParseFile(hfConfig)
                 : ClipArchitecture.Infer(shapes, Hints(file, folder), weightsPath);
+            var storedNames = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (name, stored) in names)
             {
                 if (ClipStateDictLayout.IsDroppedBuffer(name) && !file.DType(stored).IsFloatingPoint())
@@ -134,21 +147,25 @@ public static class ModelFolder
                     continue;
                 }
 
-                stateDict.Add(name, file.ReadTensor(stored));
+                storedNames.Add(name, stored);
+                stateShapes.Add(name, shapes[name]);
                 dtypes.Add(name, file.DType(stored));
+                if (!deferWeights)
+                {
+                    stateDict.Add(name, file.ReadTensor(stored));
+                }
             }
+
+            loaded = deferWeights ? new DeferredStateDict(weightsPath, () => OpenWeights(weightsPath), storedNames, stateShapes) : stateDict;
         }
 
-        ClipStateDictLayout.Validate(
-            config,
-            stateDict.ToDictionary(kv => kv.Key, kv => kv.Value.Shape.ToArray(), StringComparer.Ordinal),
-            weightsPath);
+        ClipStateDictLayout.Validate(config, stateShapes, weightsPath);
         TokenizerFiles tokenizer = TokenizerLocator.Resolve(folder, vocabOverride, layout);
         string preprocessorPath = System.IO.Path.Combine(folder, HfPreprocessorConfig.FileName);
         PreprocessSettings preprocess = File.Exists(preprocessorPath)
             ? HfPreprocessorConfig.ParseFile(preprocessorPath, config.ImageResolution)
             : PreprocessSettings.ForResolution(config.ImageResolution);
-        return new ClipCheckpoint(full, layout, weightsPath, config, stateDict, dtypes, tokenizer, preprocess) { SourceFormat = file.Format };
+        return new ClipCheckpoint(full, layout, weightsPath, config, loaded, dtypes, tokenizer, preprocess) { SourceFormat = file.Format };
     }
 
     /// <summary>config.json when it is a Hugging Face config (it has a model_type), else null.</summary>

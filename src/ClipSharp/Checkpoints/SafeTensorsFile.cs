@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
 using ClipSharp.Tensors;
+using Microsoft.Win32.SafeHandles;
 
 namespace ClipSharp.Checkpoints;
 
@@ -113,41 +114,77 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     {
         var t = Info(name);
         var data = new float[CheckedElementCount(t)];
+        ReadInto(name, data);
+        return new Tensor(data, t.Shape);
+    }
+
+    /// <summary>
+    /// Reads a floating-point tensor into <paramref name="destination"/> (exactly its element count), converting
+    /// F16, BF16 and F64 to float32 as <see cref="ReadTensor"/> does.
+    /// </summary>
+    public void ReadInto(string name, Span<float> destination)
+    {
+        var t = Info(name);
+        if (destination.Length != t.ElementCount)
+        {
+            throw new ArgumentException(
+                $"{Path}: tensor '{name}' has {t.ElementCount} elements but the destination holds {destination.Length}.", nameof(destination));
+        }
+
         ReadOnlySpan<byte> raw = RawBytes(name);
         switch (t.DType)
         {
             case SafeTensorsDType.F32:
-                MemoryMarshal.Cast<byte, float>(raw).CopyTo(data);
+                ReadFloat32(t, destination);
                 break;
             case SafeTensorsDType.F16:
                 ReadOnlySpan<Half> halves = MemoryMarshal.Cast<byte, Half>(raw);
-                for (int i = 0; i < data.Length; i++)
+                for (int i = 0; i < destination.Length; i++)
                 {
-                    data[i] = (float)halves[i];
+                    destination[i] = (float)halves[i];
                 }
 
                 break;
             case SafeTensorsDType.BF16:
                 ReadOnlySpan<ushort> bf = MemoryMarshal.Cast<byte, ushort>(raw);
-                for (int i = 0; i < data.Length; i++)
+                for (int i = 0; i < destination.Length; i++)
                 {
-                    data[i] = BitConverter.Int32BitsToSingle(bf[i] << 16);
+                    destination[i] = BitConverter.Int32BitsToSingle(bf[i] << 16);
                 }
 
                 break;
             case SafeTensorsDType.F64:
                 ReadOnlySpan<double> doubles = MemoryMarshal.Cast<byte, double>(raw);
-                for (int i = 0; i < data.Length; i++)
+                for (int i = 0; i < destination.Length; i++)
                 {
-                    data[i] = (float)doubles[i];
+                    destination[i] = (float)doubles[i];
                 }
 
                 break;
             default:
                 throw new CheckpointFormatException($"{Path}: tensor '{name}' has dtype {t.DType}, not a floating-point type.");
         }
+    }
 
-        return new Tensor(data, t.Shape);
+    // A read() rather than a copy out of the mapping: touched pages of a mapping count towards the process's
+    // resident set until it is unmapped, so copying a whole model would briefly hold it twice.
+    private void ReadFloat32(SafeTensorInfo t, Span<float> destination)
+    {
+        ThrowIfDisposed();
+        Span<byte> bytes = MemoryMarshal.AsBytes(destination);
+        long offset = _dataStart + t.Begin;
+        using SafeFileHandle handle = File.OpenHandle(Path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        while (!bytes.IsEmpty)
+        {
+            int read = RandomAccess.Read(handle, bytes, offset);
+            if (read <= 0)
+            {
+                throw new CheckpointFormatException($"{Path}: the file ended inside tensor '{t.Name}'; was it truncated while open?");
+            }
+
+            bytes = bytes[read..];
+            offset += read;
+        }
     }
 
     /// <summary>True when <see cref="MapTensor"/> can return the tensor without copying (F32 and 4-byte aligned).</summary>

@@ -18,5 +18,7 @@ internal sealed class SafeTensorsWeightSource(SafeTensorsFile file) : IWeightSou
 
     public Tensor ReadTensor(string name) => file.ReadTensor(name);
 
+    public void ReadInto(string name, Span<float> destination) => file.ReadInto(name, destination);
+
     public void Dispose() => file.Dispose();
 }

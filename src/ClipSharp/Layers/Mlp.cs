@@ -1,3 +1,4 @@
+using System.Buffers;
 using ClipSharp.Models;
 
 namespace ClipSharp.Layers;
@@ -27,10 +28,18 @@ public sealed class Mlp
     // x: [N, W] -> y: [N, W]
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int rows)
     {
-        var hidden = new float[rows * Hidden];
-        CFc.Forward(x, hidden, rows);
-        Activation.Forward(Kind, hidden, hidden);
-        CProj.Forward(hidden, y, rows);
+        float[] buffer = ArrayPool<float>.Shared.Rent(rows * Hidden);
+        try
+        {
+            Span<float> hidden = buffer.AsSpan(0, rows * Hidden);
+            CFc.Forward(x, hidden, rows);
+            Activation.Forward(Kind, hidden, hidden);
+            CProj.Forward(hidden, y, rows);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
     }
 
     // As Forward, keeping the hidden layer before and after the activation for Backward.

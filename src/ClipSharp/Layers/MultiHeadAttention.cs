@@ -1,3 +1,4 @@
+using System.Buffers;
 using ClipSharp.Tensors.Kernels;
 
 namespace ClipSharp.Layers;
@@ -39,25 +40,46 @@ public sealed class MultiHeadAttention
 
     public Linear OutProj { get; }
 
-    // x: [B, T, W] -> y: [B, T, W]. Inference needs the same buffers as training, so it is the training forward
-    // with its activations dropped.
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch, int tokens) => ForwardTraining(x, y, batch, tokens);
+    // x: [B, T, W] -> y: [B, T, W]. The training forward's body on pooled buffers: inference keeps nothing, and
+    // fresh large arrays per layer and call would pile up as garbage faster than the GC returns it.
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch, int tokens)
+    {
+        int rows = batch * tokens;
+        float[] qkv = ArrayPool<float>.Shared.Rent(rows * 3 * Width);
+        float[] attended = ArrayPool<float>.Shared.Rent(rows * Width);
+        try
+        {
+            Run(x, y, batch, tokens, qkv.AsSpan(0, rows * 3 * Width), attended.AsSpan(0, rows * Width));
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(attended);
+            ArrayPool<float>.Shared.Return(qkv);
+        }
+    }
 
     // x: [B, T, W] -> y: [B, T, W], keeping the packed q/k/v and the attended values for Backward.
-    // One GEMM for q, k and v of every token; attention then reads them as strided column slices.
     public AttentionActivations ForwardTraining(ReadOnlySpan<float> x, Span<float> y, int batch, int tokens)
     {
         int rows = batch * tokens;
+        var qkv = new float[rows * 3 * Width];
+        var attended = new float[rows * Width];
+        Run(x, y, batch, tokens, qkv, attended);
+        return new AttentionActivations(qkv, attended);
+    }
+
+    // qkv: [B*T, 3W] and attended: [B*T, W], both overwritten.
+    // One GEMM for q, k and v of every token; attention then reads them as strided column slices.
+    private void Run(ReadOnlySpan<float> x, Span<float> y, int batch, int tokens, Span<float> qkv, Span<float> attended)
+    {
+        int rows = batch * tokens;
         int w = Width;
-        var qkv = new float[rows * 3 * w];
         Linear.Apply(InProjWeight.Value.Span, InProjBias.Value.Span, w, 3 * w, x, w, qkv, 3 * w, rows);
-        var attended = new float[rows * w];
         ReadOnlySpan<float> packed = qkv;
         Attention.Forward(
             packed, 3 * w, packed[w..], 3 * w, packed[(2 * w)..], 3 * w, attended, w,
             batch, Heads, tokens, tokens, HeadDim, Causal);
         OutProj.Forward(attended, y, rows);
-        return new AttentionActivations(qkv, attended);
     }
 
     // x: the forward input [B, T, W]; dy: [B, T, W] -> dx: [B, T, W] (overwritten).

@@ -1,3 +1,4 @@
+using System.Buffers;
 using ClipSharp.Models;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -40,16 +41,25 @@ public sealed class ResidualAttentionBlock
     public void Forward(Span<float> x, int batch, int tokens)
     {
         int rows = batch * tokens;
-        var normed = new float[rows * Width];
-        var branch = new float[rows * Width];
+        float[] normedBuffer = ArrayPool<float>.Shared.Rent(rows * Width);
+        float[] branchBuffer = ArrayPool<float>.Shared.Rent(rows * Width);
+        try
+        {
+            Span<float> normed = normedBuffer.AsSpan(0, rows * Width);
+            Span<float> branch = branchBuffer.AsSpan(0, rows * Width);
+            Ln1.Forward(x, normed, rows);
+            Attn.Forward(normed, branch, batch, tokens);
+            TensorPrimitives.Add(x, branch, x);
 
-        Ln1.Forward(x, normed, rows);
-        Attn.Forward(normed, branch, batch, tokens);
-        TensorPrimitives.Add(x, branch, x);
-
-        Ln2.Forward(x, normed, rows);
-        Mlp.Forward(normed, branch, rows);
-        TensorPrimitives.Add(x, branch, x);
+            Ln2.Forward(x, normed, rows);
+            Mlp.Forward(normed, branch, rows);
+            TensorPrimitives.Add(x, branch, x);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(branchBuffer);
+            ArrayPool<float>.Shared.Return(normedBuffer);
+        }
     }
 
     // As Forward (x updated in place), keeping what Backward needs.

@@ -1,3 +1,4 @@
+using ClipSharp.Checkpoints;
 using ClipSharp.Layers;
 using ClipSharp.Tensors;
 using ClipSharp.Tensors.Kernels;
@@ -67,19 +68,19 @@ public sealed class ClipModel
         foreach (Parameter p in architecture.Parameters.Entries.Concat(architecture.Buffers.Entries))
         {
             expected.Add(p.Name);
-            if (!stateDict.TryGetValue(p.Name, out Tensor? t))
+            if (!stateDict.ContainsKey(p.Name))
             {
                 missing.Add($"{p.Name} (expected {p.ShapeString})");
             }
-            else if (t is null || !p.HasShape(t.Shape))
+            else if (ShapeOf(stateDict, p.Name) is not { } found || !p.HasShape(found))
             {
-                shapes.Add($"{p.Name} (expected {p.ShapeString}, found {t?.ShapeString ?? "null"})");
+                shapes.Add($"{p.Name} (expected {p.ShapeString}, found {ShapeString(ShapeOf(stateDict, p.Name))})");
             }
         }
 
-        var unexpected = stateDict
-            .Where(kv => !expected.Contains(kv.Key) && !kv.Key.EndsWith(".num_batches_tracked", StringComparison.Ordinal))
-            .Select(kv => $"{kv.Key} (found {kv.Value?.ShapeString ?? "null"})")
+        var unexpected = stateDict.Keys
+            .Where(name => !expected.Contains(name) && !name.EndsWith(".num_batches_tracked", StringComparison.Ordinal))
+            .Select(name => $"{name} (found {ShapeString(ShapeOf(stateDict, name))})")
             .Order(StringComparer.Ordinal)
             .ToList();
 
@@ -89,13 +90,29 @@ public sealed class ClipModel
         }
 
         var model = new ClipModel(architecture);
-        foreach (Parameter p in architecture.Parameters.Entries.Concat(architecture.Buffers.Entries))
+        IEnumerable<Parameter> all = architecture.Parameters.Entries.Concat(architecture.Buffers.Entries);
+        if (stateDict is DeferredStateDict deferred)
         {
-            stateDict[p.Name].Span.CopyTo(p.Value.Span);
+            deferred.CopyInto(all);
+        }
+        else
+        {
+            foreach (Parameter p in all)
+            {
+                stateDict[p.Name].Span.CopyTo(p.Value.Span);
+            }
         }
 
         return model;
     }
+
+    // A deferred state dict answers shapes from the file's header without reading the tensors.
+    private static int[]? ShapeOf(IReadOnlyDictionary<string, Tensor> stateDict, string name)
+        => stateDict is DeferredStateDict deferred
+            ? deferred.TryGetShape(name, out int[]? shape) ? shape : null
+            : stateDict.TryGetValue(name, out Tensor? t) ? t?.Shape.ToArray() : null;
+
+    private static string ShapeString(int[]? shape) => shape is null ? "null" : $"[{string.Join(", ", shape)}]";
 
     /// <summary>Counts the parameters of an architecture without allocating them.</summary>
     public static long CountParameters(ClipConfig config) => Architecture.Build(config).Parameters.Count;

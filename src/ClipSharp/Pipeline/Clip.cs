@@ -65,7 +65,8 @@ public sealed class Clip
     /// <param name="vocab">Tokenizer files to use instead of the model's (a bpe_simple_vocab_16e6.txt.gz, or a folder with it or with vocab.json + merges.txt).</param>
     public static Clip Load(string path, string? vocab = null)
     {
-        ClipCheckpoint checkpoint = ModelFolder.Load(path, vocab);
+        // The checkpoint never leaves this call, so its weights can go from the file straight into the model.
+        ClipCheckpoint checkpoint = ModelFolder.Load(path, vocab, deferWeights: true);
         return FromCheckpoint(checkpoint);
     }
 
