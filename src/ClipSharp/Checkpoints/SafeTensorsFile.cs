@@ -49,18 +49,21 @@ public sealed unsafe class SafeTensorsFile : IDisposable
 
     public static SafeTensorsFile Open(string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists)
+        if (!File.Exists(path))
         {
             throw new FileNotFoundException($"{path}: no such file.", path);
         }
 
-        if (info.Length < 8)
+        // The length comes from the opened file, not the directory entry: a symbolic link (as model caches use)
+        // reports the link's own size.
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        long length = stream.Length;
+        if (length < 8)
         {
-            throw new CheckpointFormatException($"{path}: {info.Length} bytes is too short for a safetensors file (it needs an 8-byte header length).");
+            stream.Dispose();
+            throw new CheckpointFormatException($"{path}: {length} bytes is too short for a safetensors file (it needs an 8-byte header length).");
         }
 
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         MemoryMappedFile? map = null;
         MemoryMappedViewAccessor? view = null;
         bool acquired = false;
@@ -71,7 +74,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
             byte* ptr = null;
             view.SafeMemoryMappedViewHandle.AcquirePointer(ref ptr);
             acquired = true;
-            return new SafeTensorsFile(path, map, view, ptr + view.PointerOffset, info.Length);
+            return new SafeTensorsFile(path, map, view, ptr + view.PointerOffset, length);
         }
         catch
         {

@@ -8,6 +8,25 @@ namespace ClipSharp.Tests.Checkpoints;
 public sealed class SafeTensorsFileTests
 {
     [Fact]
+    public void OpensThroughASymbolicLink()
+    {
+        // Model caches (the Hugging Face hub's among them) store weights as links to content-addressed blobs.
+        string target = Fixtures.GoldenPath("model", "vit_tiny", "weights.safetensors");
+        string link = Path.Combine(Path.GetTempPath(), $"clipsharp-link-{Guid.NewGuid():N}.safetensors");
+        File.CreateSymbolicLink(link, target);
+        try
+        {
+            using var linked = SafeTensorsFile.Open(link);
+            using var direct = SafeTensorsFile.Open(target);
+            Assert.Equal(direct.ReadTensor("visual.proj").ToArray(), linked.ReadTensor("visual.proj").ToArray());
+        }
+        finally
+        {
+            File.Delete(link);
+        }
+    }
+
+    [Fact]
     public void ReadsGoldenModelWeights()
     {
         using var file = SafeTensorsFile.Open(Fixtures.GoldenPath("model", "vit_tiny", "weights.safetensors"));
