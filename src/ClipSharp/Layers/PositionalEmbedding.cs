@@ -18,10 +18,14 @@ public sealed class PositionalEmbedding
     public Parameter Weight { get; }
 
     // x: [B, T, W] -> x: [B, T, W], in place.
-    public void Forward(Span<float> x, int batch)
+    public void Forward(Span<float> x, int batch) => Forward(x, batch, Tokens);
+
+    // x: [B, length, W] -> x: [B, length, W], in place: the first length positions of the table (length <= T).
+    public void Forward(Span<float> x, int batch, int length)
     {
-        ReadOnlySpan<float> table = Weight.Value.Span;
-        int size = Tokens * Width;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Tokens);
+        ReadOnlySpan<float> table = Weight.Value.Span[..(length * Width)];
+        int size = length * Width;
         for (int b = 0; b < batch; b++)
         {
             Span<float> seq = x.Slice(b * size, size);

@@ -1,6 +1,5 @@
 using ClipSharp.Layers;
 using ClipSharp.Tensors;
-using ClipSharp.Tensors.Kernels;
 using LayerNorm = ClipSharp.Layers.LayerNorm;
 
 namespace ClipSharp.Models;
@@ -49,36 +48,7 @@ public sealed class TextTransformer
     public Tensor Forward(ReadOnlySpan<int> tokens, int batch, Action<string, Tensor>? observer = null)
     {
         Validate(tokens, batch);
-        int ctx = ContextLength;
-        int w = Width;
-        int rows = batch * ctx;
-
-        var x = new float[rows * w];
-        TokenEmbedding.Forward(tokens, x);
-        Observation.Report(observer, "token_embedding.out", x, batch, ctx, w);
-        PositionalEmbedding.Forward(x, batch);
-
-        Transformer.Forward(x, batch, ctx, observer);
-
-        var pooled = new float[batch * w];
-        if (observer is null)
-        {
-            // ln_final is per row, so normalising only the read-out rows gives the same numbers for less work.
-            var eot = new float[batch * w];
-            GatherEndOfText(tokens, x, eot, batch);
-            LnFinal.Forward(eot, pooled, batch);
-        }
-        else
-        {
-            var normed = new float[rows * w];
-            LnFinal.Forward(x, normed, rows);
-            Observation.Report(observer, "ln_final.out", normed, batch, ctx, w);
-            GatherEndOfText(tokens, normed, pooled, batch);
-        }
-
-        var features = new float[batch * OutputDim];
-        Gemm.Sgemm(false, false, batch, OutputDim, w, 1f, pooled, w, TextProjection.Value.Span, OutputDim, 0f, features, OutputDim);
-        return new Tensor(features, batch, OutputDim);
+        return Run(tokens, batch, ContextLength, observer);
     }
 
     /// <summary>
@@ -100,35 +70,51 @@ public sealed class TextTransformer
                 $"the prefix length must lie in [{needed}, {ctx}]: the last end-of-text token of the batch is at position {needed - 1}.");
         }
 
+        return Run(tokens, batch, length, observer: null);
+    }
+
+    // tokens: [B, ctx] -> [B, E], on the first length positions (the whole context when observed).
+    private Tensor Run(ReadOnlySpan<int> tokens, int batch, int length, Action<string, Tensor>? observer)
+    {
+        int ctx = ContextLength;
         int w = Width;
-        var prefix = new int[batch * length];
-        for (int b = 0; b < batch; b++)
+        int rows = batch * length;
+        ReadOnlySpan<int> ids = tokens;
+        if (length < ctx)
         {
-            tokens.Slice(b * ctx, length).CopyTo(prefix.AsSpan(b * length, length));
+            var prefix = new int[rows];
+            for (int b = 0; b < batch; b++)
+            {
+                tokens.Slice(b * ctx, length).CopyTo(prefix.AsSpan(b * length, length));
+            }
+
+            ids = prefix;
         }
 
-        var x = new float[batch * length * w];
-        TokenEmbedding.Forward(prefix, x);
-        ReadOnlySpan<float> positions = PositionalEmbedding.Weight.Value.Span[..(length * w)];
-        for (int b = 0; b < batch; b++)
-        {
-            Span<float> seq = x.AsSpan(b * length * w, length * w);
-            System.Numerics.Tensors.TensorPrimitives.Add(seq, positions, seq);
-        }
+        var x = new float[rows * w];
+        TokenEmbedding.Forward(ids, x);
+        Observation.Report(observer, "token_embedding.out", x, batch, length, w);
+        PositionalEmbedding.Forward(x, batch, length);
 
-        Transformer.Forward(x, batch, length);
-
-        var eot = new float[batch * w];
-        for (int b = 0; b < batch; b++)
-        {
-            int t = EndOfTextIndex(tokens.Slice(b * ctx, ctx));
-            x.AsSpan(((b * length) + t) * w, w).CopyTo(eot.AsSpan(b * w, w));
-        }
+        Transformer.Forward(x, batch, length, observer);
 
         var pooled = new float[batch * w];
-        LnFinal.Forward(eot, pooled, batch);
-        var features = new float[batch * OutputDim];
-        Gemm.Sgemm(false, false, batch, OutputDim, w, 1f, pooled, w, TextProjection.Value.Span, OutputDim, 0f, features, OutputDim);
+        if (observer is null)
+        {
+            // ln_final is per row, so normalising only the read-out rows gives the same numbers for less work.
+            var eot = new float[batch * w];
+            GatherEndOfText(tokens, x, length, eot, batch);
+            LnFinal.Forward(eot, pooled, batch);
+        }
+        else
+        {
+            var normed = new float[rows * w];
+            LnFinal.Forward(x, normed, rows);
+            Observation.Report(observer, "ln_final.out", normed, batch, length, w);
+            GatherEndOfText(tokens, normed, length, pooled, batch);
+        }
+
+        float[] features = Projection.Forward(TextProjection, pooled, batch);
         return new Tensor(features, batch, OutputDim);
     }
 
@@ -166,15 +152,15 @@ public sealed class TextTransformer
         return best;
     }
 
-    // x: [B, ctx, W] -> y: [B, W], row b taken at EndOfTextIndex(tokens[b]).
-    private void GatherEndOfText(ReadOnlySpan<int> tokens, ReadOnlySpan<float> x, Span<float> y, int batch)
+    // tokens: [B, ctx]; x: [B, length, W] -> y: [B, W], row b taken at EndOfTextIndex(tokens[b]) (< length).
+    private void GatherEndOfText(ReadOnlySpan<int> tokens, ReadOnlySpan<float> x, int length, Span<float> y, int batch)
     {
         int ctx = ContextLength;
         int w = Width;
         for (int b = 0; b < batch; b++)
         {
             int t = EndOfTextIndex(tokens.Slice(b * ctx, ctx));
-            x.Slice(((b * ctx) + t) * w, w).CopyTo(y.Slice(b * w, w));
+            x.Slice(((b * length) + t) * w, w).CopyTo(y.Slice(b * w, w));
         }
     }
 
@@ -218,11 +204,10 @@ public sealed class TextTransformer
         IReadOnlyList<BlockActivations> blocks = Transformer.ForwardTraining(x, batch, ctx);
 
         var eot = new float[batch * w];
-        GatherEndOfText(ids, x, eot, batch);
+        GatherEndOfText(ids, x, ContextLength, eot, batch);
         var pooled = new float[batch * w];
         LnFinal.Forward(eot, pooled, batch);
-        var features = new float[batch * OutputDim];
-        Gemm.Sgemm(false, false, batch, OutputDim, w, 1f, pooled, w, TextProjection.Value.Span, OutputDim, 0f, features, OutputDim);
+        float[] features = Projection.Forward(TextProjection, pooled, batch);
         return new TextActivations(new Tensor(features, batch, OutputDim), ids, blocks, eot, pooled);
     }
 
@@ -235,9 +220,7 @@ public sealed class TextTransformer
         int ctx = ContextLength;
         int w = Width;
 
-        Gemm.Sgemm(true, false, w, OutputDim, batch, 1f, activations.Pooled, w, dFeatures, OutputDim, 1f, grads.View(TextProjection).Span, OutputDim);
-        var dPooled = new float[batch * w];
-        Gemm.Sgemm(false, true, batch, w, OutputDim, 1f, dFeatures, OutputDim, TextProjection.Value.Span, OutputDim, 0f, dPooled, w);
+        float[] dPooled = Projection.Backward(TextProjection, activations.Pooled, dFeatures, batch, grads);
         var dEot = new float[batch * w];
         LnFinal.Backward(activations.EndOfText, dPooled, dEot, batch, grads);
 

@@ -1,6 +1,5 @@
 using ClipSharp.Layers;
 using ClipSharp.Tensors;
-using ClipSharp.Tensors.Kernels;
 using Conv2d = ClipSharp.Layers.Conv2d;
 using LayerNorm = ClipSharp.Layers.LayerNorm;
 
@@ -100,8 +99,7 @@ public sealed class VisionTransformer : IImageEncoder
         LnPost.Forward(cls, pooled, batch);
         Observation.Report(observer, "visual.ln_post.out", pooled, batch, w);
 
-        var features = new float[batch * OutputDim];
-        Gemm.Sgemm(false, false, batch, OutputDim, w, 1f, pooled, w, Proj.Value.Span, OutputDim, 0f, features, OutputDim);
+        float[] features = Projection.Forward(Proj, pooled, batch);
         return new Tensor(features, batch, OutputDim);
     }
 
@@ -130,8 +128,7 @@ public sealed class VisionTransformer : IImageEncoder
 
         var pooled = new float[batch * w];
         LnPost.Forward(cls, pooled, batch);
-        var features = new float[batch * OutputDim];
-        Gemm.Sgemm(false, false, batch, OutputDim, w, 1f, pooled, w, Proj.Value.Span, OutputDim, 0f, features, OutputDim);
+        float[] features = Projection.Forward(Proj, pooled, batch);
         return new VisionActivations(new Tensor(features, batch, OutputDim), images, embedded, blocks, cls, pooled);
     }
 
@@ -148,10 +145,7 @@ public sealed class VisionTransformer : IImageEncoder
         int patches = Grid * Grid;
         int tokens = Tokens;
 
-        // features = pooled · proj: dproj += pooledᵀ · dF, dpooled = dF · projᵀ.
-        Gemm.Sgemm(true, false, w, OutputDim, batch, 1f, a.Pooled, w, dFeatures, OutputDim, 1f, grads.View(Proj).Span, OutputDim);
-        var dPooled = new float[batch * w];
-        Gemm.Sgemm(false, true, batch, w, OutputDim, 1f, dFeatures, OutputDim, Proj.Value.Span, OutputDim, 0f, dPooled, w);
+        float[] dPooled = Projection.Backward(Proj, a.Pooled, dFeatures, batch, grads);
         var dCls = new float[batch * w];
         LnPost.Backward(a.ClassTokens, dPooled, dCls, batch, grads);
 

@@ -1,0 +1,31 @@
+using ClipSharp.Tensors.Kernels;
+
+namespace ClipSharp.Layers;
+
+/// <summary>
+/// A tower's output projection into the shared embedding space: <c>features = pooled · proj</c>, with proj stored
+/// [in, out] as the reference stores <c>visual.proj</c> and <c>text_projection</c> (no bias).
+/// </summary>
+internal static class Projection
+{
+    // pooled: [B, in] -> features: [B, out]
+    public static float[] Forward(Parameter proj, ReadOnlySpan<float> pooled, int batch)
+    {
+        int inDim = proj.Shape[0];
+        int outDim = proj.Shape[1];
+        var features = new float[batch * outDim];
+        Gemm.Sgemm(false, false, batch, outDim, inDim, 1f, pooled, inDim, proj.Value.Span, outDim, 0f, features, outDim);
+        return features;
+    }
+
+    // dFeatures: [B, out] -> dPooled: [B, in]; the gradient of proj accumulates pooledᵀ · dFeatures.
+    public static float[] Backward(Parameter proj, ReadOnlySpan<float> pooled, ReadOnlySpan<float> dFeatures, int batch, ParameterStore grads)
+    {
+        int inDim = proj.Shape[0];
+        int outDim = proj.Shape[1];
+        Gemm.Sgemm(true, false, inDim, outDim, batch, 1f, pooled, inDim, dFeatures, outDim, 1f, grads.View(proj).Span, outDim);
+        var dPooled = new float[batch * inDim];
+        Gemm.Sgemm(false, true, batch, inDim, outDim, 1f, dFeatures, outDim, proj.Value.Span, outDim, 0f, dPooled, inDim);
+        return dPooled;
+    }
+}
