@@ -23,6 +23,6 @@ internal static class KernelParallel
             return;
         }
 
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body);
+        ForkJoin.Run(count, threads, body);
     }
 }

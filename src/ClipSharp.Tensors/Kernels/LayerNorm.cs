@@ -32,14 +32,30 @@ public static class LayerNorm
 
         fixed (float* xp = x, wp = weight, bp = bias, yp = y)
         {
-            nint xa = (nint)xp, wa = (nint)wp, ba = (nint)bp, ya = (nint)yp;
-            KernelParallel.For(rows, 4L * cols, r =>
+            if (KernelParallel.RunsInline(rows, 4L * cols))
             {
-                float* xRow = (float*)xa + ((nint)r * cols);
-                float* yRow = (float*)ya + ((nint)r * cols);
-                Row(xRow, (float*)wa, (float*)ba, yRow, cols, eps, isa);
-            });
+                for (int r = 0; r < rows; r++)
+                {
+                    Row(xp + ((nint)r * cols), wp, bp, yp + ((nint)r * cols), cols, eps, isa);
+                }
+            }
+            else
+            {
+                ForkRows(xp, wp, bp, yp, rows, cols, eps, isa);
+            }
         }
+    }
+
+    // Kept apart so the closure is only allocated when work is actually forked.
+    private static unsafe void ForkRows(float* x, float* w, float* b, float* y, int rows, int cols, float eps, KernelIsa isa)
+    {
+        nint xa = (nint)x, wa = (nint)w, ba = (nint)b, ya = (nint)y;
+        KernelParallel.For(rows, 4L * cols, r =>
+        {
+            float* xRow = (float*)xa + ((nint)r * cols);
+            float* yRow = (float*)ya + ((nint)r * cols);
+            Row(xRow, (float*)wa, (float*)ba, yRow, cols, eps, isa);
+        });
     }
 
     private static unsafe void Row(float* x, float* w, float* b, float* y, int n, float eps, KernelIsa isa)

@@ -49,23 +49,47 @@ public sealed class AttentionPool2d
 
     public Linear CProj { get; }
 
-    // x: [B, C, S, S] -> y: [B, out]. Inference needs the same buffers as training, so it is the training forward
-    // with its activations dropped.
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch) => ForwardTraining(x, y, batch);
+    // x: [B, C, S, S] -> y: [B, out]. The training forward's body on pooled buffers: inference keeps nothing.
+    public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
+    {
+        int c = EmbedDim;
+        int tokens = (SpacialDim * SpacialDim) + 1;
+        using var seq = new PooledBuffer(batch * tokens * c);
+        using var q = new PooledBuffer(batch * c);
+        using var k = new PooledBuffer(batch * tokens * c);
+        using var v = new PooledBuffer(batch * tokens * c);
+        using var attended = new PooledBuffer(batch * c);
+        Run(x, y, batch, seq.Span, q.Span, k.Span, v.Span, attended.Span);
+    }
 
     // x: [B, C, S, S] -> y: [B, out], keeping the token sequence, q/k/v and the attended values for Backward.
-    // The sequence is [B, 1 + S², C]: the mean token first, then positions in row-major order, plus the embedding;
-    // only the mean token asks, so q is [B, C] read from row 0 of each sequence.
     public AttentionPoolActivations ForwardTraining(ReadOnlySpan<float> x, Span<float> y, int batch)
+    {
+        int c = EmbedDim;
+        int tokens = (SpacialDim * SpacialDim) + 1;
+        var seq = new float[batch * tokens * c];
+        var q = new float[batch * c];
+        var k = new float[batch * tokens * c];
+        var v = new float[batch * tokens * c];
+        var attended = new float[batch * c];
+        Run(x, y, batch, seq, q, k, v, attended);
+        return new AttentionPoolActivations(seq, q, k, v, attended);
+    }
+
+    // The sequence is [B, 1 + S², C]: the mean token first, then positions in row-major order, plus the embedding;
+    // only the mean token asks, so q is [B, C] read from row 0 of each sequence and attention forms one row of
+    // scores per head. seq, q, k, v and attended are overwritten.
+    private void Run(
+        ReadOnlySpan<float> x, Span<float> y, int batch,
+        Span<float> seq, Span<float> q, Span<float> k, Span<float> v, Span<float> attended)
     {
         int c = EmbedDim;
         int spatial = SpacialDim * SpacialDim;
         int tokens = spatial + 1;
-        var seq = new float[batch * tokens * c];
         ReadOnlySpan<float> pos = PositionalEmbedding.Value.Span;
         for (int b = 0; b < batch; b++)
         {
-            Span<float> dst = seq.AsSpan(b * tokens * c, tokens * c);
+            Span<float> dst = seq.Slice(b * tokens * c, tokens * c);
             for (int ch = 0; ch < c; ch++)
             {
                 ReadOnlySpan<float> plane = x.Slice(((b * c) + ch) * spatial, spatial);
@@ -82,16 +106,11 @@ public sealed class AttentionPool2d
             TensorPrimitives.Add(dst, pos, dst);
         }
 
-        var q = new float[batch * c];
         QProj.Forward(seq, tokens * c, q, c, batch);
-        var k = new float[batch * tokens * c];
         KProj.Forward(seq, k, batch * tokens);
-        var v = new float[batch * tokens * c];
         VProj.Forward(seq, v, batch * tokens);
-        var attended = new float[batch * c];
         Attention.Forward(q, c, k, c, v, c, attended, c, batch, Heads, 1, tokens, c / Heads, causal: false);
         CProj.Forward(attended, y, batch);
-        return new AttentionPoolActivations(seq, q, k, v, attended);
     }
 
     // dy: [B, out] -> dx: [B, C, S, S] (overwritten).

@@ -59,47 +59,57 @@ public sealed class Bottleneck
 
     public int OutputSize(int input) => Stride > 1 ? AvgPool2d.OutputSize(input, Stride, Stride) : input;
 
-    // x: [B, inplanes, H, W] -> y: [B, 4·planes, H/stride, W/stride]
+    // x: [B, inplanes, H, W] -> y: [B, 4·planes, H/stride, W/stride]; intermediates are pooled.
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch, int height, int width)
     {
         int hw = height * width;
         int oh = OutputSize(height);
         int ow = OutputSize(width);
 
-        var t1 = new float[batch * Planes * hw];
-        Conv1.Forward(x, t1, batch, height, width);
-        Bn1.Forward(t1, t1, batch, hw);
-        Relu.Forward(t1, t1);
-
-        var t2 = new float[batch * Planes * hw];
-        Conv2.Forward(t1, t2, batch, height, width);
-        Bn2.Forward(t2, t2, batch, hw);
-        Relu.Forward(t2, t2);
-
-        float[] pooled = t2;
-        if (Stride > 1)
+        using (var t2 = new PooledBuffer(batch * Planes * hw))
         {
-            pooled = new float[batch * Planes * oh * ow];
-            AvgPool2d.Forward(t2, pooled, batch, Planes, height, width, Stride, Stride);
+            using (var t1 = new PooledBuffer(batch * Planes * hw))
+            {
+                Conv1.Forward(x, t1.Span, batch, height, width);
+                Bn1.Forward(t1.Span, t1.Span, batch, hw);
+                Relu.Forward(t1.Span, t1.Span);
+
+                Conv2.Forward(t1.Span, t2.Span, batch, height, width);
+            }
+
+            Bn2.Forward(t2.Span, t2.Span, batch, hw);
+            Relu.Forward(t2.Span, t2.Span);
+
+            if (Stride > 1)
+            {
+                using var pooled = new PooledBuffer(batch * Planes * oh * ow);
+                AvgPool2d.Forward(t2.Span, pooled.Span, batch, Planes, height, width, Stride, Stride);
+                Conv3.Forward(pooled.Span, y, batch, oh, ow);
+            }
+            else
+            {
+                Conv3.Forward(t2.Span, y, batch, oh, ow);
+            }
         }
 
-        Conv3.Forward(pooled, y, batch, oh, ow);
         Bn3.Forward(y, y, batch, oh * ow);
 
         if (DownsampleConv is not null)
         {
-            ReadOnlySpan<float> shortcutIn = x;
+            using var identity = new PooledBuffer(batch * OutChannels * oh * ow);
             if (Stride > 1)
             {
-                var pooledX = new float[batch * Inplanes * oh * ow];
-                AvgPool2d.Forward(x, pooledX, batch, Inplanes, height, width, Stride, Stride);
-                shortcutIn = pooledX;
+                using var pooledX = new PooledBuffer(batch * Inplanes * oh * ow);
+                AvgPool2d.Forward(x, pooledX.Span, batch, Inplanes, height, width, Stride, Stride);
+                DownsampleConv.Forward(pooledX.Span, identity.Span, batch, oh, ow);
+            }
+            else
+            {
+                DownsampleConv.Forward(x, identity.Span, batch, oh, ow);
             }
 
-            var identity = new float[batch * OutChannels * oh * ow];
-            DownsampleConv.Forward(shortcutIn, identity, batch, oh, ow);
-            DownsampleBn!.Forward(identity, identity, batch, oh * ow);
-            TensorPrimitives.Add(y, identity, y);
+            DownsampleBn!.Forward(identity.Span, identity.Span, batch, oh * ow);
+            TensorPrimitives.Add(y, identity.Span, y);
         }
         else
         {

@@ -123,8 +123,19 @@ public sealed class ClipModel
     /// <summary>As <see cref="EncodeImage(Tensor)"/>, handing named intermediates (copies) to the observer.</summary>
     public Tensor EncodeImage(Tensor images, Action<string, Tensor>? observer) => Visual.Forward(images, observer);
 
+    /// <summary>
+    /// As <see cref="EncodeImage(Tensor)"/>, into a caller's buffer of exactly [B, E] floats: after a first call of the
+    /// same shape it allocates no managed memory (intermediates are pooled per call, so concurrent calls are safe).
+    /// </summary>
+    // images: [B, 3, R, R] -> destination: [B, E] raw projections.
+    public void EncodeImage(Tensor images, Span<float> destination) => Visual.Forward(images, destination);
+
     // tokens: [B, ctx] row-major -> [B, E] raw projections.
     public Tensor EncodeText(ReadOnlySpan<int> tokens, int batch) => Text.Forward(tokens, batch);
+
+    /// <summary>As <see cref="EncodeText(ReadOnlySpan{int}, int)"/>, into a caller's buffer of exactly [B, E] floats, allocation-free in steady state.</summary>
+    // tokens: [B, ctx] row-major -> destination: [B, E] raw projections.
+    public void EncodeText(ReadOnlySpan<int> tokens, int batch, Span<float> destination) => Text.Forward(tokens, batch, destination);
 
     public Tensor EncodeText(ReadOnlySpan<int> tokens, int batch, Action<string, Tensor>? observer) => Text.Forward(tokens, batch, observer);
 

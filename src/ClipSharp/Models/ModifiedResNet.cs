@@ -1,3 +1,4 @@
+using System.Buffers;
 using ClipSharp.Layers;
 using ClipSharp.Tensors;
 using ClipSharp.Tensors.Kernels;
@@ -108,49 +109,83 @@ public sealed class ModifiedResNet : IImageEncoder
     public Tensor Forward(Tensor images, Action<string, Tensor>? observer = null)
     {
         int batch = ImageInput.Validate(images, ImageResolution);
+        var features = new float[batch * OutputDim];
+        Run(images, batch, features, observer);
+        return new Tensor(features, batch, OutputDim);
+    }
+
+    // images: [B, 3, R, R] -> destination: [B, E]; intermediates are pooled, so a repeated call allocates nothing.
+    public void Forward(Tensor images, Span<float> destination)
+    {
+        int batch = ImageInput.Validate(images, ImageResolution);
+        FeatureDestination.Validate(destination.Length, batch, OutputDim);
+        Run(images, batch, destination, observer: null);
+    }
+
+    private void Run(Tensor images, int batch, Span<float> destination, Action<string, Tensor>? observer)
+    {
         int half = Width / 2;
         int s1 = Conv1.OutputSize(ImageResolution);
         int plane = s1 * s1;
-
-        var a = new float[batch * half * plane];
-        Conv1.Forward(images.Span, a, batch, ImageResolution, ImageResolution);
-        Bn1.Forward(a, a, batch, plane);
-        Relu.Forward(a, a);
-
-        var b = new float[batch * half * plane];
-        Conv2.Forward(a, b, batch, s1, s1);
-        Bn2.Forward(b, b, batch, plane);
-        Relu.Forward(b, b);
-
-        var c = new float[batch * Width * plane];
-        Conv3.Forward(b, c, batch, s1, s1);
-        Bn3.Forward(c, c, batch, plane);
-        Relu.Forward(c, c);
-
         int size = StemSize;
-        var x = new float[batch * Width * size * size];
-        AvgPool2d.Forward(c, x, batch, Width, s1, s1, 2, 2);
-        Observation.Report(observer, "visual.stem.out", x, batch, Width, size, size);
 
-        int channels = Width;
-        for (int s = 0; s < Stages.Count; s++)
+        // The feature map moves from one pooled buffer to the next; each is returned once the next block has read it.
+        float[] x = ArrayPool<float>.Shared.Rent(batch * Width * size * size);
+        int length = batch * Width * size * size;
+        try
         {
-            foreach (Bottleneck block in Stages[s])
+            using (var c = new PooledBuffer(batch * Width * plane))
             {
-                int next = block.OutputSize(size);
-                var y = new float[batch * block.OutChannels * next * next];
-                block.Forward(x, y, batch, size, size);
-                x = y;
-                size = next;
-                channels = block.OutChannels;
+                using (var b = new PooledBuffer(batch * half * plane))
+                {
+                    using (var a = new PooledBuffer(batch * half * plane))
+                    {
+                        Conv1.Forward(images.Span, a.Span, batch, ImageResolution, ImageResolution);
+                        Bn1.Forward(a.Span, a.Span, batch, plane);
+                        Relu.Forward(a.Span, a.Span);
+
+                        Conv2.Forward(a.Span, b.Span, batch, s1, s1);
+                    }
+
+                    Bn2.Forward(b.Span, b.Span, batch, plane);
+                    Relu.Forward(b.Span, b.Span);
+
+                    Conv3.Forward(b.Span, c.Span, batch, s1, s1);
+                }
+
+                Bn3.Forward(c.Span, c.Span, batch, plane);
+                Relu.Forward(c.Span, c.Span);
+
+                AvgPool2d.Forward(c.Span, x.AsSpan(0, length), batch, Width, s1, s1, 2, 2);
             }
 
-            Observation.Report(observer, s_layerNames[s], x, batch, channels, size, size);
-        }
+            Observation.Report(observer, "visual.stem.out", x.AsSpan(0, length), batch, Width, size, size);
 
-        var features = new float[batch * OutputDim];
-        Attnpool.Forward(x, features, batch);
-        return new Tensor(features, batch, OutputDim);
+            int channels = Width;
+            for (int s = 0; s < Stages.Count; s++)
+            {
+                foreach (Bottleneck block in Stages[s])
+                {
+                    int next = block.OutputSize(size);
+                    int nextLength = batch * block.OutChannels * next * next;
+                    float[] input = x;
+                    x = ArrayPool<float>.Shared.Rent(nextLength);
+                    block.Forward(input.AsSpan(0, length), x.AsSpan(0, nextLength), batch, size, size);
+                    ArrayPool<float>.Shared.Return(input);
+                    length = nextLength;
+                    size = next;
+                    channels = block.OutChannels;
+                }
+
+                Observation.Report(observer, s_layerNames[s], x.AsSpan(0, length), batch, channels, size, size);
+            }
+
+            Attnpool.Forward(x.AsSpan(0, length), destination, batch);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(x);
+        }
     }
 
     /// <summary>Every batch norm of the tower: the stem's, then each bottleneck's (the shortcut's last).</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using ClipSharp.Layers;
 using ClipSharp.Tensors;
 using LayerNorm = ClipSharp.Layers.LayerNorm;
@@ -48,7 +49,21 @@ public sealed class TextTransformer
     public Tensor Forward(ReadOnlySpan<int> tokens, int batch, Action<string, Tensor>? observer = null)
     {
         Validate(tokens, batch);
-        return Run(tokens, batch, ContextLength, observer);
+        var features = new float[batch * OutputDim];
+        Run(tokens, batch, ContextLength, features, observer);
+        return new Tensor(features, batch, OutputDim);
+    }
+
+    /// <summary>
+    /// The inference forward pass into a caller's buffer of exactly [B, E] floats. Intermediates are rented from a
+    /// pool, so after a first call of the same shape a call allocates no managed memory; concurrent calls are safe.
+    /// </summary>
+    // tokens: [B, ctx] -> destination: [B, E]
+    public void Forward(ReadOnlySpan<int> tokens, int batch, Span<float> destination)
+    {
+        Validate(tokens, batch);
+        FeatureDestination.Validate(destination.Length, batch, OutputDim);
+        Run(tokens, batch, ContextLength, destination, observer: null);
     }
 
     /// <summary>
@@ -60,6 +75,26 @@ public sealed class TextTransformer
     // tokens: [B, ctx] -> [B, E], computed on x: [B, length, W]
     public Tensor ForwardPrefix(ReadOnlySpan<int> tokens, int batch, int length)
     {
+        ValidatePrefix(tokens, batch, length);
+        var features = new float[batch * OutputDim];
+        Run(tokens, batch, length, features, observer: null);
+        return new Tensor(features, batch, OutputDim);
+    }
+
+    /// <summary>
+    /// <see cref="ForwardPrefix(ReadOnlySpan{int}, int, int)"/> into a caller's buffer of exactly [B, E] floats,
+    /// allocating nothing once a call of the same shape has run.
+    /// </summary>
+    // tokens: [B, ctx] -> destination: [B, E], computed on x: [B, length, W]
+    public void ForwardPrefix(ReadOnlySpan<int> tokens, int batch, int length, Span<float> destination)
+    {
+        ValidatePrefix(tokens, batch, length);
+        FeatureDestination.Validate(destination.Length, batch, OutputDim);
+        Run(tokens, batch, length, destination, observer: null);
+    }
+
+    private void ValidatePrefix(ReadOnlySpan<int> tokens, int batch, int length)
+    {
         Validate(tokens, batch);
         int ctx = ContextLength;
         int needed = UsedLength(tokens, batch, ctx);
@@ -69,53 +104,55 @@ public sealed class TextTransformer
                 nameof(length), length,
                 $"the prefix length must lie in [{needed}, {ctx}]: the last end-of-text token of the batch is at position {needed - 1}.");
         }
-
-        return Run(tokens, batch, length, observer: null);
     }
 
-    // tokens: [B, ctx] -> [B, E], on the first length positions (the whole context when observed).
-    private Tensor Run(ReadOnlySpan<int> tokens, int batch, int length, Action<string, Tensor>? observer)
+    // tokens: [B, ctx] -> destination: [B, E], on the first length positions (the whole context when observed).
+    // Intermediates are pooled.
+    private void Run(ReadOnlySpan<int> tokens, int batch, int length, Span<float> destination, Action<string, Tensor>? observer)
     {
         int ctx = ContextLength;
         int w = Width;
         int rows = batch * length;
-        ReadOnlySpan<int> ids = tokens;
+
+        using var x = new PooledBuffer(rows * w);
         if (length < ctx)
         {
-            var prefix = new int[rows];
+            int[] prefix = ArrayPool<int>.Shared.Rent(rows);
             for (int b = 0; b < batch; b++)
             {
                 tokens.Slice(b * ctx, length).CopyTo(prefix.AsSpan(b * length, length));
             }
 
-            ids = prefix;
+            TokenEmbedding.Forward(prefix.AsSpan(0, rows), x.Span);
+            ArrayPool<int>.Shared.Return(prefix);
+        }
+        else
+        {
+            TokenEmbedding.Forward(tokens, x.Span);
         }
 
-        var x = new float[rows * w];
-        TokenEmbedding.Forward(ids, x);
-        Observation.Report(observer, "token_embedding.out", x, batch, length, w);
-        PositionalEmbedding.Forward(x, batch, length);
+        Observation.Report(observer, "token_embedding.out", x.Span, batch, length, w);
+        PositionalEmbedding.Forward(x.Span, batch, length);
 
-        Transformer.Forward(x, batch, length, observer);
+        Transformer.Forward(x.Span, batch, length, observer);
 
-        var pooled = new float[batch * w];
+        using var pooled = new PooledBuffer(batch * w);
         if (observer is null)
         {
             // ln_final is per row, so normalising only the read-out rows gives the same numbers for less work.
-            var eot = new float[batch * w];
-            GatherEndOfText(tokens, x, length, eot, batch);
-            LnFinal.Forward(eot, pooled, batch);
+            using var eot = new PooledBuffer(batch * w);
+            GatherEndOfText(tokens, x.Span, length, eot.Span, batch);
+            LnFinal.Forward(eot.Span, pooled.Span, batch);
         }
         else
         {
             var normed = new float[rows * w];
-            LnFinal.Forward(x, normed, rows);
+            LnFinal.Forward(x.Span, normed, rows);
             Observation.Report(observer, "ln_final.out", normed, batch, length, w);
-            GatherEndOfText(tokens, normed, length, pooled, batch);
+            GatherEndOfText(tokens, normed, length, pooled.Span, batch);
         }
 
-        float[] features = Projection.Forward(TextProjection, pooled, batch);
-        return new Tensor(features, batch, OutputDim);
+        Projection.Forward(TextProjection, pooled.Span, batch).CopyTo(destination);
     }
 
     /// <summary>Positions the batch needs: one past its last end-of-text token. tokens: [B, contextLength].</summary>

@@ -70,37 +70,55 @@ public sealed class VisionTransformer : IImageEncoder
     public Tensor Forward(Tensor images, Action<string, Tensor>? observer = null)
     {
         int batch = ImageInput.Validate(images, ImageResolution);
+        var features = new float[batch * OutputDim];
+        Run(images, batch, features, observer);
+        return new Tensor(features, batch, OutputDim);
+    }
+
+    // images: [B, 3, R, R] -> destination: [B, E]; intermediates are pooled, so a repeated call allocates nothing.
+    public void Forward(Tensor images, Span<float> destination)
+    {
+        int batch = ImageInput.Validate(images, ImageResolution);
+        FeatureDestination.Validate(destination.Length, batch, OutputDim);
+        Run(images, batch, destination, observer: null);
+    }
+
+    private void Run(Tensor images, int batch, Span<float> destination, Action<string, Tensor>? observer)
+    {
         int w = Width;
         int patches = Grid * Grid;
         int tokens = Tokens;
 
-        var grid = new float[batch * w * patches];
-        Conv1.Forward(images.Span, grid, batch, ImageResolution, ImageResolution);
-        Observation.Report(observer, "visual.conv1.out", grid, batch, w, Grid, Grid);
-
-        var embedded = new float[batch * tokens * w];
-        ClassEmbedding.Forward(grid, embedded, batch, patches);
-        PositionalEmbedding.Forward(embedded, batch);
-
-        var x = new float[batch * tokens * w];
-        LnPre.Forward(embedded, x, batch * tokens);
-        Observation.Report(observer, "visual.ln_pre.out", x, batch, tokens, w);
-
-        Transformer.Forward(x, batch, tokens, observer);
-
-        // Only the class token is read out, so only its rows are normalised.
-        var cls = new float[batch * w];
-        for (int b = 0; b < batch; b++)
+        using var x = new PooledBuffer(batch * tokens * w);
+        using (var embedded = new PooledBuffer(batch * tokens * w))
         {
-            x.AsSpan(b * tokens * w, w).CopyTo(cls.AsSpan(b * w, w));
+            using (var grid = new PooledBuffer(batch * w * patches))
+            {
+                Conv1.Forward(images.Span, grid.Span, batch, ImageResolution, ImageResolution);
+                Observation.Report(observer, "visual.conv1.out", grid.Span, batch, w, Grid, Grid);
+                ClassEmbedding.Forward(grid.Span, embedded.Span, batch, patches);
+            }
+
+            PositionalEmbedding.Forward(embedded.Span, batch);
+            LnPre.Forward(embedded.Span, x.Span, batch * tokens);
         }
 
-        var pooled = new float[batch * w];
-        LnPost.Forward(cls, pooled, batch);
-        Observation.Report(observer, "visual.ln_post.out", pooled, batch, w);
+        Observation.Report(observer, "visual.ln_pre.out", x.Span, batch, tokens, w);
 
-        float[] features = Projection.Forward(Proj, pooled, batch);
-        return new Tensor(features, batch, OutputDim);
+        Transformer.Forward(x.Span, batch, tokens, observer);
+
+        // Only the class token is read out, so only its rows are normalised.
+        using var cls = new PooledBuffer(batch * w);
+        for (int b = 0; b < batch; b++)
+        {
+            x.Span.Slice(b * tokens * w, w).CopyTo(cls.Span.Slice(b * w, w));
+        }
+
+        using var pooled = new PooledBuffer(batch * w);
+        LnPost.Forward(cls.Span, pooled.Span, batch);
+        Observation.Report(observer, "visual.ln_post.out", pooled.Span, batch, w);
+
+        Projection.Forward(Proj, pooled.Span, batch).CopyTo(destination);
     }
 
     public ImageActivations ForwardTraining(Tensor images)

@@ -111,8 +111,7 @@ public sealed class Clip
         for (int start = 0; start < n; start += ImageBatchSize)
         {
             int count = Math.Min(ImageBatchSize, n - start);
-            Tensor features = Model.EncodeImage(pixels.Slice(start, count).Reshape(count, 3, r, r));
-            features.Span.CopyTo(result.Span.Slice(start * EmbedDim, count * EmbedDim));
+            Model.EncodeImage(pixels.Slice(start, count).Reshape(count, 3, r, r), result.Span.Slice(start * EmbedDim, count * EmbedDim));
         }
 
         return normalize ? ClipModel.Normalize(result) : result;
@@ -181,7 +180,7 @@ public sealed class Clip
     /// <summary>Embeds texts (truncated to the context, keeping the end-of-text token): [N] -> [N, E].</summary>
     /// <remarks>
     /// Texts are grouped by token length and each batch runs only up to its last end-of-text position
-    /// (<see cref="TextTransformer.ForwardPrefix"/>); the embeddings are bit for bit those of a full-context run.
+    /// (<see cref="TextTransformer.ForwardPrefix(ReadOnlySpan{int}, int, int)"/>); the embeddings are bit for bit those of a full-context run.
     /// </remarks>
     public Tensor EncodeTexts(IReadOnlyList<string> texts, bool normalize = true)
     {
@@ -240,6 +239,7 @@ public sealed class Clip
         }
 
         int[] order = Enumerable.Range(0, count).OrderBy(i => lengths[i]).ToArray();
+        var features = new float[Math.Min(batchSize, count) * EmbedDim];
         for (int b0 = 0; b0 < count; b0 += batchSize)
         {
             int n = Math.Min(batchSize, count - b0);
@@ -252,10 +252,10 @@ public sealed class Clip
                 length = Math.Max(length, lengths[source]);
             }
 
-            Tensor features = Model.Text.ForwardPrefix(batch, n, length);
+            Model.Text.ForwardPrefix(batch, n, length, features.AsSpan(0, n * EmbedDim));
             for (int i = 0; i < n; i++)
             {
-                features.Span.Slice(i * EmbedDim, EmbedDim).CopyTo(result.Slice(order[b0 + i] * EmbedDim, EmbedDim));
+                features.AsSpan(i * EmbedDim, EmbedDim).CopyTo(result.Slice(order[b0 + i] * EmbedDim, EmbedDim));
             }
         }
     }
