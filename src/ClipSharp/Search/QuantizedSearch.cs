@@ -18,14 +18,20 @@ public sealed class QuantizedSearch
     private const int MinBlocksPerThread = 1024;
 
     private readonly ReadOnlyMemory<float> _rows;
+    // Candidates re-scored from the float32 rows at the end, per k, when int8 rows order them first.
+    private const int ExactPerK = 4;
+    private const int MinExact = 32;
+
     private readonly BinaryCodes _codes;
+    private readonly Int8Rows? _int8;
     private readonly QuantizedSettings _settings;
 
-    private QuantizedSearch(ReadOnlyMemory<float> rows, int dimension, BinaryCodes codes, QuantizedSettings settings)
+    private QuantizedSearch(ReadOnlyMemory<float> rows, int dimension, BinaryCodes codes, Int8Rows? int8, QuantizedSettings settings)
     {
         _rows = rows;
         Dimension = dimension;
         _codes = codes;
+        _int8 = int8;
         _settings = settings;
     }
 
@@ -33,37 +39,35 @@ public sealed class QuantizedSearch
 
     public int Count => _codes.Count;
 
-    /// <summary>Memory taken by the codes (the rows themselves are the caller's).</summary>
-    public long CodeBytes => _codes.Bytes;
+    /// <summary>Memory taken by the codes and the int8 rows (the float32 rows themselves are the caller's).</summary>
+    public long CodeBytes => _codes.Bytes + (_int8?.Bytes ?? 0);
 
     /// <summary>Encodes rows [N, D]; the engine keeps a reference to them for exact re-ranking.</summary>
     public static QuantizedSearch Build(ReadOnlyMemory<float> rows, int dimension, QuantizedSettings? settings = null)
     {
         settings ??= QuantizedSettings.Default;
-        if (!(settings.Margin >= 0) || settings.Oversampling < 1)
-        {
-            throw new ArgumentException($"invalid settings: margin {settings.Margin} must be ≥ 0 and oversampling {settings.Oversampling} ≥ 1.", nameof(settings));
-        }
-
-        return new QuantizedSearch(rows, dimension, BinaryCodes.Build(rows, dimension, settings.Seed), settings);
+        Validate(settings);
+        BinaryCodes codes = BinaryCodes.Build(rows, dimension, settings.Seed);
+        return new QuantizedSearch(rows, dimension, codes, settings.Int8Rows ? Int8Rows.Build(rows, dimension) : null, settings);
     }
 
     /// <summary>The same codes searched with other settings (the rotation seed must stay the same).</summary>
     public QuantizedSearch WithSettings(QuantizedSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        if (settings.Seed != _settings.Seed)
+        Validate(settings);
+        if (settings.Seed != _settings.Seed || settings.Int8Rows != _settings.Int8Rows)
         {
-            throw new ArgumentException("the codes were built with another rotation seed; build them again instead.", nameof(settings));
+            throw new ArgumentException("the codes were built with another seed or int8 setting; build them again instead.", nameof(settings));
         }
 
-        return new QuantizedSearch(_rows, Dimension, _codes, settings);
+        return new QuantizedSearch(_rows, Dimension, _codes, _int8, settings);
     }
 
     /// <summary>The k rows with the highest inner product with the query [D], best first, with exact scores.</summary>
     public Neighbor[] Search(ReadOnlySpan<float> query, int k) => Search(query, k, out _);
 
-    /// <summary>As <see cref="Search(ReadOnlySpan{float}, int)"/>; <paramref name="reranked"/> counts the exact scores computed.</summary>
+    /// <summary>As <see cref="Search(ReadOnlySpan{float}, int)"/>; <paramref name="reranked"/> counts the candidates scored beyond their 1-bit estimate.</summary>
     public Neighbor[] Search(ReadOnlySpan<float> query, int k, out int reranked)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
@@ -117,19 +121,23 @@ public sealed class QuantizedSearch
                 }
             }
 
-            var exact = new TopK(k);
+            // With int8 rows, "scored" means the int8 score, and the best of those are scored exactly at the end.
+            int keep = _int8 is null ? k : Math.Max(k * ExactPerK, MinExact);
+            var scored = new TopK(keep);
+            var bestK = new TopK(k);
             foreach (Neighbor n in candidates.ToArray())
             {
-                exact.Offer(n.Index, Score(q, n.Index));
+                float score = Refine(q, n.Index);
+                scored.Offer(n.Index, score);
+                bestK.Offer(n.Index, score);
                 estimates[n.Index] = float.NegativeInfinity;
             }
 
-            int scored = wanted;
-            float bar = exact.Count == k ? exact.Worst : float.NegativeInfinity;
+            float bar = bestK.Count == k ? bestK.Worst : float.NegativeInfinity;
             if (float.IsNegativeInfinity(bar))
             {
-                reranked = scored;
-                return exact.ToArray();
+                reranked = wanted;
+                return Finish(q, k, scored);
             }
 
             // Pass 2: every vector whose estimate is within Margin standard errors of τ. τ stays fixed, so which
@@ -143,7 +151,7 @@ public sealed class QuantizedSearch
             Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
             {
                 (int b0, int b1) = Range(blocks, threads, t);
-                var heap = new TopK(k);
+                var heap = new TopK(keep);
                 int end = Math.Min(Count, b1 * BinaryCodes.Lanes);
                 int n = 0;
                 for (int j = b0 * BinaryCodes.Lanes; j < end; j++)
@@ -164,7 +172,7 @@ public sealed class QuantizedSearch
                         }
                     }
 
-                    heap.Offer(j, Score(q, j));
+                    heap.Offer(j, Refine(q, j));
                     n++;
                 }
 
@@ -176,18 +184,47 @@ public sealed class QuantizedSearch
             {
                 foreach (Neighbor n in heap.ToArray())
                 {
-                    exact.Offer(n.Index, n.Score);
+                    scored.Offer(n.Index, n.Score);
                 }
             }
 
-            reranked = scored + counts.Sum();
-            return exact.ToArray();
+            reranked = wanted + counts.Sum();
+            return Finish(q, k, scored);
         }
         finally
         {
             ArrayPool<float>.Shared.Return(estimates);
         }
     }
+
+    private static void Validate(QuantizedSettings settings)
+    {
+        if (!(settings.Margin >= 0) || float.IsInfinity(settings.Margin) || settings.Oversampling < 1)
+        {
+            throw new ArgumentException(
+                $"invalid quantized search settings: margin {settings.Margin} must be finite and ≥ 0, oversampling {settings.Oversampling} ≥ 1.",
+                nameof(settings));
+        }
+    }
+
+    // The best k of the scored candidates, with exact scores.
+    private Neighbor[] Finish(float[] query, int k, TopK scored)
+    {
+        if (_int8 is null)
+        {
+            return scored.ToArray();
+        }
+
+        var exact = new TopK(k);
+        foreach (Neighbor n in scored.ToArray())
+        {
+            exact.Offer(n.Index, Score(query, n.Index));
+        }
+
+        return exact.ToArray();
+    }
+
+    private float Refine(float[] query, int row) => _int8 is null ? Score(query, row) : _int8.Dot(query, row);
 
     private static (int First, int End) Range(int blocks, int threads, int t)
         => ((int)((long)blocks * t / threads), (int)((long)blocks * (t + 1) / threads));

@@ -15,6 +15,12 @@ public sealed record QuantizedSettings
     /// <summary>Candidates per query, as a multiple of k, scored exactly first to set the bar for the rest.</summary>
     public int Oversampling { get; init; } = 8;
 
+    /// <summary>
+    /// Keep an int8 copy of the rows (a quarter of their float32 size) to score the candidates that pass the 1-bit
+    /// estimate; only the best few are then scored from the float32 rows. Off: every candidate reads its float32 row.
+    /// </summary>
+    public bool Int8Rows { get; init; } = true;
+
     /// <summary>Seed of the rotation. Codes and queries only need to agree with each other.</summary>
     public int Seed { get; init; } = 0x5EED;
 }

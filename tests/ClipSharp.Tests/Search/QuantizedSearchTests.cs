@@ -97,6 +97,54 @@ public sealed class QuantizedSearchTests
     }
 
     [Fact]
+    public void Int8DotMatchesADoubleSumAtEveryLength()
+    {
+        var random = new Random(61);
+        for (int n = 0; n <= 256; n++)
+        {
+            float[] x = [.. Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2) - 1))];
+            sbyte[] y = [.. Enumerable.Range(0, n).Select(_ => (sbyte)random.Next(-127, 128))];
+            double expected = 0;
+            for (int i = 0; i < n; i++)
+            {
+                expected += x[i] * (double)y[i];
+            }
+
+            Assert.Equal(expected, Int8Dot.Dot(x, y), 1e-3);
+        }
+
+        Assert.Throws<ArgumentException>(() => Int8Dot.Dot(new float[3], new sbyte[4]));
+    }
+
+    [Fact]
+    public void Int8RowsScoreCloseToTheFloatRows()
+    {
+        const int D = 512;
+        float[] rows = RandomVectors.Normalised(200, D, seed: 71);
+        float[] query = RandomVectors.Normalised(1, D, seed: 72);
+        Int8Rows int8 = Int8Rows.Build(rows, D);
+        for (int j = 0; j < 200; j++)
+        {
+            Assert.Equal(TensorPrimitives.Dot(query, rows.AsSpan(j * D, D)), int8.Dot(query, j), 2e-3f);
+        }
+    }
+
+    [Fact]
+    public void WithoutInt8RowsTheSameNeighboursAreFound()
+    {
+        const int D = 64, N = 3000;
+        float[] rows = RandomVectors.Normalised(N, D, seed: 81);
+        float[] queries = RandomVectors.Normalised(10, D, seed: 82);
+        QuantizedSearch floats = QuantizedSearch.Build(rows, D, new QuantizedSettings { Int8Rows = false, Margin = 6 });
+        QuantizedSearch int8 = QuantizedSearch.Build(rows, D, new QuantizedSettings { Margin = 6 });
+        Assert.True(int8.CodeBytes > floats.CodeBytes);
+        for (int q = 0; q < 10; q++)
+        {
+            Assert.Equal(floats.Search(queries.AsSpan(q * D, D), 10), int8.Search(queries.AsSpan(q * D, D), 10));
+        }
+    }
+
+    [Fact]
     public void EstimateErrorsHaveTheSpreadTheMarginAssumes()
     {
         // The re-ranking bar trusts the modelled standard error: (estimate − truth) / σ must look like N(0, 1).
