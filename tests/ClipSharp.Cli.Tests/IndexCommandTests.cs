@@ -37,6 +37,17 @@ public sealed class IndexCommandTests
             float[] scores = [.. text.StdoutLines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("score").GetSingle())];
             Assert.True(scores.Zip(scores.Skip(1)).All(p => p.First >= p.Second));
 
+            // The quantized engine ranks the same entries (it re-ranks with exact scores); a graph cannot be asked of a small index.
+            CliResult quantized = CliRunner.Run(["search", .. CliRunner.TinyModelArgs(), "--index", index, "--engine", "quantized", "-k", "4", "--json", "a red square"]);
+            Assert.Equal(0, quantized.ExitCode);
+            Assert.Equal(
+                text.StdoutLines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetInt64()),
+                quantized.StdoutLines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetInt64()));
+            CliResult hnsw = CliRunner.Run(["search", .. CliRunner.TinyModelArgs(), "--index", index, "--engine", "hnsw", "a red square"]);
+            Assert.Equal(1, hnsw.ExitCode);
+            Assert.Contains("no HNSW graph", hnsw.Stderr, StringComparison.Ordinal);
+            hnsw.AssertNoStackTrace();
+
             CliResult byImage = CliRunner.Run(["search", .. CliRunner.TinyModelArgs(), "--index", index, "--image", images[6], "-k", "1", "--json"]);
             Assert.Equal(0, byImage.ExitCode);
             using (JsonDocument hit = JsonDocument.Parse(byImage.StdoutLines.Single()))

@@ -14,6 +14,30 @@ internal static class IndexCommand
         DefaultValueFactory = _ => DefaultIndex,
     };
 
+    /// <summary><c>--engine</c>: how an opened index answers queries.</summary>
+    public static Option<string> EngineOption()
+    {
+        var option = new Option<string>("--engine")
+        {
+            Description = "Search engine: auto (HNSW when the index has a graph, else exact), exact, hnsw, or quantized (1-bit code scan with exact re-ranking; recall independent of the data).",
+            DefaultValueFactory = _ => "auto",
+        };
+        option.AcceptOnlyFromAmong("auto", "exact", "hnsw", "quantized");
+        return option;
+    }
+
+    /// <summary>Opens an index with the engine named by <see cref="EngineOption"/>.</summary>
+    public static SearchIndex Open(string path, string engine) => Guard(() => SearchIndex.Open(path, new SearchIndexOptions
+    {
+        Engine = engine switch
+        {
+            "exact" => SearchEngineKind.Exact,
+            "hnsw" => SearchEngineKind.Hnsw,
+            "quantized" => SearchEngineKind.Quantized,
+            _ => null,
+        },
+    }));
+
     public static Command Create(CliContext context) => new("index", "Build and maintain a search index.")
     {
         IndexAddCommand.Create(context),

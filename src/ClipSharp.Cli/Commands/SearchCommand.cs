@@ -15,6 +15,7 @@ internal static class SearchCommand
     {
         var model = new ModelOptions();
         var index = IndexCommand.IndexOption();
+        var engine = IndexCommand.EngineOption();
         var image = new Option<string?>("--image") { Description = "Search with this image instead of a text query." };
         var captions = new Option<string?>("--captions") { Description = "Comma-separated captions to rank for --image (no index needed)." };
         var top = new Option<int>("-k", "--top") { Description = "How many results.", DefaultValueFactory = _ => 10 };
@@ -22,7 +23,7 @@ internal static class SearchCommand
         var query = new Argument<string?>("query") { Description = "Text query.", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("search", "Search an index by text or by image, or rank captions for an image.")
         {
-            index, image, captions, top, json, query,
+            index, engine, image, captions, top, json, query,
         };
         model.AddTo(command);
         command.SetAction(parsed =>
@@ -50,7 +51,7 @@ internal static class SearchCommand
             float[] embedding = imagePath is not null ? EmbedImage(clip, imagePath) : clip.EncodeTexts([text!]).Span.ToArray();
             IReadOnlyList<SearchHit> hits = captionList is not null
                 ? RankCaptions(clip, embedding, captionList, k)
-                : IndexCommand.Guard(() => SearchIndexAt(clip, parsed.GetValue(index)!, embedding, k));
+                : IndexCommand.Guard(() => SearchIndexAt(clip, parsed.GetValue(index)!, parsed.GetValue(engine)!, embedding, k));
             Write(context, hits, parsed.GetValue(json));
             return ClipCli.ExitOk;
         });
@@ -63,9 +64,9 @@ internal static class SearchCommand
         return result.Embedding ?? throw new CliException($"{path}: {result.Error}");
     }
 
-    private static IReadOnlyList<SearchHit> SearchIndexAt(Clip clip, string path, float[] query, int k)
+    private static IReadOnlyList<SearchHit> SearchIndexAt(Clip clip, string path, string engine, float[] query, int k)
     {
-        using SearchIndex index = SearchIndex.Open(path);
+        using SearchIndex index = IndexCommand.Open(path, engine);
         index.RequireModel(ModelIdentity.Compute(clip), clip.Name);
         return index.Search(query, k);
     }

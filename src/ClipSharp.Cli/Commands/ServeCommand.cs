@@ -15,9 +15,10 @@ internal static class ServeCommand
         var port = new Option<int>("--port", "-p") { Description = "Port to listen on.", DefaultValueFactory = _ => 8080 };
         var maxUpload = new Option<int>("--max-upload-mb") { Description = "Largest request body accepted, in MiB.", DefaultValueFactory = _ => 20 };
         var index = new Option<string?>("--index") { Description = "Index to search and whose images to serve (built with 'clip index add' by the same model)." };
+        var engine = IndexCommand.EngineOption();
         var command = new Command("serve", "Serve embeddings, classification, tagging and index search over HTTP, with a search page at / (OpenAPI at /openapi/v1.json).")
         {
-            index, host, port, maxUpload,
+            index, engine, host, port, maxUpload,
         };
         model.AddTo(command);
         command.SetAction(async (parsed, cancel) =>
@@ -37,7 +38,7 @@ internal static class ServeCommand
             Clip clip = model.Load(parsed);
             var options = new ClipServerOptions { Host = parsed.GetValue(host)!, Port = p, MaxUploadBytes = mb * 1024L * 1024 };
             string? indexPath = parsed.GetValue(index);
-            using SearchIndex? searchIndex = indexPath is null ? null : IndexCommand.Guard(() => SearchIndex.Open(indexPath));
+            using SearchIndex? searchIndex = indexPath is null ? null : IndexCommand.Open(indexPath, parsed.GetValue(engine)!);
             await using ClipServer server = IndexCommand.Guard(() => ClipServer.Create(
                 clip, searchIndex, options, logging => logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning)));
             try

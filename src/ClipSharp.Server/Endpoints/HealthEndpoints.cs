@@ -12,7 +12,7 @@ internal static class HealthEndpoints
                 "ok",
                 gate.Clip.Name,
                 gate.Clip.EmbedDim,
-                served.Index is SearchIndex i ? new IndexHealth(i.Count, i.Kind == EntryKind.Image ? "image" : "text", i.Engine == SearchEngineKind.Hnsw ? "hnsw" : "exact") : null)))
+                served.Index is SearchIndex i ? new IndexHealth(i.Count, i.Kind == EntryKind.Image ? "image" : "text", i.Engine.ToString().ToLowerInvariant()) : null)))
             .WithName("Health")
             .WithSummary("Liveness, which model is loaded, and the index if there is one");
 }

@@ -11,6 +11,9 @@ public enum SearchEngineKind
 
     /// <summary>HNSW candidates re-ranked exactly, plus exact search over rows added after the graph was built.</summary>
     Hnsw,
+
+    /// <summary>A scan of 1-bit codes with exact re-ranking (<see cref="QuantizedSearch"/>), built when the index is opened.</summary>
+    Quantized,
 }
 
 /// <summary>
@@ -31,12 +34,13 @@ public sealed class SearchIndex : IDisposable
     private readonly int[] _rowToEntry;
     private readonly Dictionary<long, int> _idToEntry;
     private readonly HnswGraph? _graph;
+    private readonly QuantizedSearch? _quantized;
     private readonly int _tailStart;
     private readonly HnswSettings _settings;
 
     private SearchIndex(
         string path, string modelId, string modelName, EntryKind kind, int dimension,
-        IndexEntry[] entries, float[] embeddings, int[] rowToEntry, HnswGraph? graph, long graphRows, HnswSettings settings)
+        IndexEntry[] entries, float[] embeddings, int[] rowToEntry, HnswGraph? graph, long graphRows, SearchIndexOptions options)
     {
         Path = path;
         ModelId = modelId;
@@ -47,7 +51,10 @@ public sealed class SearchIndex : IDisposable
         _embeddings = embeddings;
         _rowToEntry = rowToEntry;
         _graph = graph;
-        _settings = settings;
+        _settings = options.Hnsw;
+        _quantized = options.Engine == SearchEngineKind.Quantized && entries.Length > 0
+            ? QuantizedSearch.Build(embeddings, dimension, options.Quantized)
+            : null;
         _idToEntry = new Dictionary<long, int>(entries.Length);
         for (int i = 0; i < entries.Length; i++)
         {
@@ -80,10 +87,11 @@ public sealed class SearchIndex : IDisposable
 
     public IReadOnlyList<IndexEntry> Entries => _entries;
 
-    public SearchEngineKind Engine => _graph is null ? SearchEngineKind.Exact : SearchEngineKind.Hnsw;
+    public SearchEngineKind Engine
+        => _quantized is not null ? SearchEngineKind.Quantized : _graph is null ? SearchEngineKind.Exact : SearchEngineKind.Hnsw;
 
     /// <summary>Opens the committed state of an index folder.</summary>
-    public static SearchIndex Open(string path, HnswSettings? settings = null)
+    public static SearchIndex Open(string path, SearchIndexOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         string folder = System.IO.Path.GetFullPath(path);
@@ -92,7 +100,7 @@ public sealed class SearchIndex : IDisposable
             throw new SearchIndexException($"{path}: no index here (the folder does not exist).");
         }
 
-        settings ??= HnswSettings.Default;
+        options ??= SearchIndexOptions.Default;
         string modelId, modelName;
         EntryKind kind;
         int dimension;
@@ -131,8 +139,20 @@ public sealed class SearchIndex : IDisposable
             rows.AsSpan((int)(row * dimension), dimension).CopyTo(embeddings.AsSpan(i * dimension, dimension));
         }
 
-        (HnswGraph? graph, long graphRows) = LoadGraph(folder, committed, dimension, settings);
-        return new SearchIndex(folder, modelId, modelName, kind, dimension, [.. entries], embeddings, rowToEntry, graph, graphRows, settings);
+        HnswGraph? graph = null;
+        long graphRows = 0;
+        if (options.Engine is null or SearchEngineKind.Hnsw)
+        {
+            (graph, graphRows) = LoadGraph(folder, committed, dimension, options.Hnsw);
+            if (graph is null && options.Engine == SearchEngineKind.Hnsw)
+            {
+                throw new SearchIndexException(
+                    $"{path}: the index has no HNSW graph ({entries.Count:N0} entries; 'clip index add' builds one from "
+                    + $"{DefaultExactThreshold:N0} entries on). Use the exact or the quantized engine.");
+            }
+        }
+
+        return new SearchIndex(folder, modelId, modelName, kind, dimension, [.. entries], embeddings, rowToEntry, graph, graphRows, options);
     }
 
     /// <summary>Fails with both names when <paramref name="modelId"/> is not the model that built the index.</summary>
@@ -161,6 +181,11 @@ public sealed class SearchIndex : IDisposable
         if (_entries.Length == 0)
         {
             return [];
+        }
+
+        if (_quantized is not null)
+        {
+            return ToHits(_quantized.Search(q, k));
         }
 
         if (_graph is null)

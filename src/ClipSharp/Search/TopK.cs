@@ -18,6 +18,11 @@ internal sealed class TopK
         _heap = new PriorityQueue<Neighbor, Neighbor>(k + 1, s_worstFirst);
     }
 
+    public int Count => _heap.Count;
+
+    /// <summary>The lowest score kept once k are held, else −∞: anything below it would be rejected.</summary>
+    public float Worst => _heap.Count < _k ? float.NegativeInfinity : _heap.Peek().Score;
+
     public void Offer(int index, float score)
     {
         if (float.IsNaN(score))

@@ -19,6 +19,37 @@ public sealed class HnswSearchTests
     }
 
     [Fact]
+    public void TheEngineCanBeChosenWhenOpening()
+    {
+        using var folder = new TempFolder("clipsharp-engine-");
+        float[] vectors = RandomVectors.Normalised(1200, D, seed: 14);
+        SearchIndexTests.Write(folder.Path, vectors, 0, 1200, Threshold);
+        float[] queries = RandomVectors.Normalised(20, D, seed: 15);
+        using SearchIndex auto = SearchIndex.Open(folder.Path);
+        using SearchIndex exact = SearchIndex.Open(folder.Path, new SearchIndexOptions { Engine = SearchEngineKind.Exact });
+        using SearchIndex quantized = SearchIndex.Open(folder.Path, new SearchIndexOptions
+        {
+            Engine = SearchEngineKind.Quantized,
+            Quantized = new QuantizedSettings { Margin = 6 },
+        });
+        Assert.Equal(SearchEngineKind.Hnsw, auto.Engine);
+        Assert.Equal(SearchEngineKind.Exact, exact.Engine);
+        Assert.Equal(SearchEngineKind.Quantized, quantized.Engine);
+        for (int q = 0; q < 20; q++)
+        {
+            ReadOnlySpan<float> query = queries.AsSpan(q * D, D);
+            Assert.Equal(exact.SearchExact(query, 10), exact.Search(query, 10));
+            Assert.Equal(exact.Search(query, 10).Select(h => h.Id), quantized.Search(query, 10).Select(h => h.Id));
+        }
+
+        // An index below the threshold has no graph to ask for.
+        using var small = new TempFolder("clipsharp-engine-");
+        SearchIndexTests.Write(small.Path, vectors, 0, 100, Threshold);
+        var error = Assert.Throws<SearchIndexException>(() => SearchIndex.Open(small.Path, new SearchIndexOptions { Engine = SearchEngineKind.Hnsw }));
+        Assert.Contains("no HNSW graph", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RowsAddedAfterTheGraphAndDeletedRowsAreHandled()
     {
         using var folder = new TempFolder("clipsharp-hnsw-");
