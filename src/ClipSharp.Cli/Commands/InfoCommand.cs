@@ -59,8 +59,14 @@ internal static class InfoCommand
             return $"int8 ({int8} matrix weights, symmetric per output channel with float32 scales; for inference)";
         }
 
-        bool f16 = checkpoint.SourceDTypes.Any(kv => kv.Value == SafeTensorsDType.F16);
-        return f16 ? "f16 (matrix weights kept in half precision at inference)" : "f32";
+        if (!checkpoint.SourceDTypes.Any(kv => kv.Value == SafeTensorsDType.F16))
+        {
+            return "f32";
+        }
+
+        return checkpoint.Layout == ModelLayout.OpenAi
+            ? "f16 (matrix weights kept in half precision at inference)"
+            : "f16 (read as float32: Hugging Face layout)";
     }
 
     internal static List<(string Key, string Value)> Describe(ClipCheckpoint checkpoint)

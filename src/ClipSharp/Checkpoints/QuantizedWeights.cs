@@ -163,15 +163,16 @@ public static class QuantizedWeights
             return PackedWeight.FromInt8(MemoryMarshal.Cast<byte, sbyte>(source.RawBytes(stored)), scales, n, k, inputMajor);
         }
 
+        if (source is SafeTensorsWeightSource)
+        {
+            return PackedWeight.FromFloat16(MemoryMarshal.Cast<byte, Half>(source.RawBytes(stored)), n, k, inputMajor);
+        }
+
         // f16 -> f32 -> f16 is exact, so any container that can read the tensor as float32 serves.
         var floats = new float[(long)n * k];
         source.ReadInto(stored, floats);
         var halves = new Half[floats.Length];
-        for (int i = 0; i < floats.Length; i++)
-        {
-            halves[i] = (Half)floats[i];
-        }
-
+        System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(floats, halves);
         return PackedWeight.FromFloat16(halves, n, k, inputMajor);
     }
 }
