@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ClipSharp.Checkpoints;
+using ClipSharp.Checkpoints.Conversion;
 using ClipSharp.Models;
 using ClipSharp.Tensors;
 
@@ -29,6 +30,11 @@ internal sealed class ClipArtifacts
     public string ImageOnnx => Path.Combine(Folder, "vit_b32_image.onnx");
 
     public string TextOnnx => Path.Combine(Folder, "vit_b32_text.onnx");
+
+    /// <summary>The random model converted by <c>clip convert --dtype</c>'s converter: an OpenAI-layout folder.</summary>
+    public string Converted(string dtype) => Path.Combine(Folder, $"vit_b32_{dtype}");
+
+    public string ConvertedWeights(string dtype) => Path.Combine(Converted(dtype), ModelConverter.OpenAiWeightsFileName);
 
     public string Outputs(string runtime) => Path.Combine(Folder, $"outputs_{runtime}.safetensors");
 
@@ -95,6 +101,25 @@ internal sealed class ClipArtifacts
                 .AddInt32("captions", captions, count, Context)
                 .Save(Inputs, overwrite: true);
         }
+    }
+
+    // Converts the f32 weights once (f16 or int8) through the real converter; later runs reuse the folder.
+    public void EnsureConverted(string dtype)
+    {
+        if (File.Exists(ConvertedWeights(dtype)))
+        {
+            return;
+        }
+
+        EnsureModelAndInputs();
+        SafeTensorsDType type = dtype switch
+        {
+            "f16" => SafeTensorsDType.F16,
+            "int8" => SafeTensorsDType.I8,
+            _ => throw new ArgumentException($"--dtype takes f16 or int8, not '{dtype}'."),
+        };
+        ClipCheckpoint checkpoint = ModelFolder.Load(Weights, TinyVocab);
+        ModelConverter.Convert(checkpoint, Converted(dtype), ModelLayout.OpenAi, type, overwrite: true);
     }
 
     // The 300 strings of the golden tokenizer cases (captions, punctuation, scripts, long texts), as the reference

@@ -40,6 +40,7 @@ internal static class ClipBenchmark
                 case "--artifacts": o.Artifacts = value; break;
                 case "--max-busy": o.MaxBusy = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--clock": o.CpuClock = value == "cpu"; break;
+                case "--dtypes": o.DTypes = value == "none" ? [] : value.Split(','); break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
 
@@ -52,6 +53,14 @@ internal static class ClipBenchmark
         files.EnsureModelAndInputs();
 
         var runtimes = new List<string> { "ours" };
+
+        // Reduced-precision copies of the same model, converted once by the real converter (not timed).
+        foreach (string dtype in o.DTypes)
+        {
+            files.EnsureConverted(dtype);
+            runtimes.Add($"ours-{dtype}");
+        }
+
         bool torch = o.Peers is "all" or "pytorch" && PythonHasTorch(o.Python);
         if (o.Peers is "all" or "ort")
         {
@@ -125,8 +134,9 @@ internal static class ClipBenchmark
             }
         }
 
-        PrintAgreement(files, runtimes);
-        PrintTable(samples, runtimes);
+        PrintAgreement(files, runtimes.Where(r => !r.StartsWith("ours-", StringComparison.Ordinal)).ToList());
+        PrintTable(samples, runtimes.Where(r => !r.StartsWith("ours-", StringComparison.Ordinal)).ToList());
+        PrintReducedPrecision(files, samples, runtimes);
         Console.WriteLine($"Load avg at end: {Machine.LoadAverage()}{(busyRuns.Count > 0 ? $"   busy runs kept: {string.Join(", ", busyRuns)}" : string.Empty)}");
         return 0;
     }
@@ -146,9 +156,14 @@ internal static class ClipBenchmark
     {
         (double total0, double idle0) = CpuTimes();
         var watch = Stopwatch.StartNew();
+        // ours-f16 / ours-int8 are our worker on the converted model, on the rows the reduced table shows.
+        string[] reduced = runtime.StartsWith("ours-", StringComparison.Ordinal)
+            ? ["--dtype", runtime["ours-".Length..], "--rows", "image_b1,image_b32,text_b32_77"]
+            : [];
+        string worker = runtime.StartsWith("ours", StringComparison.Ordinal) ? "ours" : runtime;
         string output = runtime == "pytorch"
             ? RunProcess(o.Python, PeerArgs(files, mode, o), peerEnvironment: true)
-            : RunProcess(SelfPath(out string[] prefix), [.. prefix, "clip-worker", runtime, mode, "--artifacts", files.Folder, "--threads", $"{o.Threads}", "--reps", $"{o.Reps}", .. (o.CpuClock ? ["--cpu-clock"] : Array.Empty<string>())], peerEnvironment: false);
+            : RunProcess(SelfPath(out string[] prefix), [.. prefix, "clip-worker", worker, mode, "--artifacts", files.Folder, "--threads", $"{o.Threads}", "--reps", $"{o.Reps}", .. (o.CpuClock ? ["--cpu-clock"] : Array.Empty<string>()), .. reduced], peerEnvironment: false);
         double wall = watch.Elapsed.TotalSeconds;
         (double total1, double idle1) = CpuTimes();
         var results = output.Split('\n')
@@ -293,6 +308,66 @@ internal static class ClipBenchmark
         Console.WriteLine("Ratios are ours relative to the peer, > 1 is better for ours (for RSS and load: peer / ours).");
     }
 
+    // ours at f32, f16 and int8: throughput (and its ratio to ORT), weights file size, peak RSS, and how closely the
+    // embeddings follow the f32 model's (the smallest row cosine over the agreement inputs).
+    private static void PrintReducedPrecision(ClipArtifacts files, Dictionary<(string Runtime, string Row), List<double>> samples, List<string> runtimes)
+    {
+        string[] ours = [.. runtimes.Where(r => r.StartsWith("ours", StringComparison.Ordinal))];
+        if (ours.Length == 1)
+        {
+            return;
+        }
+
+        bool ort = runtimes.Contains("ort");
+        Console.WriteLine();
+        Console.WriteLine("Reduced-precision weights (ours; ratios: ours / ORT f32):");
+        Console.WriteLine($"{"weights",-11}{"file MiB",10}{"img b1/s",18}{"img b32/s",18}{"text b32x77/s",18}{"RSS MiB",10}{"min cos img",13}{"min cos text",14}");
+        using SafeTensorsFile f32 = SafeTensorsFile.Open(files.Outputs("ours"));
+        foreach (string runtime in ours)
+        {
+            string Cell(string row)
+            {
+                double value = Median(samples, runtime, row);
+                double peer = ort ? Median(samples, "ort", row) : double.NaN;
+                return double.IsNaN(peer) ? Format(value) : $"{Format(value)} ({value / peer:F2}×)";
+            }
+
+            string imageCos = "1", textCos = "1";
+            if (runtime != "ours")
+            {
+                using SafeTensorsFile reduced = SafeTensorsFile.Open(files.Outputs(runtime));
+                imageCos = $"{MinCosine(f32, reduced, "image"):F6}";
+                textCos = $"{Math.Min(MinCosine(f32, reduced, "text77"), MinCosine(f32, reduced, "captions")):F6}";
+            }
+
+            Console.WriteLine($"{(runtime == "ours" ? "ours f32" : runtime),-11}{Format(Median(samples, runtime, "weights_mib")),10}{Cell("image_b1"),18}"
+                + $"{Cell("image_b32"),18}{Cell("text_b32_77"),18}{Format(Median(samples, runtime, "rss_image_b32")),10}{imageCos,13}{textCos,14}");
+        }
+    }
+
+    // The smallest cosine between matching rows of the same output in two runs.
+    private static double MinCosine(SafeTensorsFile a, SafeTensorsFile b, string name)
+    {
+        Tensors.Tensor x = a.ReadTensor(name);
+        float[] y = b.ReadTensor(name).ToArray();
+        int e = x.Dim(1);
+        double worst = 1;
+        for (int r = 0; r < x.Dim(0); r++)
+        {
+            double dot = 0, xx = 0, yy = 0;
+            for (int i = r * e; i < (r + 1) * e; i++)
+            {
+                dot += (double)x.Span[i] * y[i];
+                xx += (double)x.Span[i] * x.Span[i];
+                yy += (double)y[i] * y[i];
+            }
+
+            worst = Math.Min(worst, dot / Math.Sqrt(xx * yy));
+        }
+
+        return worst;
+    }
+
     private static string Title(string runtime) => runtime switch { "ort" => "ORT", "pytorch" => "PyTorch", _ => runtime };
 
     private static string Format(double v) => double.IsNaN(v) ? "-" : v >= 100 ? $"{v:F0}" : v >= 1 ? $"{v:F1}" : $"{v:F3}";
@@ -325,5 +400,7 @@ internal static class ClipBenchmark
         public double MaxBusy { get; set; } = 0.1;
 
         public bool CpuClock { get; set; }
+
+        public string[] DTypes { get; set; } = ["f16", "int8"];
     }
 }

@@ -7,7 +7,9 @@ namespace ClipSharp.Bench;
 
 /// <summary>
 /// One runtime (ours or ONNX Runtime) measured in a process of its own, so that load time and peak RSS are its
-/// alone: `clip-worker ours|ort run|rss --artifacts DIR --threads N --reps R [--cpu-clock] [--rows a,b]`. Prints JSON result lines.
+/// alone: `clip-worker ours|ort run|rss --artifacts DIR --threads N --reps R [--cpu-clock] [--rows a,b] [--dtype f16|int8]`.
+/// Prints JSON result lines. With --dtype, ours loads the model converted to that precision (converted once and
+/// kept in the artifacts folder) and reports as ours-f16 / ours-int8.
 /// </summary>
 internal static class ClipWorker
 {
@@ -25,6 +27,15 @@ internal static class ClipWorker
         bool Wants(string row) => rows is null || rows.Contains(row);
         ClipArtifacts files = ClipArtifacts.At(folder);
         Parallelism.MaxThreads = threads;
+        int dtypeAt = Array.IndexOf(args, "--dtype");
+        string dtype = dtypeAt >= 0 && dtypeAt + 1 < args.Length ? args[dtypeAt + 1] : "f32";
+        string weights = files.Weights;
+        if (runtime == "ours" && dtype != "f32")
+        {
+            files.EnsureConverted(dtype);
+            weights = files.Converted(dtype);
+            runtime = $"ours-{dtype}";
+        }
 
         float[] pixels;
         int[] tokens77;
@@ -41,11 +52,16 @@ internal static class ClipWorker
         var load = Stopwatch.StartNew();
         IClipRuntime model = runtime switch
         {
-            "ours" => new OursRuntime(Clip.Load(files.Weights, ClipArtifacts.TinyVocab)),
+            "ours" or "ours-f16" or "ours-int8" => new OursRuntime(Clip.Load(weights, ClipArtifacts.TinyVocab)),
             "ort" => new OrtRuntime(new OrtClip(files.ImageOnnx, files.TextOnnx, threads)),
             _ => throw new ArgumentException($"unknown runtime '{runtime}' (ours, ort)."),
         };
         Emit(runtime, "load", load.Elapsed.TotalSeconds, "s");
+        if (model is OursRuntime)
+        {
+            string file = runtime == "ours" ? files.Weights : files.ConvertedWeights(dtype);
+            Emit(runtime, "weights_mib", new FileInfo(file).Length / (1024.0 * 1024.0), "MiB");
+        }
 
         if (mode == "rss")
         {

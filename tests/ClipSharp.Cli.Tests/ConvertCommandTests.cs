@@ -65,6 +65,31 @@ public sealed class ConvertCommandTests : IDisposable
     }
 
     [Fact]
+    public void Int8_WritesTheOpenAiLayout_AndInfoShowsIt()
+    {
+        string int8 = Path.Combine(_dir, "int8");
+        CliResult r = CliRunner.Run("convert", Fixtures.TinyModel, int8, "--dtype", "int8", "--vocab", Fixtures.TinyVocab);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using (var file = SafeTensorsFile.Open(Path.Combine(int8, "weights.safetensors")))
+        {
+            Assert.Equal("int8", file.Metadata["dtype"]);
+            Assert.Equal(SafeTensorsDType.I8, file.Info("visual.transformer.resblocks.0.mlp.c_fc.weight").DType);
+            Assert.Equal([512], file.Info("visual.transformer.resblocks.0.mlp.c_fc.weight_scale").Shape);
+        }
+
+        CliResult info = CliRunner.Run("info", "--model", int8, "--json");
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        using JsonDocument facts = JsonDocument.Parse(info.Stdout);
+        Assert.StartsWith("int8", facts.RootElement.GetProperty("weights precision").GetString());
+        Assert.Contains("I8 x", facts.RootElement.GetProperty("stored dtypes").GetString());
+
+        CliResult hf = CliRunner.Run("convert", Fixtures.TinyModel, Path.Combine(_dir, "hf"), "--dtype", "int8", "--layout", "hf", "--vocab", Fixtures.TinyVocab);
+        Assert.NotEqual(0, hf.ExitCode);
+        Assert.Contains("--layout openai", hf.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "hf")));
+    }
+
+    [Fact]
     public void TorchScriptFileConvertsToBothLayoutsLosslessly()
     {
         string source = Path.Combine(_dir, "src");

@@ -50,6 +50,25 @@ internal static class InfoCommand
         return command;
     }
 
+    // What an inference load keeps in memory for the matrix weights.
+    private static string Precision(ClipCheckpoint checkpoint)
+    {
+        int int8 = checkpoint.SourceDTypes.Count(kv => kv.Value == SafeTensorsDType.I8);
+        if (int8 > 0)
+        {
+            return $"int8 ({int8} matrix weights, symmetric per output channel with float32 scales; for inference)";
+        }
+
+        if (!checkpoint.SourceDTypes.Any(kv => kv.Value == SafeTensorsDType.F16))
+        {
+            return "f32";
+        }
+
+        return checkpoint.Layout == ModelLayout.OpenAi
+            ? "f16 (matrix weights kept in half precision at inference)"
+            : "f16 (read as float32: Hugging Face layout)";
+    }
+
     internal static List<(string Key, string Value)> Describe(ClipCheckpoint checkpoint)
     {
         ClipConfig c = checkpoint.Config;
@@ -81,6 +100,7 @@ internal static class InfoCommand
             ("activation", c.Activation == ActivationKind.QuickGelu ? "QuickGELU" : "GELU"),
             ("parameter count", ClipModel.CountParameters(c).ToString("N0", CultureInfo.InvariantCulture)),
             ("stored dtypes", dtypes),
+            ("weights precision", Precision(checkpoint)),
             ("tokenizer", checkpoint.Tokenizer.Kind == TokenizerFileKind.OpenAiBpeGz
                 ? checkpoint.Tokenizer.BpeGzPath!
                 : $"{checkpoint.Tokenizer.VocabJsonPath} + {checkpoint.Tokenizer.MergesPath}"),

@@ -74,6 +74,77 @@ public static class Gemm
         }
     }
 
+    /// <summary>
+    /// C[m, n] = alpha · op(A)[m, k] · Wᵀ + beta · C[m, n] with W [n = out, k = in] a pre-packed f16/int8 weight:
+    /// each block of W is widened to float32 just before the micro-kernel reads it. op(A) = A or Aᵀ as in
+    /// <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>.
+    /// The result equals SGEMM on <see cref="PackedWeight.Dequantize"/> bit for bit.
+    /// </summary>
+    public static void SgemmPacked(
+        bool transA, int m, float alpha, ReadOnlySpan<float> a, int lda, PackedWeight b, float beta, Span<float> c, int ldc)
+        => SgemmPacked(transA, m, alpha, a, lda, b, beta, c, ldc, KernelIsas.Best, Parallelism.MaxThreads);
+
+    // The entry tests use to force an instruction set, a thread count and a driver path.
+    internal static unsafe void SgemmPacked(
+        bool transA, int m, float alpha, ReadOnlySpan<float> a, int lda, PackedWeight b, float beta, Span<float> c, int ldc,
+        KernelIsa isa, int threads, GemmPath path = GemmPath.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        int n = b.OutFeatures;
+        int k = b.InFeatures;
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        CheckMatrix("a", "lda", transA ? k : m, transA ? m : k, a.Length, lda);
+        CheckMatrix("c", "ldc", m, n, c.Length, ldc);
+        if (!KernelIsas.IsSupported(isa))
+        {
+            throw new PlatformNotSupportedException($"GEMM instruction set {isa} is not supported by this CPU.");
+        }
+
+        if (b.Nr != PackedWeight.NrOf(isa))
+        {
+            throw new ArgumentException(
+                $"the weight is packed in panels of {b.Nr} columns but the {isa} kernel takes {PackedWeight.NrOf(isa)}.", nameof(b));
+        }
+
+        if (m == 0)
+        {
+            return;
+        }
+
+        fixed (float* pa = a)
+        fixed (float* pc = c)
+        fixed (byte* pw = b.Data)
+        fixed (float* ps = b.Scales)
+        {
+            var packed = new GemmPackedB(pw, ps, b.Precision, k, b.Nr);
+            var problem = new GemmProblem(transA, true, m, n, k, alpha, pa, lda, null, k, beta, pc, ldc, packed);
+            if (alpha == 0f)
+            {
+                problem.ScaleC();
+                return;
+            }
+
+            if ((long)m * n * k < ParallelThreshold)
+            {
+                threads = 1;
+            }
+
+            switch (isa)
+            {
+                case KernelIsa.Vector512:
+                    Run<GemmMicroKernelAvx512>(problem, threads, vectorPack: true, path);
+                    break;
+                case KernelIsa.Vector256:
+                    Run<GemmMicroKernelAvx2>(problem, threads, vectorPack: true, path);
+                    break;
+                default:
+                    Run<GemmMicroKernelScalar>(problem, threads, vectorPack: false, path);
+                    break;
+            }
+        }
+    }
+
     private static void Run<TKernel>(in GemmProblem problem, int threads, bool vectorPack, GemmPath path)
         where TKernel : struct, IGemmMicroKernel
     {

@@ -48,9 +48,10 @@ internal static unsafe class GemmDriver<TKernel>
             int columns = Math.Min(blockColumns, n - j0);
             float* b = p.TransB ? p.B + (j0 * p.Ldb) : p.B + j0;
             int panels = (columns + nr - 1) / nr;
+            int panel0 = j0 / nr;
             if (threads == 1)
             {
-                GemmPackB.Pack(p.TransB, b, p.Ldb, k, columns, nr, packedB, 0, panels, vectorPack);
+                PackColumns(p, b, columns, panel0, packedB, 0, panels, vectorPack);
                 ComputeRows(p, 0, p.M, j0, columns, packedB, vectorPack);
                 continue;
             }
@@ -58,8 +59,8 @@ internal static unsafe class GemmDriver<TKernel>
             int t = threads;
             int rowTiles = (p.M + TKernel.Mr - 1) / TKernel.Mr;
             int col0 = j0;
-            GemmThreads.For(t, i => GemmPackB.Pack(
-                p.TransB, b, p.Ldb, k, columns, nr, packedB, panels * i / t, panels * (i + 1) / t, vectorPack));
+            GemmThreads.For(t, i => PackColumns(
+                p, b, columns, panel0, packedB, panels * i / t, panels * (i + 1) / t, vectorPack));
             GemmThreads.For(t, i => ComputeRows(
                 p,
                 Math.Min(p.M, rowTiles * i / t * TKernel.Mr),
@@ -69,6 +70,20 @@ internal static unsafe class GemmDriver<TKernel>
     }
 
     private static long RoundUp(long x, int step) => (x + step - 1) / step * step;
+
+    // Panels [panelStart, panelEnd) of a column block (its first panel is panel0 of op(B)), each [k, NR], into
+    // packedB: packed from float op(B), or widened from a pre-packed reduced-precision weight (same layout).
+    private static void PackColumns(
+        in GemmProblem p, float* b, int columns, int panel0, float* packedB, int panelStart, int panelEnd, bool vectorPack)
+    {
+        if (p.Packed.IsSet)
+        {
+            p.Packed.Unpack(panel0 + panelStart, panel0 + panelEnd, 0, p.K, packedB + ((nint)panelStart * p.K * TKernel.Nr));
+            return;
+        }
+
+        GemmPackB.Pack(p.TransB, b, p.Ldb, p.K, columns, TKernel.Nr, packedB, panelStart, panelEnd, vectorPack);
+    }
 
     // Few rows (all of them fit one MC block of packed A): every element of B is used by one pass only, so packing
     // all of B up front is pure memory traffic (write it out, read it back). Here each thread takes a range of NR-column
@@ -115,8 +130,16 @@ internal static unsafe class GemmDriver<TKernel>
             for (int pc = 0; pc < k; pc += Kc)
             {
                 int kc = Math.Min(Kc, k - pc);
-                float* b = p.TransB ? p.B + (j0 * p.Ldb) + pc : p.B + (pc * p.Ldb) + j0;
-                GemmPackB.Pack(p.TransB, b, p.Ldb, kc, cols, nr, packedB, 0, 1, vectorPack);
+                if (p.Packed.IsSet)
+                {
+                    p.Packed.Unpack(panel, panel + 1, pc, kc, packedB);
+                }
+                else
+                {
+                    float* b = p.TransB ? p.B + (j0 * p.Ldb) + pc : p.B + (pc * p.Ldb) + j0;
+                    GemmPackB.Pack(p.TransB, b, p.Ldb, kc, cols, nr, packedB, 0, 1, vectorPack);
+                }
+
                 float beta = pc == 0 ? p.Beta : 1f;
                 for (int ir = 0; ir < m; ir += mr)
                 {

@@ -17,9 +17,12 @@ internal readonly unsafe struct GemmProblem
     public readonly float* C;
     public readonly nint Ldc;
 
+    /// <summary>Set when op(B) is a pre-packed reduced-precision weight (then B is null).</summary>
+    public readonly GemmPackedB Packed;
+
     public GemmProblem(
         bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, GemmPackedB packed = default)
     {
         TransA = transA;
         TransB = transB;
@@ -34,6 +37,7 @@ internal readonly unsafe struct GemmProblem
         Ldb = ldb;
         C = c;
         Ldc = ldc;
+        Packed = packed;
     }
 
     // C[m, n] = beta * C[m, n], for k == 0 or alpha == 0 where no product contributes. beta == 0 writes zeros unread.

@@ -7,7 +7,7 @@ namespace ClipSharp.Checkpoints;
 
 /// <summary>
 /// An OpenAI-named state dict whose tensors stay in the weights file until asked for. Names and shapes come from
-/// the header; <see cref="CopyInto"/> reads each tensor straight into a model's parameter store, so loading never
+/// the header; <c>CopyInto</c> reads each tensor straight into a model's parameter store, so loading never
 /// holds a second float32 copy of the model. Reading a value through the dictionary interface reads every tensor
 /// once (a float32 copy each) and keeps them.
 /// </summary>
@@ -17,18 +17,23 @@ internal sealed class DeferredStateDict : IReadOnlyDictionary<string, Tensor>
     private readonly Func<IWeightSource> _open;
     private readonly IReadOnlyDictionary<string, string> _storedNames;
     private readonly IReadOnlyDictionary<string, int[]> _shapes;
+    private readonly IReadOnlyDictionary<string, SafeTensorsDType> _dtypes;
     private readonly Lazy<Dictionary<string, Tensor>> _tensors;
 
     /// <param name="path">The weights file, for messages.</param>
     /// <param name="open">Opens the weights file again (the caller's handle is closed by the time tensors are read).</param>
     /// <param name="storedNames">OpenAI name to the name in the file.</param>
     /// <param name="shapes">OpenAI name to the tensor's shape.</param>
-    public DeferredStateDict(string path, Func<IWeightSource> open, IReadOnlyDictionary<string, string> storedNames, IReadOnlyDictionary<string, int[]> shapes)
+    /// <param name="dtypes">OpenAI name to the stored dtype (int8 weights are dequantised when read as float32).</param>
+    public DeferredStateDict(
+        string path, Func<IWeightSource> open, IReadOnlyDictionary<string, string> storedNames, IReadOnlyDictionary<string, int[]> shapes,
+        IReadOnlyDictionary<string, SafeTensorsDType> dtypes)
     {
         _path = path;
         _open = open;
         _storedNames = storedNames;
         _shapes = shapes;
+        _dtypes = dtypes;
         _tensors = new Lazy<Dictionary<string, Tensor>>(ReadAll, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -51,10 +56,25 @@ internal sealed class DeferredStateDict : IReadOnlyDictionary<string, Tensor>
     /// <summary>The shape of a tensor without reading it.</summary>
     public bool TryGetShape(string name, [MaybeNullWhen(false)] out int[] shape) => _shapes.TryGetValue(name, out shape);
 
+    /// <summary>
+    /// True for a matrix weight stored as f16 or int8: an inference model keeps it packed in that precision
+    /// (<see cref="QuantizedWeights.IsQuantizable"/>) instead of expanding it to float32.
+    /// </summary>
+    public bool IsReducedPrecisionWeight(string name)
+        => _dtypes.TryGetValue(name, out SafeTensorsDType dtype)
+        && dtype is SafeTensorsDType.F16 or SafeTensorsDType.I8
+        && QuantizedWeights.IsQuantizable(name, _shapes[name]);
+
     /// <summary>Reads every parameter's tensor (same name, shapes already checked) into its bound value.</summary>
-    public void CopyInto(IEnumerable<Parameter> parameters)
+    public void CopyInto(IEnumerable<Parameter> parameters) => CopyInto(parameters, []);
+
+    /// <summary>
+    /// As <see cref="CopyInto(IEnumerable{Parameter})"/>, and gives each of <paramref name="packed"/> (unbound
+    /// parameters, see <see cref="IsReducedPrecisionWeight"/>) its weight packed in the stored precision.
+    /// </summary>
+    public void CopyInto(IEnumerable<Parameter> parameters, IReadOnlyCollection<Parameter> packed)
     {
-        if (_tensors.IsValueCreated)
+        if (_tensors.IsValueCreated && packed.Count == 0)
         {
             foreach (Parameter p in parameters)
             {
@@ -68,7 +88,23 @@ internal sealed class DeferredStateDict : IReadOnlyDictionary<string, Tensor>
         {
             foreach (Parameter p in parameters)
             {
-                source.ReadInto(_storedNames[p.Name], p.Value.Span);
+                if (_tensors.IsValueCreated)
+                {
+                    _tensors.Value[p.Name].Span.CopyTo(p.Value.Span);
+                }
+                else if (_dtypes[p.Name] == SafeTensorsDType.I8)
+                {
+                    QuantizedWeights.ReadDequantized(source, p.Name, _storedNames[p.Name], p.Value.Span);
+                }
+                else
+                {
+                    source.ReadInto(_storedNames[p.Name], p.Value.Span);
+                }
+            }
+
+            foreach (Parameter p in packed)
+            {
+                p.AttachPacked(QuantizedWeights.ReadPacked(source, p.Name, _storedNames[p.Name]));
             }
         });
     }
@@ -80,7 +116,7 @@ internal sealed class DeferredStateDict : IReadOnlyDictionary<string, Tensor>
         {
             foreach (var (name, stored) in _storedNames)
             {
-                tensors.Add(name, source.ReadTensor(stored));
+                tensors.Add(name, ModelFolder.ReadFloat32(source, name, stored));
             }
         });
         return tensors;

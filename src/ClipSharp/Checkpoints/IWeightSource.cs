@@ -23,4 +23,8 @@ internal interface IWeightSource : IDisposable
 
     /// <summary>A floating-point tensor converted to float32 into <paramref name="destination"/> (exactly its size).</summary>
     void ReadInto(string name, Span<float> destination) => ReadTensor(name).Span.CopyTo(destination);
+
+    /// <summary>A tensor's stored bytes (int8 weights are read this way), valid while the source is open.</summary>
+    ReadOnlySpan<byte> RawBytes(string name)
+        => throw new CheckpointFormatException($"{Path}: tensor '{name}' has dtype {DType(name)}; such tensors are read from safetensors files only.");
 }

@@ -135,14 +135,31 @@ public static class ModelFolder
         else
         {
             layout = ModelLayout.OpenAi;
-            var shapes = names.ToDictionary(kv => kv.Key, kv => file.Shape(kv.Value), StringComparer.Ordinal);
+
+            // An int8 weight's scales travel as a second tensor; they are part of the weight, not of the state dict.
+            var allStored = new HashSet<string>(names.Values, StringComparer.Ordinal);
+            var scaleTensors = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (name, stored) in names)
+            {
+                if (file.DType(stored) == SafeTensorsDType.I8 && !ClipStateDictLayout.IsDroppedBuffer(name))
+                {
+                    QuantizedWeights.CheckScaleHeader(file, name, stored, allStored);
+                    QuantizedWeights.ReadScales(file, stored);
+                    scaleTensors.Add(QuantizedWeights.ScaleName(stored));
+                }
+            }
+
+            var shapes = names.Where(kv => !scaleTensors.Contains(kv.Value))
+                .ToDictionary(kv => kv.Key, kv => file.Shape(kv.Value), StringComparer.Ordinal);
             config = hfConfig is not null
                 ? HfClipConfig.ParseFile(hfConfig)
                 : ClipArchitecture.Infer(shapes, Hints(file, folder), weightsPath);
             var storedNames = new Dictionary<string, string>(StringComparer.Ordinal);
+
+
             foreach (var (name, stored) in names)
             {
-                if (ClipStateDictLayout.IsDroppedBuffer(name) && !file.DType(stored).IsFloatingPoint())
+                if ((ClipStateDictLayout.IsDroppedBuffer(name) && !file.DType(stored).IsFloatingPoint()) || scaleTensors.Contains(stored))
                 {
                     continue;
                 }
@@ -152,11 +169,11 @@ public static class ModelFolder
                 dtypes.Add(name, file.DType(stored));
                 if (!deferWeights)
                 {
-                    stateDict.Add(name, file.ReadTensor(stored));
+                    stateDict.Add(name, ReadFloat32(file, name, stored));
                 }
             }
 
-            loaded = deferWeights ? new DeferredStateDict(weightsPath, () => OpenWeights(weightsPath), storedNames, stateShapes) : stateDict;
+            loaded = deferWeights ? new DeferredStateDict(weightsPath, () => OpenWeights(weightsPath), storedNames, stateShapes, dtypes) : stateDict;
         }
 
         ClipStateDictLayout.Validate(config, stateShapes, weightsPath);
@@ -166,6 +183,20 @@ public static class ModelFolder
             ? HfPreprocessorConfig.ParseFile(preprocessorPath, config.ImageResolution)
             : PreprocessSettings.ForResolution(config.ImageResolution);
         return new ClipCheckpoint(full, layout, weightsPath, config, loaded, dtypes, tokenizer, preprocess) { SourceFormat = file.Format };
+    }
+
+    /// <summary>A tensor as float32: floating-point types convert, int8 weights are dequantised with their scales.</summary>
+    internal static Tensor ReadFloat32(IWeightSource file, string name, string stored)
+    {
+        if (file.DType(stored) != SafeTensorsDType.I8)
+        {
+            return file.ReadTensor(stored);
+        }
+
+        int[] shape = file.Shape(stored);
+        var data = new float[Tensor.ElementCount(shape)];
+        QuantizedWeights.ReadDequantized(file, name, stored, data);
+        return new Tensor(data, shape);
     }
 
     /// <summary>config.json when it is a Hugging Face config (it has a model_type), else null.</summary>

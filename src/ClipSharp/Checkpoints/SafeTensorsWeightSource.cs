@@ -20,5 +20,7 @@ internal sealed class SafeTensorsWeightSource(SafeTensorsFile file) : IWeightSou
 
     public void ReadInto(string name, Span<float> destination) => file.ReadInto(name, destination);
 
+    public ReadOnlySpan<byte> RawBytes(string name) => file.RawBytes(name);
+
     public void Dispose() => file.Dispose();
 }

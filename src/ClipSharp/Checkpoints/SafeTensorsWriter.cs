@@ -10,7 +10,7 @@ namespace ClipSharp.Checkpoints;
 /// <summary>
 /// Builds a safetensors file: tensors in ordinal name order, <c>__metadata__</c> first in the header, the header
 /// padded with spaces to a multiple of 8 bytes, and the file written atomically.
-/// Floats are stored as F32, F16 or BF16 (rounded to nearest, ties to even); integers as I32 or I64.
+/// Floats are stored as F32, F16 or BF16 (rounded to nearest, ties to even); integers as I8, I32 or I64.
 /// The writer keeps references to the data it is given and encodes it only when the file is written.
 /// </summary>
 public sealed class SafeTensorsWriter
@@ -50,6 +50,12 @@ public sealed class SafeTensorsWriter
 
         CheckShape(name, shape, data.Length);
         return AddEntry(new Entry(name, dtype, (int[])shape.Clone(), (long)data.Length * dtype.ElementSize(), s => WriteFloats(s, data, dtype)));
+    }
+
+    public SafeTensorsWriter AddInt8(string name, ReadOnlyMemory<sbyte> data, params int[] shape)
+    {
+        CheckShape(name, shape, data.Length);
+        return AddEntry(new Entry(name, SafeTensorsDType.I8, (int[])shape.Clone(), data.Length, s => s.Write(MemoryMarshal.AsBytes(data.Span))));
     }
 
     public SafeTensorsWriter AddInt32(string name, ReadOnlyMemory<int> data, params int[] shape)

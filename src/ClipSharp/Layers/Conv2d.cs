@@ -40,10 +40,20 @@ public sealed class Conv2d
     public int OutputSize(int input) => Conv2dKernel.OutputSize(input, Kernel, Stride, Padding);
 
     // x: [B, C, H, W] -> y: [B, O, OH, OW]
+    // A weight held packed in reduced precision multiplies straight from its packed panels.
     public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch, int height, int width)
-        => Conv2dKernel.Forward(
+    {
+        if (Weight.Packed is { } packed)
+        {
+            ClipSharp.Tensors.Kernels.Conv2dPacked.Forward(
+                x, packed, Bias is null ? default : Bias.Value.Span, y, batch, InChannels, height, width, Kernel, Stride, Padding);
+            return;
+        }
+
+        Conv2dKernel.Forward(
             x, Weight.Value.Span, Bias is null ? default : Bias.Value.Span, y,
             batch, InChannels, height, width, OutChannels, Kernel, Kernel, Stride, Padding);
+    }
 
     // x: the forward input [B, C, H, W]; dy: [B, O, OH, OW] -> dx (overwritten; empty to skip); weight (and bias)
     // gradients accumulate.

@@ -29,26 +29,49 @@ public sealed class Linear
 
     // x rows of stride xStride (>= in), y rows of stride yStride (>= out): lets callers read/write column slices.
     public void Forward(ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int rows)
-        => Apply(Weight.Value.Span, Bias is null ? default : Bias.Value.Span, InFeatures, OutFeatures, x, xStride, y, yStride, rows);
+        => Apply(Weight, Bias is null ? default : Bias.Value.Span, InFeatures, OutFeatures, x, xStride, y, yStride, rows);
+
+    /// <summary>
+    /// The same product with any [out, in] weight parameter and optional bias, for layers that pack several
+    /// projections; a weight held packed in reduced precision multiplies straight from its packed panels.
+    /// </summary>
+    internal static void Apply(
+        Parameter weight, ReadOnlySpan<float> bias, int inFeatures, int outFeatures,
+        ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int rows)
+    {
+        if (weight.Packed is not { } packed)
+        {
+            Apply(weight.Value.Span, bias, inFeatures, outFeatures, x, xStride, y, yStride, rows);
+            return;
+        }
+
+        float beta = SeedBias(bias, outFeatures, y, yStride, rows);
+        Gemm.SgemmPacked(false, rows, 1f, x, xStride, packed, beta, y, yStride);
+    }
 
     /// <summary>The same product with any [out, in] weight and optional bias, for layers that pack several projections.</summary>
     internal static void Apply(
         ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int inFeatures, int outFeatures,
         ReadOnlySpan<float> x, int xStride, Span<float> y, int yStride, int rows)
     {
-        float beta = 0f;
-        if (!bias.IsEmpty)
-        {
-            // Seeding C with the bias lets one GEMM (beta = 1) do the add.
-            for (int r = 0; r < rows; r++)
-            {
-                bias.CopyTo(y.Slice(r * yStride, outFeatures));
-            }
+        float beta = SeedBias(bias, outFeatures, y, yStride, rows);
+        Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, x, xStride, weight, inFeatures, beta, y, yStride);
+    }
 
-            beta = 1f;
+    // Seeding C with the bias lets one GEMM (beta = 1) do the add; returns the GEMM's beta.
+    private static float SeedBias(ReadOnlySpan<float> bias, int outFeatures, Span<float> y, int yStride, int rows)
+    {
+        if (bias.IsEmpty)
+        {
+            return 0f;
         }
 
-        Gemm.Sgemm(false, true, rows, outFeatures, inFeatures, 1f, x, xStride, weight, inFeatures, beta, y, yStride);
+        for (int r = 0; r < rows; r++)
+        {
+            bias.CopyTo(y.Slice(r * yStride, outFeatures));
+        }
+
+        return 1f;
     }
 
     // x: [N, in] (the forward input), dy: [N, out] -> dx: [N, in] (overwritten; empty to skip); dW, db accumulate.
@@ -66,7 +89,7 @@ public sealed class Linear
             x, xStride, dy, dyStride, dx, dxStride, rows, accumulateDx);
     }
 
-    /// <summary>The gradient of <see cref="Apply"/>: dW += dyᵀ·x, db += Σ dy, dx = dy·W.</summary>
+    /// <summary>The gradient of <c>Apply</c>: dW += dyᵀ·x, db += Σ dy, dx = dy·W.</summary>
     internal static void ApplyBackward(
         ReadOnlySpan<float> weight, Span<float> dWeight, Span<float> dBias, int inFeatures, int outFeatures,
         ReadOnlySpan<float> x, int xStride, ReadOnlySpan<float> dy, int dyStride, Span<float> dx, int dxStride, int rows,

@@ -74,7 +74,7 @@ public sealed class MultiHeadAttention
     {
         int rows = batch * tokens;
         int w = Width;
-        Linear.Apply(InProjWeight.Value.Span, InProjBias.Value.Span, w, 3 * w, x, w, qkv, 3 * w, rows);
+        Linear.Apply(InProjWeight, InProjBias.Value.Span, w, 3 * w, x, w, qkv, 3 * w, rows);
         ReadOnlySpan<float> packed = qkv;
         Attention.Forward(
             packed, 3 * w, packed[w..], 3 * w, packed[(2 * w)..], 3 * w, attended, w,

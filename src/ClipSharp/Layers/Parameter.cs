@@ -1,4 +1,5 @@
 using ClipSharp.Tensors;
+using ClipSharp.Tensors.Kernels;
 
 namespace ClipSharp.Layers;
 
@@ -47,9 +48,32 @@ public sealed class Parameter
     public float InitValue { get; }
 
     /// <summary>The view into the bound store; layers read it in Forward.</summary>
-    public Tensor Value => _value ?? throw new InvalidOperationException($"parameter '{Name}' is not bound to a store yet.");
+    public Tensor Value => _value ?? throw new InvalidOperationException(
+        Packed is null
+            ? $"parameter '{Name}' is not bound to a store yet."
+            : $"parameter '{Name}' is held as a packed {Packed.Precision} weight for inference and has no float32 values; "
+            + "to train or edit it, load the model with ModelFolder.Load and ClipModel.FromStateDict (weights dequantised to float32).");
+
+    /// <summary>
+    /// Set on an inference model loaded from reduced-precision weights: the weight in the GEMM's packed layout,
+    /// which the layers multiply with instead of <see cref="Value"/> (the parameter then has no float32 storage).
+    /// </summary>
+    public PackedWeight? Packed { get; private set; }
 
     internal void Bind(Memory<float> storage) => _value = new Tensor(storage.Slice(checked((int)Offset), Length), _shape);
+
+    // Binds to storage laid out by a store that does not follow the layout's offsets (one that leaves packed weights out).
+    internal void Bind(Memory<float> storage, long offset) => _value = new Tensor(storage.Slice(checked((int)offset), Length), _shape);
+
+    internal void AttachPacked(PackedWeight weight)
+    {
+        if (_value is not null)
+        {
+            throw new InvalidOperationException($"parameter '{Name}' already has float32 storage; a packed weight replaces it only on an unbound parameter.");
+        }
+
+        Packed = weight;
+    }
 
     public bool HasShape(ReadOnlySpan<int> shape) => shape.SequenceEqual(_shape);
 }

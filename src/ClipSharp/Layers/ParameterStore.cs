@@ -5,19 +5,33 @@ namespace ClipSharp.Layers;
 /// <summary>The one contiguous float buffer behind a <see cref="ParameterLayout"/>; binds every entry to its view.</summary>
 public sealed class ParameterStore
 {
-    private ParameterStore(ParameterLayout layout, float[] data, bool bind)
+    // Offsets of a store that leaves some entries out; null when the store follows the layout's offsets.
+    private readonly Dictionary<Parameter, long>? _offsets;
+
+    private ParameterStore(ParameterLayout layout, float[] data, bool bind, Dictionary<Parameter, long>? offsets = null)
     {
         Layout = layout;
         Data = data;
+        _offsets = offsets;
         if (bind)
         {
             Memory<float> memory = data;
             foreach (Parameter p in layout.Entries)
             {
-                p.Bind(memory);
+                if (offsets is null)
+                {
+                    p.Bind(memory);
+                }
+                else if (offsets.TryGetValue(p, out long offset))
+                {
+                    p.Bind(memory, offset);
+                }
             }
         }
     }
+
+    /// <summary>False when some entries have no float32 storage here (packed reduced-precision weights of an inference model).</summary>
+    public bool HoldsEveryEntry => _offsets is null;
 
     public ParameterLayout Layout { get; }
 
@@ -38,6 +52,38 @@ public sealed class ParameterStore
         }
 
         return new ParameterStore(layout, new float[layout.Count], bind);
+    }
+
+    /// <summary>
+    /// A zeroed, bound buffer for every entry except <paramref name="without"/> (weights an inference model keeps
+    /// packed in reduced precision): those get no float32 storage at all.
+    /// </summary>
+    public static ParameterStore Allocate(ParameterLayout layout, IReadOnlySet<string> without)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(without);
+        if (without.Count == 0)
+        {
+            return Allocate(layout);
+        }
+
+        var offsets = new Dictionary<Parameter, long>();
+        long count = 0;
+        foreach (Parameter p in layout.Entries)
+        {
+            if (!without.Contains(p.Name))
+            {
+                offsets.Add(p, count);
+                count += p.Length;
+            }
+        }
+
+        if (count > Array.MaxLength)
+        {
+            throw new InvalidOperationException($"{count} floats do not fit one .NET array (at most {Array.MaxLength}).");
+        }
+
+        return new ParameterStore(layout, new float[count], bind: true, offsets);
     }
 
     /// <summary>Fills every entry as its declaration asks; normal draws come from a seeded generator, so runs repeat.</summary>
@@ -88,7 +134,13 @@ public sealed class ParameterStore
             throw new ArgumentException($"parameter '{parameter.Name}' belongs to another layout.", nameof(parameter));
         }
 
-        return new Tensor(Data.AsMemory(checked((int)parameter.Offset), parameter.Length), parameter.Shape.ToArray());
+        long offset = parameter.Offset;
+        if (_offsets is not null && !_offsets.TryGetValue(parameter, out offset))
+        {
+            throw new InvalidOperationException($"parameter '{parameter.Name}' has no float32 storage in this store (it is held packed).");
+        }
+
+        return new Tensor(Data.AsMemory(checked((int)offset), parameter.Length), parameter.Shape.ToArray());
     }
 
     public Tensor this[string name]

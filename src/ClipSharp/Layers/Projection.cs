@@ -14,6 +14,12 @@ internal static class Projection
         int inDim = proj.Shape[0];
         int outDim = proj.Shape[1];
         var features = new float[batch * outDim];
+        if (proj.Packed is { } packed)
+        {
+            Gemm.SgemmPacked(false, batch, 1f, pooled, inDim, packed, 0f, features, outDim);
+            return features;
+        }
+
         Gemm.Sgemm(false, false, batch, outDim, inDim, 1f, pooled, inDim, proj.Value.Span, outDim, 0f, features, outDim);
         return features;
     }

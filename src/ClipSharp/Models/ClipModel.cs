@@ -13,13 +13,14 @@ namespace ClipSharp.Models;
 /// </summary>
 public sealed class ClipModel
 {
-    private ClipModel(Architecture architecture)
+    // packed: parameters that get no float32 storage because they will be held as packed reduced-precision weights.
+    private ClipModel(Architecture architecture, IReadOnlySet<string>? packed = null)
     {
         Config = architecture.Config;
         Visual = architecture.Visual;
         Text = architecture.Text;
         LogitScaleParameter = architecture.LogitScale;
-        Parameters = ParameterStore.Allocate(architecture.Parameters);
+        Parameters = packed is null ? ParameterStore.Allocate(architecture.Parameters) : ParameterStore.Allocate(architecture.Parameters, packed);
         Buffers = ParameterStore.Allocate(architecture.Buffers);
     }
 
@@ -89,18 +90,19 @@ public sealed class ClipModel
             throw new StateDictMismatchException(missing, unexpected, shapes);
         }
 
-        var model = new ClipModel(architecture);
-        IEnumerable<Parameter> all = architecture.Parameters.Entries.Concat(architecture.Buffers.Entries);
         if (stateDict is DeferredStateDict deferred)
         {
-            deferred.CopyInto(all);
+            // Straight from the file: matrix weights stored as f16/int8 stay in that precision, packed for the GEMM.
+            var packed = architecture.Parameters.Entries.Where(p => deferred.IsReducedPrecisionWeight(p.Name)).ToList();
+            var loaded = new ClipModel(architecture, packed.Select(p => p.Name).ToHashSet(StringComparer.Ordinal));
+            deferred.CopyInto(architecture.Parameters.Entries.Except(packed).Concat(architecture.Buffers.Entries), packed);
+            return loaded;
         }
-        else
+
+        var model = new ClipModel(architecture);
+        foreach (Parameter p in architecture.Parameters.Entries.Concat(architecture.Buffers.Entries))
         {
-            foreach (Parameter p in all)
-            {
-                stateDict[p.Name].Span.CopyTo(p.Value.Span);
-            }
+            stateDict[p.Name].Span.CopyTo(p.Value.Span);
         }
 
         return model;
@@ -193,17 +195,26 @@ public sealed class ClipModel
     public IEnumerable<(string Name, Tensor Value)> NamedParameters()
         => Parameters.Layout.Entries.Select(p => (p.Name, p.Value));
 
-    /// <summary>Parameters and BatchNorm buffers as views, by reference name.</summary>
+    /// <summary>
+    /// Parameters and BatchNorm buffers as views, by reference name. Weights held packed in reduced precision
+    /// (an inference model loaded from f16/int8) appear as dequantised float32 copies.
+    /// </summary>
     public IReadOnlyDictionary<string, Tensor> StateDict()
     {
         var dict = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (Parameter p in Parameters.Layout.Entries.Concat(Buffers.Layout.Entries))
         {
-            dict.Add(p.Name, p.Value);
+            dict.Add(p.Name, p.Packed is { } packed
+                ? new Tensor(packed.Dequantize(QuantizedWeights.IsInputMajor(p.Name)), p.Shape.ToArray())
+                : p.Value);
         }
 
         return dict;
     }
+
+    /// <summary>The weights held packed in reduced precision, by reference name (empty for a float32 model).</summary>
+    public IEnumerable<(string Name, PackedWeight Weight)> PackedWeights()
+        => Parameters.Layout.Entries.Where(p => p.Packed is not null).Select(p => (p.Name, p.Packed!));
 
     private static void RequireFeatures(Tensor features, int embedDim, string name)
     {

@@ -16,15 +16,26 @@ public static class ModelConverter
     /// <param name="checkpoint">The model to write (any format <see cref="ModelFolder"/> loads).</param>
     /// <param name="outFolder">The folder to create.</param>
     /// <param name="layout">The naming scheme of the written weights.</param>
-    /// <param name="dtype">F32, F16 or BF16 for every weight (rounded to nearest even).</param>
+    /// <param name="dtype">
+    /// F32, F16 or BF16 for every weight (rounded to nearest even); or I8 (OpenAI layout only): the matrix weights
+    /// of <see cref="QuantizedWeights"/> as symmetric per-output-channel int8 with float32 scales, everything else
+    /// float32. Int8 is meant for inference; training from it starts from the dequantised weights.
+    /// </param>
     /// <param name="overwrite">Replace an existing <paramref name="outFolder"/>; without it an existing one is an error.</param>
     public static void Convert(ClipCheckpoint checkpoint, string outFolder, ModelLayout layout, SafeTensorsDType dtype, bool overwrite = false)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ArgumentException.ThrowIfNullOrEmpty(outFolder);
-        if (dtype is not (SafeTensorsDType.F32 or SafeTensorsDType.F16 or SafeTensorsDType.BF16))
+        if (dtype is not (SafeTensorsDType.F32 or SafeTensorsDType.F16 or SafeTensorsDType.BF16 or SafeTensorsDType.I8))
         {
-            throw new ArgumentException($"weights can be written as F32, F16 or BF16, not {dtype}.", nameof(dtype));
+            throw new ArgumentException($"weights can be written as F32, F16, BF16 or I8, not {dtype}.", nameof(dtype));
+        }
+
+        if (dtype == SafeTensorsDType.I8 && layout == ModelLayout.Hf)
+        {
+            throw new ArgumentException(
+                $"{checkpoint.Path}: int8 weights are written in the OpenAI layout only (transformers' CLIPModel does not read per-channel int8); use the OpenAI layout, or f16.",
+                nameof(layout));
         }
 
         if (layout == ModelLayout.Hf && !checkpoint.Config.IsVisionTransformer)
@@ -104,9 +115,17 @@ public static class ModelConverter
         }
 
         writer.AddMetadata("format", "pt");
+        writer.AddMetadata(DTypeMetadataKey, DTypeName(dtype));
         foreach (var (name, tensor) in checkpoint.StateDict)
         {
-            writer.Add(name, tensor, dtype);
+            if (dtype == SafeTensorsDType.I8)
+            {
+                AddInt8OrFloat(writer, name, tensor);
+            }
+            else
+            {
+                writer.Add(name, tensor, dtype);
+            }
         }
 
         writer.Save(Path.Combine(folder, OpenAiWeightsFileName));
@@ -125,6 +144,31 @@ public static class ModelConverter
         {
             HfPreprocessorConfig.WriteFile(Path.Combine(folder, HfPreprocessorConfig.FileName), checkpoint.Preprocess);
         }
+    }
+
+    /// <summary>The metadata key that records the weights' storage type (f32, f16, bf16 or int8).</summary>
+    public const string DTypeMetadataKey = "dtype";
+
+    public static string DTypeName(SafeTensorsDType dtype) => dtype switch
+    {
+        SafeTensorsDType.F16 => "f16",
+        SafeTensorsDType.BF16 => "bf16",
+        SafeTensorsDType.I8 => "int8",
+        _ => "f32",
+    };
+
+    // A quantisable matrix weight as int8 plus its [out] float32 scales; everything else stays float32.
+    private static void AddInt8OrFloat(SafeTensorsWriter writer, string name, ClipSharp.Tensors.Tensor tensor)
+    {
+        if (!QuantizedWeights.IsQuantizable(name, tensor.Shape))
+        {
+            writer.Add(name, tensor, SafeTensorsDType.F32);
+            return;
+        }
+
+        (sbyte[] values, float[] scales) = QuantizedWeights.QuantizeInt8(name, tensor.Span, tensor.Shape);
+        writer.AddInt8(name, values, tensor.Shape.ToArray());
+        writer.Add(QuantizedWeights.ScaleName(name), scales, [scales.Length], SafeTensorsDType.F32);
     }
 
     /// <summary>Renames the finished folder into place; a replaced folder is moved aside first and removed after.</summary>

@@ -1,0 +1,156 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ClipSharp.Tensors.Kernels;
+
+/// <summary>
+/// A pinned <see cref="PackedWeight"/> as the driver reads it, and the widening of its blocks into the float32
+/// packed-B layout the micro-kernels take. A block of a panel is contiguous in both layouts, so widening is a
+/// straight streaming conversion: f16 exactly, int8 as (float)q · scale[column], the same rounding as a weight
+/// dequantised up front; the product is therefore bit for bit that of SGEMM on the dequantised weight.
+/// </summary>
+internal readonly unsafe struct GemmPackedB
+{
+    // 2^112: moves a half's exponent (bias 15), placed in a float's exponent field (bias 127), to its value.
+    private const float HalfExponentShift = 5.192296858534828e33f;
+
+    public readonly byte* Data;
+    public readonly float* Scales;
+    public readonly WeightPrecision Precision;
+    public readonly int K;
+    public readonly int Nr;
+
+    public GemmPackedB(byte* data, float* scales, WeightPrecision precision, int k, int nr)
+    {
+        Data = data;
+        Scales = scales;
+        Precision = precision;
+        K = k;
+        Nr = nr;
+    }
+
+    public bool IsSet => Data != null;
+
+    // Panels [panelStart, panelEnd), depth rows [pc, pc + kc) -> dst: the same panels, each [kc, nr], float32.
+    public void Unpack(int panelStart, int panelEnd, int pc, int kc, float* dst)
+    {
+        int nr = Nr;
+        for (int jp = panelStart; jp < panelEnd; jp++)
+        {
+            long first = (((long)jp * K) + pc) * nr;
+            float* d = dst + ((nint)(jp - panelStart) * kc * nr);
+            if (Precision == WeightPrecision.Float16)
+            {
+                WidenHalves((ushort*)Data + first, d, kc, nr);
+            }
+            else
+            {
+                WidenInt8((sbyte*)Data + first, Scales + ((nint)jp * nr), d, kc, nr);
+            }
+        }
+    }
+
+    // src: [kc, nr] halves -> dst: [kc, nr] floats. The vector width follows nr (the kernel's tile width).
+    private static void WidenHalves(ushort* src, float* dst, int kc, int nr)
+    {
+        long count = (long)kc * nr;
+        long i = 0;
+        if (nr % 32 == 0 && Vector512.IsHardwareAccelerated)
+        {
+            for (; i < count; i += 32)
+            {
+                Vector512<ushort> h = Vector512.Load(src + i);
+                HalfToSingle(Vector512.WidenLower(h)).Store(dst + i);
+                HalfToSingle(Vector512.WidenUpper(h)).Store(dst + i + 16);
+            }
+        }
+        else if (nr % 16 == 0 && Vector256.IsHardwareAccelerated)
+        {
+            for (; i < count; i += 16)
+            {
+                Vector256<ushort> h = Vector256.Load(src + i);
+                HalfToSingle(Vector256.WidenLower(h)).Store(dst + i);
+                HalfToSingle(Vector256.WidenUpper(h)).Store(dst + i + 8);
+            }
+        }
+
+        for (; i < count; i++)
+        {
+            dst[i] = (float)BitConverter.UInt16BitsToHalf(src[i]);
+        }
+    }
+
+    // Exact half -> float on 32-bit lanes holding the half's bits. Normal and subnormal halves: the exponent and
+    // mantissa shifted into a float's fields, times 2^112 (exact: the result is a normal float). Inf/NaN keep an
+    // all-ones exponent. Only the sign is set apart, so -0 stays -0.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> HalfToSingle(Vector512<uint> h)
+    {
+        Vector512<uint> sign = (h & Vector512.Create(0x8000u)) << 16;
+        Vector512<uint> magnitude = (h & Vector512.Create(0x7FFFu)) << 13;
+        Vector512<uint> scaled = (magnitude.AsSingle() * Vector512.Create(HalfExponentShift)).AsUInt32();
+        Vector512<uint> special = Vector512.Equals(h & Vector512.Create(0x7C00u), Vector512.Create(0x7C00u));
+        Vector512<uint> bits = Vector512.ConditionalSelect(special, magnitude | Vector512.Create(0x7F800000u), scaled);
+        return (bits | sign).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> HalfToSingle(Vector256<uint> h)
+    {
+        Vector256<uint> sign = (h & Vector256.Create(0x8000u)) << 16;
+        Vector256<uint> magnitude = (h & Vector256.Create(0x7FFFu)) << 13;
+        Vector256<uint> scaled = (magnitude.AsSingle() * Vector256.Create(HalfExponentShift)).AsUInt32();
+        Vector256<uint> special = Vector256.Equals(h & Vector256.Create(0x7C00u), Vector256.Create(0x7C00u));
+        Vector256<uint> bits = Vector256.ConditionalSelect(special, magnitude | Vector256.Create(0x7F800000u), scaled);
+        return (bits | sign).AsSingle();
+    }
+
+    // src: [kc, nr] int8 -> dst: [kc, nr] = (float)q · scales[column].
+    private static void WidenInt8(sbyte* src, float* scales, float* dst, int kc, int nr)
+    {
+        if (nr == 64 && Avx512F.IsSupported)
+        {
+            Vector512<float> s0 = Vector512.Load(scales);
+            Vector512<float> s1 = Vector512.Load(scales + 16);
+            Vector512<float> s2 = Vector512.Load(scales + 32);
+            Vector512<float> s3 = Vector512.Load(scales + 48);
+            for (int p = 0; p < kc; p++)
+            {
+                sbyte* s = src + (p * 64);
+                float* d = dst + (p * 64);
+                (Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(s))) * s0).Store(d);
+                (Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(s + 16))) * s1).Store(d + 16);
+                (Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(s + 32))) * s2).Store(d + 32);
+                (Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(s + 48))) * s3).Store(d + 48);
+            }
+
+            return;
+        }
+
+        if (nr == 16 && Avx2.IsSupported)
+        {
+            Vector256<float> s0 = Vector256.Load(scales);
+            Vector256<float> s1 = Vector256.Load(scales + 8);
+            for (int p = 0; p < kc; p++)
+            {
+                sbyte* s = src + (p * 16);
+                float* d = dst + (p * 16);
+                (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(s)) * s0).Store(d);
+                (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(s + 8)) * s1).Store(d + 8);
+            }
+
+            return;
+        }
+
+        for (int p = 0; p < kc; p++)
+        {
+            sbyte* s = src + (p * nr);
+            float* d = dst + (p * nr);
+            for (int j = 0; j < nr; j++)
+            {
+                d[j] = s[j] * scales[j];
+            }
+        }
+    }
+}

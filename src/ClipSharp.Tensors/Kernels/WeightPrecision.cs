@@ -1,0 +1,11 @@
+namespace ClipSharp.Tensors.Kernels;
+
+/// <summary>The element type a <see cref="PackedWeight"/> keeps its values in.</summary>
+public enum WeightPrecision
+{
+    /// <summary>IEEE half precision: every value converts to float32 exactly.</summary>
+    Float16,
+
+    /// <summary>Symmetric int8 with one float32 scale per output channel: value = q · scale[out].</summary>
+    Int8,
+}
