@@ -42,31 +42,37 @@ internal static unsafe class GemmDriver<TKernel>
         long maxColumns = Math.Max(nr, MaxPackedB / k / nr * nr);
         int blockColumns = (int)Math.Min(maxColumns, RoundUp(n, nr));
         float* packedB = GemmBuffer.PackedB((long)blockColumns * k);
-        GemmProblem p = problem;
         for (int j0 = 0; j0 < n; j0 += blockColumns)
         {
             int columns = Math.Min(blockColumns, n - j0);
-            float* b = p.TransB ? p.B + (j0 * p.Ldb) : p.B + j0;
+            float* b = problem.TransB ? problem.B + (j0 * problem.Ldb) : problem.B + j0;
             int panels = (columns + nr - 1) / nr;
-            int panel0 = j0 / nr;
             if (threads == 1)
             {
-                PackColumns(p, b, columns, panel0, packedB, 0, panels, vectorPack);
-                ComputeRows(p, 0, p.M, j0, columns, packedB, vectorPack);
-                continue;
+                PackColumns(problem, b, columns, j0 / nr, packedB, 0, panels, vectorPack);
+                ComputeRows(problem, 0, problem.M, j0, columns, packedB, vectorPack);
             }
-
-            int t = threads;
-            int rowTiles = (p.M + TKernel.Mr - 1) / TKernel.Mr;
-            int col0 = j0;
-            GemmThreads.For(t, i => PackColumns(
-                p, b, columns, panel0, packedB, panels * i / t, panels * (i + 1) / t, vectorPack));
-            GemmThreads.For(t, i => ComputeRows(
-                p,
-                Math.Min(p.M, rowTiles * i / t * TKernel.Mr),
-                Math.Min(p.M, rowTiles * (i + 1) / t * TKernel.Mr),
-                col0, columns, packedB, vectorPack));
+            else
+            {
+                RunBlockForked(problem, threads, j0, columns, b, packedB, vectorPack);
+            }
         }
+    }
+
+    // The threaded body of Run for one column block, in its own method: the closures it needs are then created only
+    // when work is forked, never on the single-threaded path.
+    private static void RunBlockForked(GemmProblem p, int t, int j0, int columns, float* b, float* packedB, bool vectorPack)
+    {
+        int panels = (columns + TKernel.Nr - 1) / TKernel.Nr;
+        int panel0 = j0 / TKernel.Nr;
+        int rowTiles = (p.M + TKernel.Mr - 1) / TKernel.Mr;
+        GemmThreads.For(t, i => PackColumns(
+            p, b, columns, panel0, packedB, panels * i / t, panels * (i + 1) / t, vectorPack));
+        GemmThreads.For(t, i => ComputeRows(
+            p,
+            Math.Min(p.M, rowTiles * i / t * TKernel.Mr),
+            Math.Min(p.M, rowTiles * (i + 1) / t * TKernel.Mr),
+            j0, columns, packedB, vectorPack));
     }
 
     private static long RoundUp(long x, int step) => (x + step - 1) / step * step;
@@ -100,9 +106,11 @@ internal static unsafe class GemmDriver<TKernel>
             return;
         }
 
-        GemmProblem p = problem;
-        GemmThreads.For(t, i => ComputePanels(p, panels * i / t, panels * (i + 1) / t, vectorPack));
+        RunPanelsForked(problem, t, panels, vectorPack);
     }
+
+    private static void RunPanelsForked(GemmProblem p, int t, int panels, bool vectorPack)
+        => GemmThreads.For(t, i => ComputePanels(p, panels * i / t, panels * (i + 1) / t, vectorPack));
 
     public static bool FitsFewRows(int m, int k) => m <= Mc(k);
 

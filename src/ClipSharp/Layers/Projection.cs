@@ -11,17 +11,23 @@ internal static class Projection
     // pooled: [B, in] -> features: [B, out]
     public static float[] Forward(Parameter proj, ReadOnlySpan<float> pooled, int batch)
     {
+        var features = new float[batch * proj.Shape[1]];
+        Forward(proj, pooled, batch, features);
+        return features;
+    }
+
+    // pooled: [B, in] -> features: [B, out], written into the caller's buffer.
+    public static void Forward(Parameter proj, ReadOnlySpan<float> pooled, int batch, Span<float> features)
+    {
         int inDim = proj.Shape[0];
         int outDim = proj.Shape[1];
-        var features = new float[batch * outDim];
         if (proj.Packed is { } packed)
         {
             Gemm.SgemmPacked(false, batch, 1f, pooled, inDim, packed, 0f, features, outDim);
-            return features;
+            return;
         }
 
         Gemm.Sgemm(false, false, batch, outDim, inDim, 1f, pooled, inDim, proj.Value.Span, outDim, 0f, features, outDim);
-        return features;
     }
 
     // dFeatures: [B, out] -> dPooled: [B, in]; the gradient of proj accumulates pooledᵀ · dFeatures.

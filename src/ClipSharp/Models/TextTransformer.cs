@@ -152,7 +152,7 @@ public sealed class TextTransformer
             GatherEndOfText(tokens, normed, length, pooled.Span, batch);
         }
 
-        Projection.Forward(TextProjection, pooled.Span, batch).CopyTo(destination);
+        Projection.Forward(TextProjection, pooled.Span, batch, destination);
     }
 
     /// <summary>Positions the batch needs: one past its last end-of-text token. tokens: [B, contextLength].</summary>

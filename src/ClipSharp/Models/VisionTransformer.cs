@@ -118,7 +118,7 @@ public sealed class VisionTransformer : IImageEncoder
         LnPost.Forward(cls.Span, pooled.Span, batch);
         Observation.Report(observer, "visual.ln_post.out", pooled.Span, batch, w);
 
-        Projection.Forward(Proj, pooled.Span, batch).CopyTo(destination);
+        Projection.Forward(Proj, pooled.Span, batch, destination);
     }
 
     public ImageActivations ForwardTraining(Tensor images)

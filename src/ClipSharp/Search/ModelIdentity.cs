@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using ClipSharp.Tensors.Kernels;
 
 namespace ClipSharp.Search;
 
@@ -33,6 +34,15 @@ public static class ModelIdentity
 
         hash.AppendData(MemoryMarshal.AsBytes(clip.Model.Parameters.Data.AsSpan()));
         hash.AppendData(MemoryMarshal.AsBytes(clip.Model.Buffers.Data.AsSpan()));
+
+        // Reduced-precision weights live outside the parameter buffer, packed in a layout that depends on the CPU;
+        // their dequantised values are the same everywhere.
+        foreach ((string name, PackedWeight weight) in clip.Model.PackedWeights())
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes($"{name}:{weight.Precision}\n"));
+            hash.AppendData(MemoryMarshal.AsBytes(weight.Dequantize().AsSpan()));
+        }
+
         return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 }
