@@ -119,7 +119,7 @@ internal static class SearchBenchmark
 
             Array.Sort(latencies);
             double p50 = Percentile(latencies, 0.50);
-            Console.WriteLine($"Quantized margin={margin,4:F1}: p50 {p50:F3} ms   p99 {Percentile(latencies, 0.99):F3} ms   "
+            Console.WriteLine($"Quantized margin={margin,4:F2}: p50 {p50:F3} ms   p99 {Percentile(latencies, 0.99):F3} ms   "
                 + $"recall@{k} {(double)found / ((long)queries * k):F4}   re-ranked {reranked / (double)queries:N0}/query   {exactP50 / p50:F1}× exact");
         }
     }

@@ -22,6 +22,9 @@ public sealed class QuantizedSearch
     private const int ExactPerK = 4;
     private const int MinExact = 32;
 
+    // Candidates whose int8 rows are requested before they are scored.
+    private const int PrefetchAhead = 8;
+
     private readonly BinaryCodes _codes;
     private readonly Int8Rows? _int8;
     private readonly QuantizedSettings _settings;
@@ -142,42 +145,33 @@ public sealed class QuantizedSearch
 
             // Pass 2: every vector whose estimate is within Margin standard errors of τ. τ stays fixed, so which
             // vectors are scored does not depend on the thread count.
-            float queryNormSquared = TensorPrimitives.Dot(q, q);
             float roundingVariance = code.Step * code.Step / 12f;
-            float margin = _settings.Margin;
-            float widest = margin * MathF.Sqrt((queryNormSquared * _codes.MaxCodeVariance) + (_codes.MaxScaleSquared * roundingVariance));
+            var filter = new MarginFilter(bar, _settings.Margin, TensorPrimitives.Dot(q, q), roundingVariance);
             var found = new TopK[threads];
             var counts = new int[threads];
             Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
             {
                 (int b0, int b1) = Range(blocks, threads, t);
+                var selected = new List<int>();
+                filter.Select(_codes, estimates, b0 * BinaryCodes.Lanes, Math.Min(Count, b1 * BinaryCodes.Lanes), selected);
                 var heap = new TopK(keep);
-                int end = Math.Min(Count, b1 * BinaryCodes.Lanes);
-                int n = 0;
-                for (int j = b0 * BinaryCodes.Lanes; j < end; j++)
+                for (int i = 0; i < selected.Count; i++)
                 {
-                    float gap = bar - estimates[j];
-                    if (gap > widest)
+                    if (i + PrefetchAhead < selected.Count)
                     {
-                        continue;
+                        _int8?.Prefetch(selected[i + PrefetchAhead]);
                     }
 
-                    if (gap > 0)
+                    int j = selected[i];
+                    float score = Refine(q, j);
+                    if (score >= heap.Worst)
                     {
-                        float scale = _codes.Scales[j];
-                        float variance = (queryNormSquared * _codes.CodeVariances[j]) + (scale * scale * roundingVariance);
-                        if (gap * gap > margin * margin * variance)
-                        {
-                            continue;
-                        }
+                        heap.Offer(j, score);
                     }
-
-                    heap.Offer(j, Refine(q, j));
-                    n++;
                 }
 
                 found[t] = heap;
-                counts[t] = n;
+                counts[t] = selected.Count;
             });
 
             foreach (TopK heap in found)

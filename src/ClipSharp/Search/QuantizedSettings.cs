@@ -10,7 +10,7 @@ public sealed record QuantizedSettings
     /// and still be re-ranked exactly. Larger is slower and closer to exact: the chance that a true neighbour is
     /// missed is about the normal tail beyond this many standard deviations.
     /// </summary>
-    public float Margin { get; init; } = 2f;
+    public float Margin { get; init; } = 1.75f;
 
     /// <summary>Candidates per query, as a multiple of k, scored exactly first to set the bar for the rest.</summary>
     public int Oversampling { get; init; } = 8;

@@ -97,6 +97,32 @@ public sealed class QuantizedSearchTests
     }
 
     [Fact]
+    public void MarginFilterSelectsWhatItsScalarTestPasses()
+    {
+        const int D = 64;
+        float[] rows = RandomVectors.Normalised(300, D, seed: 91);
+        BinaryCodes codes = BinaryCodes.Build(rows, D, seed: 9);
+        var random = new Random(92);
+        float[] estimates = [.. Enumerable.Range(0, 300).Select(_ => (float)((random.NextDouble() * 0.8) - 0.4))];
+        estimates[17] = float.NegativeInfinity;
+        var filter = new MarginFilter(bar: 0.2f, margin: 2f, queryNormSquared: 1f, roundingVariance: 1e-4f);
+        for (int end = 0; end <= 300; end += 13)
+        {
+            for (int start = 0; start <= Math.Min(end, 40); start += 7)
+            {
+                var selected = new List<int>();
+                filter.Select(codes, estimates, start, end, selected);
+                Assert.Equal(Enumerable.Range(start, end - start).Where(j => filter.Passes(codes, estimates[j], j)), selected);
+            }
+        }
+
+        var all = new List<int>();
+        filter.Select(codes, estimates, 0, 300, all);
+        Assert.DoesNotContain(17, all);
+        Assert.InRange(all.Count, 1, 299);
+    }
+
+    [Fact]
     public void Int8DotMatchesADoubleSumAtEveryLength()
     {
         var random = new Random(61);

@@ -60,6 +60,26 @@ internal sealed class Int8Rows
         return new Int8Rows(dimension, values, scales);
     }
 
+    /// <summary>
+    /// Asks the CPU to start loading row j. Candidates are scattered over the rows, so without this every one of
+    /// them waits for memory in turn; issued a few candidates ahead, the loads overlap.
+    /// </summary>
+    public unsafe void Prefetch(int j)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            return;
+        }
+
+        // The array lives in the large-object heap, which is not compacted; a stale address would only make the
+        // prefetch useless, never fault.
+        byte* row = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref Values[(long)j * Dimension]);
+        for (int offset = 0; offset < Dimension; offset += 64)
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(row + offset);
+        }
+    }
+
     /// <summary>⟨query, row j⟩ from the int8 values.</summary>
     public float Dot(ReadOnlySpan<float> query, int j)
         => Int8Dot.Dot(query, Values.AsSpan(j * Dimension, Dimension)) * Scales[j];
