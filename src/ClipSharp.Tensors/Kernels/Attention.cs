@@ -37,10 +37,17 @@ public static class Attention
         Forward(q, qStride, k, kStride, v, vStride, o, oStride, batch, heads, queryLength, keyLength, headDim, causal, KernelIsas.Best);
     }
 
-    internal static unsafe void Forward(
+    internal static void Forward(
         ReadOnlySpan<float> q, int qStride, ReadOnlySpan<float> k, int kStride,
         ReadOnlySpan<float> v, int vStride, Span<float> o, int oStride,
         int batch, int heads, int queryLength, int keyLength, int headDim, bool causal, KernelIsa isa)
+        => Forward(q, qStride, k, kStride, v, vStride, o, oStride, batch, heads, queryLength, keyLength, headDim, causal, isa, Parallelism.MaxThreads);
+
+    // threads: the thread count the work is split for (tests vary it to check that no split changes a bit).
+    internal static unsafe void Forward(
+        ReadOnlySpan<float> q, int qStride, ReadOnlySpan<float> k, int kStride,
+        ReadOnlySpan<float> v, int vStride, Span<float> o, int oStride,
+        int batch, int heads, int queryLength, int keyLength, int headDim, bool causal, KernelIsa isa, int threads)
     {
         if (batch == 0 || heads == 0 || queryLength == 0)
         {
@@ -48,7 +55,6 @@ public static class Attention
         }
 
         int count = batch * heads;
-        int threads = Parallelism.MaxThreads;
         int blocks = (queryLength + AttentionTiles.Rows - 1) / AttentionTiles.Rows;
         int chunks = Chunks(count, blocks, threads);
 
