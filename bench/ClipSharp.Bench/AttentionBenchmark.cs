@@ -26,6 +26,7 @@ internal static class AttentionBenchmark
     [
         new("ViT-B/32 b1 T=50 12×64", 1, 12, 50, 64, false),
         new("ViT-B/32 b32 T=50 12×64", 32, 12, 50, 64, false),
+        new("text b1 T=77 8×64 causal", 1, 8, 77, 64, true),
         new("text b32 T=77 8×64 causal", 32, 8, 77, 64, true),
         new("ViT-L/14 b8 T=257 16×64", 8, 16, 257, 64, false),
     ];

@@ -160,7 +160,7 @@ public static class Attention
                 PrefetchHead(q, k, v, next, in s);
             }
 
-            AttentionKeys.Load(k + ((nint)b * tk * s.KStride) + ((nint)h * hd), s.KStride, tk, hd, kT, ldk);
+            AttentionKeys.Load(k + ((nint)b * tk * s.KStride) + ((nint)h * hd), s.KStride, tk, hd, kT, ldk, isa);
 
             // vHead: [keyLength, headDim], a dense copy: in a packed QKV buffer value rows sit 3W floats
             // apart, often a multiple of 4 KiB, and would all contend for the same cache sets.
@@ -180,11 +180,7 @@ public static class Attention
                 for (int r = 0; r < R; r++)
                 {
                     float* qRow = q + ((((nint)b * tq) + i0 + Math.Min(r, n - 1)) * s.QStride) + ((nint)h * hd);
-                    float* qsRow = qs + ((nint)r * hd);
-                    for (int d = 0; d < hd; d++)
-                    {
-                        qsRow[d] = qRow[d] * scale;
-                    }
+                    AttentionTiles.ScaleTo(qRow, qs + ((nint)r * hd), hd, scale, isa);
                 }
 
                 // Causal row i sees keys j ≤ i: the block computes scores up to its last row's keys,

@@ -151,8 +151,8 @@ internal static unsafe partial class AttentionTiles
         }
     }
 
-    // o[d] = acc[d]·scale for d < n.
-    public static void ScaleTo(float* acc, float* o, int n, float scale, KernelIsa isa)
+    // o[d] = x[d]·scale for d < n.
+    public static void ScaleTo(float* x, float* o, int n, float scale, KernelIsa isa)
     {
         int d = 0;
         if (isa == KernelIsa.Vector512)
@@ -160,7 +160,7 @@ internal static unsafe partial class AttentionTiles
             Vector512<float> s = Vector512.Create(scale);
             for (; d + 16 <= n; d += 16)
             {
-                (Vector512.Load(acc + d) * s).Store(o + d);
+                (Vector512.Load(x + d) * s).Store(o + d);
             }
         }
 
@@ -169,13 +169,13 @@ internal static unsafe partial class AttentionTiles
             Vector256<float> s = Vector256.Create(scale);
             for (; d + 8 <= n; d += 8)
             {
-                (Vector256.Load(acc + d) * s).Store(o + d);
+                (Vector256.Load(x + d) * s).Store(o + d);
             }
         }
 
         for (; d < n; d++)
         {
-            o[d] = acc[d] * scale;
+            o[d] = x[d] * scale;
         }
     }
 }
