@@ -5,10 +5,12 @@ namespace ClipSharp.Tensors.Kernels;
 public static class Attention
 {
     // Multi-head scaled dot-product attention (scale 1/√headDim), fused: per (batch, head) the keys
-    // are transposed once into per-thread scratch, then each query row computes its scores into a
-    // keyLength buffer (only keys j ≤ i when causal), a max-shifted softmax and the weighted sum of
-    // values, with no T×T matrix ever formed. Parallel over batch×heads; no allocation per call
-    // once the per-thread scratch has grown.
+    // are transposed once into per-thread scratch, then blocks of AttentionTiles.Rows query rows compute
+    // their scores into a Rows×keyLength buffer (only up to the block's last row's keys when causal),
+    // a max-shifted softmax per row and the weighted sum of values, with no T×T matrix ever formed.
+    // Every row's output is the same bits whatever the block, query length or thread split.
+    // Parallel over batch×heads (runs of heads, or shares of one head's row blocks when heads are
+    // few); no allocation per call once the per-thread scratch has grown, except the closure when forking.
     // Layout as in AttentionReference: element (b, t, h, d) at [(b*T + t)*stride + h*headDim + d],
     // so q/k/v may be column slices of one packed [B*T, 3W] buffer.
     // q: [B, queryLength, heads, headDim]; k, v: [B, keyLength, heads, headDim]; o like q.
