@@ -4,6 +4,7 @@ using ClipSharp.Bench;
 var benchmarks = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["gemm"] = GemmBenchmark.Run,
+    ["attention"] = AttentionBenchmark.Run,
     ["clip"] = ClipBenchmark.Run,
     ["clip-worker"] = ClipWorker.Run,
     ["search"] = SearchBenchmark.Run,
@@ -16,6 +17,7 @@ if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out Func<string[], int>
     Console.Error.WriteLine("usage: ClipSharp.Bench <benchmark> [options]");
     Console.Error.WriteLine($"benchmarks: {string.Join(", ", benchmarks.Keys)}");
     Console.Error.WriteLine("gemm options: --threads 1,2  --reps 7  --clock wall|cpu  --shapes all|square|vit|text|<name fragments, comma-separated>");
+    Console.Error.WriteLine("attention options: --threads 1,2  --reps 15  --clock wall|cpu  --shapes all|<name fragments, comma-separated>");
     Console.Error.WriteLine("clip options: --threads N  --runs 3  --reps 5  --peers all|ort|pytorch|none  --python /usr/bin/python3  --artifacts DIR  --max-busy 0.1");
     Console.Error.WriteLine("search options: --count 1000000  --dim 512  --queries 1000  -k 10  --m 16  --ef-add 128  --ef 128  --oversample 4  --seed 42  --clusters 0 (uniform)");
     Console.Error.WriteLine("load, train: see bench/README.md");

@@ -2,215 +2,180 @@ using System.Runtime.Intrinsics;
 
 namespace ClipSharp.Tensors.Kernels;
 
-// The two products inside one attention row, register-blocked so that accumulators stay in
-// registers across the reduction: scores = qs · kT over headDim, and o = p · V over the keys.
-internal static unsafe class AttentionTiles
+// The two products of attention for a block of Rows query rows at once, so that every key or value
+// vector loaded feeds Rows accumulators: scores = qs · kT over headDim, and acc = p · V over keys.
+// Each output element is one fused multiply-add chain (over d for a score, over j for an output)
+// in increasing index order, whatever the block, tile or ISA: a row's bits never depend on which
+// rows share its block or how many keys lie past the ones it reads.
+internal static unsafe partial class AttentionTiles
 {
-    // Key columns of kT are padded to a multiple of this (with zeros), so score vectors never run
-    // past the scratch; lanes past the visible keys are idle and never read.
+    public const int Rows = 4;
+
+    // Key columns of kT (and score rows) are padded to a multiple of this, so score vectors never
+    // run past the scratch; lanes past the visible keys are idle and never read.
     public const int KeyPadding = 16;
 
     public static int PaddedKeys(int keyLength) => (keyLength + KeyPadding - 1) / KeyPadding * KeyPadding;
 
-    // scores[j] = Σ_d qs[d]·kT[d, j] for j < visible; kT: [headDim, ldk].
-    public static void Scores(float* kT, int ldk, float* qs, int headDim, float* scores, int visible, KernelIsa isa)
+    // s[r, j] = Σ_d qs[r, d]·kT[d, j] for r < Rows and j < keys, rounded up to whole vectors.
+    // qs: [Rows, headDim]; kT: [headDim, ldk]; s: [Rows, lds], lds ≥ PaddedKeys(keys).
+    public static void Scores(float* kT, int ldk, float* qs, int headDim, float* s, int lds, int keys, KernelIsa isa)
     {
+        int c = 0;
         if (isa == KernelIsa.Vector512)
         {
-            Scores512(kT, ldk, qs, headDim, scores, visible);
+            const int W = 16;
+            int vectors = (keys + W - 1) / W;
+            for (; c + 4 <= vectors; c += 4)
+            {
+                ScoresTile512x4(kT, ldk, qs, headDim, s, lds, c * W);
+            }
+
+            if (c + 2 <= vectors)
+            {
+                ScoresTile512x2(kT, ldk, qs, headDim, s, lds, c * W);
+                c += 2;
+            }
+
+            if (c < vectors)
+            {
+                ScoresTile512x1(kT, ldk, qs, headDim, s, lds, c * W);
+            }
         }
         else if (isa == KernelIsa.Vector256)
         {
-            Scores256(kT, ldk, qs, headDim, scores, visible);
+            const int W = 8;
+            int vectors = (keys + W - 1) / W;
+            for (; c + 2 <= vectors; c += 2)
+            {
+                ScoresTile256x2(kT, ldk, qs, headDim, s, lds, c * W);
+            }
+
+            if (c < vectors)
+            {
+                ScoresTile256x1(kT, ldk, qs, headDim, s, lds, c * W);
+            }
         }
         else
         {
-            for (int j = 0; j < visible; j++)
+            for (int r = 0; r < Rows; r++)
             {
-                float s = 0f;
-                for (int d = 0; d < headDim; d++)
+                float* q = qs + ((nint)r * headDim);
+                for (int j = 0; j < keys; j++)
                 {
-                    s = MathF.FusedMultiplyAdd(qs[d], kT[((nint)d * ldk) + j], s);
-                }
+                    float a = 0f;
+                    for (int d = 0; d < headDim; d++)
+                    {
+                        a = MathF.FusedMultiplyAdd(q[d], kT[((nint)d * ldk) + j], a);
+                    }
 
-                scores[j] = s;
+                    s[((nint)r * lds) + j] = a;
+                }
             }
         }
     }
 
-    // o[d] = scale·Σ_j p[j]·v[j, d] for d < headDim; v rows are vStride apart.
-    public static void WeightedSum(float* p, int visible, float* v, int vStride, int headDim, float scale, float* o, KernelIsa isa)
+    // acc[r, d] = (zero ? 0 : acc[r, d]) + Σ_{j0 ≤ j < j1} p[r, j]·v[j, d] for r < rows (Rows or 1), d < headDim.
+    // Splitting a row's keys over several calls gives the same bits as one call: the chain is only
+    // stored and reloaded. p: [rows, ldp]; v: [keys, headDim]; acc: [rows, headDim].
+    public static void Accumulate(float* p, int ldp, int rows, int j0, int j1, float* v, int headDim, float* acc, bool zero, KernelIsa isa)
     {
         int d = 0;
         if (isa == KernelIsa.Vector512)
         {
-            d = WeightedSum512(p, visible, v, vStride, headDim, scale, o);
+            for (; d + 64 <= headDim; d += 64)
+            {
+                if (rows == Rows)
+                {
+                    AccumulateTile512x4x4(p, ldp, j0, j1, v, headDim, acc, zero, d);
+                }
+                else
+                {
+                    AccumulateTile512x1x4(p, ldp, j0, j1, v, headDim, acc, zero, d);
+                }
+            }
+
+            for (; d + 16 <= headDim; d += 16)
+            {
+                if (rows == Rows)
+                {
+                    AccumulateTile512x4x1(p, ldp, j0, j1, v, headDim, acc, zero, d);
+                }
+                else
+                {
+                    AccumulateTile512x1x1(p, ldp, j0, j1, v, headDim, acc, zero, d);
+                }
+            }
         }
         else if (isa == KernelIsa.Vector256)
         {
-            d = WeightedSum256(p, visible, v, vStride, headDim, scale, o);
-        }
-
-        for (; d < headDim; d++)
-        {
-            float acc = 0f;
-            for (int j = 0; j < visible; j++)
+            for (; d + 16 <= headDim; d += 16)
             {
-                acc = MathF.FusedMultiplyAdd(p[j], v[((nint)j * vStride) + d], acc);
+                if (rows == Rows)
+                {
+                    AccumulateTile256x4x2(p, ldp, j0, j1, v, headDim, acc, zero, d);
+                }
+                else
+                {
+                    AccumulateTile256x1x2(p, ldp, j0, j1, v, headDim, acc, zero, d);
+                }
             }
 
-            o[d] = acc * scale;
+            for (; d + 8 <= headDim; d += 8)
+            {
+                if (rows == Rows)
+                {
+                    AccumulateTile256x4x1(p, ldp, j0, j1, v, headDim, acc, zero, d);
+                }
+                else
+                {
+                    AccumulateTile256x1x1(p, ldp, j0, j1, v, headDim, acc, zero, d);
+                }
+            }
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            float* pr = p + ((nint)r * ldp);
+            float* ar = acc + ((nint)r * headDim);
+            for (int dd = d; dd < headDim; dd++)
+            {
+                float a = zero ? 0f : ar[dd];
+                for (int j = j0; j < j1; j++)
+                {
+                    a = MathF.FusedMultiplyAdd(pr[j], v[((nint)j * headDim) + dd], a);
+                }
+
+                ar[dd] = a;
+            }
         }
     }
 
-    private static void Scores512(float* kT, int ldk, float* qs, int headDim, float* scores, int visible)
+    // o[d] = x[d]·scale for d < n.
+    public static void ScaleTo(float* x, float* o, int n, float scale, KernelIsa isa)
     {
-        const int W = 16;
-        int j = 0;
-        for (; j <= visible - (4 * W); j += 4 * W)
-        {
-            Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
-            float* col = kT + j;
-            for (int d = 0; d < headDim; d++, col += ldk)
-            {
-                Vector512<float> q = Vector512.Create(qs[d]);
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(col), q, a0);
-                a1 = Vector512.FusedMultiplyAdd(Vector512.Load(col + W), q, a1);
-                a2 = Vector512.FusedMultiplyAdd(Vector512.Load(col + (2 * W)), q, a2);
-                a3 = Vector512.FusedMultiplyAdd(Vector512.Load(col + (3 * W)), q, a3);
-            }
-
-            a0.Store(scores + j);
-            a1.Store(scores + j + W);
-            a2.Store(scores + j + (2 * W));
-            a3.Store(scores + j + (3 * W));
-        }
-
-        for (; j < visible; j += W)
-        {
-            Vector512<float> a = Vector512<float>.Zero;
-            float* col = kT + j;
-            for (int d = 0; d < headDim; d++, col += ldk)
-            {
-                a = Vector512.FusedMultiplyAdd(Vector512.Load(col), Vector512.Create(qs[d]), a);
-            }
-
-            a.Store(scores + j);
-        }
-    }
-
-    private static void Scores256(float* kT, int ldk, float* qs, int headDim, float* scores, int visible)
-    {
-        const int W = 8;
-        int j = 0;
-        for (; j <= visible - (4 * W); j += 4 * W)
-        {
-            Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
-            float* col = kT + j;
-            for (int d = 0; d < headDim; d++, col += ldk)
-            {
-                Vector256<float> q = Vector256.Create(qs[d]);
-                a0 = Vector256.FusedMultiplyAdd(Vector256.Load(col), q, a0);
-                a1 = Vector256.FusedMultiplyAdd(Vector256.Load(col + W), q, a1);
-                a2 = Vector256.FusedMultiplyAdd(Vector256.Load(col + (2 * W)), q, a2);
-                a3 = Vector256.FusedMultiplyAdd(Vector256.Load(col + (3 * W)), q, a3);
-            }
-
-            a0.Store(scores + j);
-            a1.Store(scores + j + W);
-            a2.Store(scores + j + (2 * W));
-            a3.Store(scores + j + (3 * W));
-        }
-
-        for (; j < visible; j += W)
-        {
-            Vector256<float> a = Vector256<float>.Zero;
-            float* col = kT + j;
-            for (int d = 0; d < headDim; d++, col += ldk)
-            {
-                a = Vector256.FusedMultiplyAdd(Vector256.Load(col), Vector256.Create(qs[d]), a);
-            }
-
-            a.Store(scores + j);
-        }
-    }
-
-    // Returns how many leading columns of o it wrote (whole vectors); the caller finishes the rest.
-    private static int WeightedSum512(float* p, int visible, float* v, int vStride, int headDim, float scale, float* o)
-    {
-        const int W = 16;
-        Vector512<float> s = Vector512.Create(scale);
         int d = 0;
-        for (; d <= headDim - (4 * W); d += 4 * W)
+        if (isa == KernelIsa.Vector512)
         {
-            Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
-            float* row = v + d;
-            for (int j = 0; j < visible; j++, row += vStride)
+            Vector512<float> s = Vector512.Create(scale);
+            for (; d + 16 <= n; d += 16)
             {
-                Vector512<float> pj = Vector512.Create(p[j]);
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(row), pj, a0);
-                a1 = Vector512.FusedMultiplyAdd(Vector512.Load(row + W), pj, a1);
-                a2 = Vector512.FusedMultiplyAdd(Vector512.Load(row + (2 * W)), pj, a2);
-                a3 = Vector512.FusedMultiplyAdd(Vector512.Load(row + (3 * W)), pj, a3);
+                (Vector512.Load(x + d) * s).Store(o + d);
             }
-
-            (a0 * s).Store(o + d);
-            (a1 * s).Store(o + d + W);
-            (a2 * s).Store(o + d + (2 * W));
-            (a3 * s).Store(o + d + (3 * W));
         }
 
-        for (; d <= headDim - W; d += W)
+        if (isa != KernelIsa.Scalar)
         {
-            Vector512<float> a = Vector512<float>.Zero;
-            float* row = v + d;
-            for (int j = 0; j < visible; j++, row += vStride)
+            Vector256<float> s = Vector256.Create(scale);
+            for (; d + 8 <= n; d += 8)
             {
-                a = Vector512.FusedMultiplyAdd(Vector512.Load(row), Vector512.Create(p[j]), a);
+                (Vector256.Load(x + d) * s).Store(o + d);
             }
-
-            (a * s).Store(o + d);
         }
 
-        return d;
-    }
-
-    private static int WeightedSum256(float* p, int visible, float* v, int vStride, int headDim, float scale, float* o)
-    {
-        const int W = 8;
-        Vector256<float> s = Vector256.Create(scale);
-        int d = 0;
-        for (; d <= headDim - (4 * W); d += 4 * W)
+        for (; d < n; d++)
         {
-            Vector256<float> a0 = Vector256<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
-            float* row = v + d;
-            for (int j = 0; j < visible; j++, row += vStride)
-            {
-                Vector256<float> pj = Vector256.Create(p[j]);
-                a0 = Vector256.FusedMultiplyAdd(Vector256.Load(row), pj, a0);
-                a1 = Vector256.FusedMultiplyAdd(Vector256.Load(row + W), pj, a1);
-                a2 = Vector256.FusedMultiplyAdd(Vector256.Load(row + (2 * W)), pj, a2);
-                a3 = Vector256.FusedMultiplyAdd(Vector256.Load(row + (3 * W)), pj, a3);
-            }
-
-            (a0 * s).Store(o + d);
-            (a1 * s).Store(o + d + W);
-            (a2 * s).Store(o + d + (2 * W));
-            (a3 * s).Store(o + d + (3 * W));
+            o[d] = x[d] * scale;
         }
-
-        for (; d <= headDim - W; d += W)
-        {
-            Vector256<float> a = Vector256<float>.Zero;
-            float* row = v + d;
-            for (int j = 0; j < visible; j++, row += vStride)
-            {
-                a = Vector256.FusedMultiplyAdd(Vector256.Load(row), Vector256.Create(p[j]), a);
-            }
-
-            (a * s).Store(o + d);
-        }
-
-        return d;
     }
 }
