@@ -100,12 +100,8 @@ public static class Attention
     private static double Imbalance(int items, int threads)
         => (double)((items + threads - 1) / threads) * threads / items;
 
-    // Kept apart so the closure is only allocated when work is actually forked.
     private static unsafe void ForkItems(float* q, float* k, float* v, float* o, int items, long work, HeadShape shape, KernelIsa isa)
-    {
-        nint qa = (nint)q, ka = (nint)k, va = (nint)v, oa = (nint)o;
-        KernelParallel.For(items, work, item => Item((float*)qa, (float*)ka, (float*)va, (float*)oa, item, in shape, isa));
-    }
+        => KernelParallel.For(items, work, new Items(q, k, v, o, shape, isa));
 
     private static void CheckOperand(int length, int stride, string name, string strideName, int batch, int rows, long width)
     {
@@ -267,5 +263,11 @@ public static class Attention
         public int Group { get; } = group;
 
         public int Count { get; } = count;
+    }
+
+    // The forked loop body: a struct carrying the operands, so forking allocates nothing.
+    private readonly unsafe struct Items(float* q, float* k, float* v, float* o, HeadShape shape, KernelIsa isa) : IForkBody
+    {
+        public void Run(int item) => Item(q, k, v, o, item, in shape, isa);
     }
 }

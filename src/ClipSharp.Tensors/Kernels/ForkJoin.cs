@@ -9,33 +9,33 @@ namespace ClipSharp.Tensors.Kernels;
 /// the items are gone just leaves), so a late helper never sees a reused job. The caller never waits for a helper
 /// that has not started.
 /// </summary>
-internal sealed class ForkJoin : IThreadPoolWorkItem
+internal sealed class ForkJoin<TBody> : IThreadPoolWorkItem
+    where TBody : struct, IForkBody
 {
-    private static readonly ForkJoin?[] s_pool = new ForkJoin?[32];
+    private static readonly ForkJoin<TBody>?[] s_pool = new ForkJoin<TBody>?[32];
 
     private readonly ManualResetEventSlim _done = new(false);
-    private Action<int>? _body;
+    private TBody _body;
     private int _count;
     private int _next;
     private int _completed;
     private int _references;
     private ExceptionDispatchInfo? _error;
 
-    public static void Run(int count, int threads, Action<int> body)
+    public static void Run(int count, int threads, in TBody body)
     {
-        ArgumentNullException.ThrowIfNull(body);
         int helpers = Math.Min(threads, count) - 1;
         if (helpers <= 0)
         {
             for (int i = 0; i < count; i++)
             {
-                body(i);
+                body.Run(i);
             }
 
             return;
         }
 
-        ForkJoin job = Rent();
+        ForkJoin<TBody> job = Rent();
         job._body = body;
         job._count = count;
         job._next = 0;
@@ -65,13 +65,13 @@ internal sealed class ForkJoin : IThreadPoolWorkItem
     private void Work()
     {
         int count = _count;
-        Action<int> body = _body!;
+        TBody body = _body;
         int i;
         while ((i = Interlocked.Increment(ref _next) - 1) < count)
         {
             try
             {
-                body(i);
+                body.Run(i);
             }
             catch (Exception e)
             {
@@ -89,27 +89,27 @@ internal sealed class ForkJoin : IThreadPoolWorkItem
     {
         if (Interlocked.Decrement(ref _references) == 0)
         {
-            _body = null;
+            _body = default;
             _error = null;
             Return(this);
         }
     }
 
-    private static ForkJoin Rent()
+    private static ForkJoin<TBody> Rent()
     {
         for (int i = 0; i < s_pool.Length; i++)
         {
-            ForkJoin? job = Interlocked.Exchange(ref s_pool[i], null);
+            ForkJoin<TBody>? job = Interlocked.Exchange(ref s_pool[i], null);
             if (job is not null)
             {
                 return job;
             }
         }
 
-        return new ForkJoin();
+        return new ForkJoin<TBody>();
     }
 
-    private static void Return(ForkJoin job)
+    private static void Return(ForkJoin<TBody> job)
     {
         for (int i = 0; i < s_pool.Length; i++)
         {
@@ -118,5 +118,34 @@ internal sealed class ForkJoin : IThreadPoolWorkItem
                 return;
             }
         }
+    }
+}
+
+/// <summary>
+/// One forked loop body with its state: a struct, so that a kernel forks without allocating a closure (each body type
+/// gets its own pool of jobs).
+/// </summary>
+internal interface IForkBody
+{
+    void Run(int item);
+}
+
+/// <summary>Entry points of <see cref="ForkJoin{TBody}"/>.</summary>
+internal static class ForkJoin
+{
+    public static void Run<TBody>(int count, int threads, in TBody body)
+        where TBody : struct, IForkBody
+        => ForkJoin<TBody>.Run(count, threads, body);
+
+    /// <summary>For callers where a closure is cheap enough (tests, cold paths); allocates the delegate's closure.</summary>
+    public static void Run(int count, int threads, Action<int> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ForkJoin<DelegateBody>.Run(count, threads, new DelegateBody(body));
+    }
+
+    private readonly struct DelegateBody(Action<int> body) : IForkBody
+    {
+        public void Run(int item) => body(item);
     }
 }

@@ -25,4 +25,21 @@ internal static class KernelParallel
 
         ForkJoin.Run(count, threads, body);
     }
+
+    /// <summary>As <see cref="For(int, long, Action{int})"/> with a struct body: nothing is allocated.</summary>
+    public static void For<TBody>(int count, long workPerItem, in TBody body)
+        where TBody : struct, IForkBody
+    {
+        if (RunsInline(count, workPerItem))
+        {
+            for (int i = 0; i < count; i++)
+            {
+                body.Run(i);
+            }
+
+            return;
+        }
+
+        ForkJoin.Run(count, Math.Min(Parallelism.MaxThreads, count), body);
+    }
 }

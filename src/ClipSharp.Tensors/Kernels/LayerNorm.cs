@@ -46,16 +46,13 @@ public static class LayerNorm
         }
     }
 
-    // Kept apart so the closure is only allocated when work is actually forked.
     private static unsafe void ForkRows(float* x, float* w, float* b, float* y, int rows, int cols, float eps, KernelIsa isa)
+        => KernelParallel.For(rows, 4L * cols, new Rows(x, w, b, y, cols, eps, isa));
+
+    // The forked loop body: a struct carrying the operands, so forking allocates nothing.
+    private readonly unsafe struct Rows(float* x, float* w, float* b, float* y, int cols, float eps, KernelIsa isa) : IForkBody
     {
-        nint xa = (nint)x, wa = (nint)w, ba = (nint)b, ya = (nint)y;
-        KernelParallel.For(rows, 4L * cols, r =>
-        {
-            float* xRow = (float*)xa + ((nint)r * cols);
-            float* yRow = (float*)ya + ((nint)r * cols);
-            Row(xRow, (float*)wa, (float*)ba, yRow, cols, eps, isa);
-        });
+        public void Run(int r) => Row(x + ((nint)r * cols), w, b, y + ((nint)r * cols), cols, eps, isa);
     }
 
     private static unsafe void Row(float* x, float* w, float* b, float* y, int n, float eps, KernelIsa isa)

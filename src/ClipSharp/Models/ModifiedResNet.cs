@@ -164,8 +164,11 @@ public sealed class ModifiedResNet : IImageEncoder
             int channels = Width;
             for (int s = 0; s < Stages.Count; s++)
             {
-                foreach (Bottleneck block in Stages[s])
+                // Indexed, not foreach: the stages are interface-typed lists, whose enumerators are boxed.
+                IReadOnlyList<Bottleneck> stage = Stages[s];
+                for (int i = 0; i < stage.Count; i++)
                 {
+                    Bottleneck block = stage[i];
                     int next = block.OutputSize(size);
                     int nextLength = batch * block.OutChannels * next * next;
                     float[] input = x;
