@@ -13,7 +13,7 @@ namespace ClipSharp.Models;
 /// </summary>
 public sealed class ClipModel
 {
-    // packed: parameters that get no float32 storage because they will be held as packed reduced-precision weights.
+    // packed: parameters that get no slot in the store because they will be held as packed weights.
     private ClipModel(Architecture architecture, IReadOnlySet<string>? packed = null)
     {
         Config = architecture.Config;
@@ -92,8 +92,9 @@ public sealed class ClipModel
 
         if (stateDict is DeferredStateDict deferred)
         {
-            // Straight from the file: matrix weights stored as f16/int8 stay in that precision, packed for the GEMM.
-            var packed = architecture.Parameters.Entries.Where(p => deferred.IsReducedPrecisionWeight(p.Name)).ToList();
+            // Straight from the file: matrix weights are packed for the GEMM once, here, instead of on every product
+            // (f16/int8 stay in that precision); they take no slot in the float32 store.
+            var packed = architecture.Parameters.Entries.Where(p => deferred.IsPackedWeight(p.Name)).ToList();
             var loaded = new ClipModel(architecture, packed.Select(p => p.Name).ToHashSet(StringComparer.Ordinal));
             deferred.CopyInto(architecture.Parameters.Entries.Except(packed).Concat(architecture.Buffers.Entries), packed);
             return loaded;
@@ -196,8 +197,8 @@ public sealed class ClipModel
         => Parameters.Layout.Entries.Select(p => (p.Name, p.Value));
 
     /// <summary>
-    /// Parameters and BatchNorm buffers as views, by reference name. Weights held packed in reduced precision
-    /// (an inference model loaded from f16/int8) appear as dequantised float32 copies.
+    /// Parameters and BatchNorm buffers as views, by reference name. Weights held packed (an inference model's
+    /// matrix weights) appear as float32 copies, dequantised from f16/int8.
     /// </summary>
     public IReadOnlyDictionary<string, Tensor> StateDict()
     {
@@ -212,7 +213,7 @@ public sealed class ClipModel
         return dict;
     }
 
-    /// <summary>The weights held packed in reduced precision, by reference name (empty for a float32 model).</summary>
+    /// <summary>The weights held packed for inference, by reference name (empty for a model built to train).</summary>
     public IEnumerable<(string Name, PackedWeight Weight)> PackedWeights()
         => Parameters.Layout.Entries.Where(p => p.Packed is not null).Select(p => (p.Name, p.Packed!));
 
