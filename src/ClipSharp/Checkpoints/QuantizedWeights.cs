@@ -168,17 +168,15 @@ public static class QuantizedWeights
             return PackedWeight.FromInt8(MemoryMarshal.Cast<byte, sbyte>(source.RawBytes(stored)), scales, n, k, inputMajor);
         }
 
-        if (source is SafeTensorsWeightSource && dtype is SafeTensorsDType.F16 or SafeTensorsDType.F32)
+        if (source is SafeTensorsWeightSource && dtype == SafeTensorsDType.F16)
         {
-            // Packed from the mapped file itself: no intermediate copy.
-            ReadOnlySpan<byte> raw = source.RawBytes(stored);
-            return dtype == SafeTensorsDType.F16
-                ? PackedWeight.FromFloat16(MemoryMarshal.Cast<byte, Half>(raw), n, k, inputMajor)
-                : PackedWeight.FromFloat32(MemoryMarshal.Cast<byte, float>(raw), n, k, inputMajor);
+            return PackedWeight.FromFloat16(MemoryMarshal.Cast<byte, Half>(source.RawBytes(stored)), n, k, inputMajor);
         }
 
-        // Any other container or type is read as float32 into a scratch buffer, one tensor at a time.
-        // f16 -> f32 -> f16 is exact, so an f16 weight keeps its values.
+        // Read as float32 into a scratch buffer, one tensor at a time, and packed from there. Float32 is read, not
+        // copied out of a mapped file: pages touched through a mapping stay in the resident set until it is
+        // unmapped, which would hold the model twice at the peak. f16 -> f32 -> f16 is exact, so an f16 weight of
+        // another container keeps its values.
         int count = checked(n * k);
         float[] floats = ArrayPool<float>.Shared.Rent(count);
         try

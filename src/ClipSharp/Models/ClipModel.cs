@@ -59,6 +59,18 @@ public sealed class ClipModel
     /// and nothing else may be; BatchNorm's num_batches_tracked counters are ignored.
     /// </summary>
     public static ClipModel FromStateDict(ClipConfig config, IReadOnlyDictionary<string, Tensor> stateDict)
+        => Load(config, stateDict, packForInference: false);
+
+    /// <summary>
+    /// As <see cref="FromStateDict"/>, for inference only: an in-memory state dict's matrix weights are packed
+    /// for the GEMM as float32 instead of copied into the store, as a state dict read straight from the file always is.
+    /// </summary>
+    internal static ClipModel FromStateDictForInference(ClipConfig config, IReadOnlyDictionary<string, Tensor> stateDict)
+        => Load(config, stateDict, packForInference: true);
+
+    // A state dict read straight from the file always gives an inference model (matrix weights packed for the GEMM);
+    // an in-memory one does with packForInference, else every weight goes into the store, as training needs.
+    private static ClipModel Load(ClipConfig config, IReadOnlyDictionary<string, Tensor> stateDict, bool packForInference)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
         Architecture architecture = Architecture.Build(config);
@@ -100,10 +112,21 @@ public sealed class ClipModel
             return loaded;
         }
 
-        var model = new ClipModel(architecture);
-        foreach (Parameter p in architecture.Parameters.Entries.Concat(architecture.Buffers.Entries))
+        var matrices = packForInference
+            ? architecture.Parameters.Entries.Where(p => QuantizedWeights.IsQuantizable(p.Name, p.Shape)).ToList()
+            : [];
+        var model = matrices.Count == 0
+            ? new ClipModel(architecture)
+            : new ClipModel(architecture, matrices.Select(p => p.Name).ToHashSet(StringComparer.Ordinal));
+        foreach (Parameter p in architecture.Parameters.Entries.Except(matrices).Concat(architecture.Buffers.Entries))
         {
             stateDict[p.Name].Span.CopyTo(p.Value.Span);
+        }
+
+        foreach (Parameter p in matrices)
+        {
+            (int n, int k) = QuantizedWeights.MatrixShape(p.Name, p.Shape);
+            p.AttachPacked(PackedWeight.FromFloat32(stateDict[p.Name].Span, n, k, QuantizedWeights.IsInputMajor(p.Name)));
         }
 
         return model;

@@ -1,4 +1,5 @@
 using ClipSharp.Checkpoints;
+using ClipSharp.Checkpoints.Conversion;
 using ClipSharp.Models;
 using ClipSharp.Tensors;
 using ClipSharp.Tensors.Kernels;
@@ -52,6 +53,28 @@ public sealed class PackedFloat32Tests
             unpacked.EncodeText(texts.AsSpan(0, unpacked.Config.ContextLength), 1),
             packed.Model.EncodeText(texts.AsSpan(0, unpacked.Config.ContextLength), 1),
             $"{model} text b1");
+    }
+
+    [Fact]
+    public void AHuggingFaceFolder_IsPackedToo_AndEmbedsAsTheUnpackedModel()
+    {
+        using var temp = new IO.TempFolder();
+        string folder = temp.File("hf");
+        ModelConverter.Convert(
+            ModelFolder.Load(ReducedPrecisionFolders.Original("vit_tiny"), Fixtures.TinyVocab), folder, ModelLayout.Hf, SafeTensorsDType.F32);
+        ClipCheckpoint checkpoint = ModelFolder.Load(folder, Fixtures.TinyVocab);
+        Assert.Equal(ModelLayout.Hf, checkpoint.Layout);
+        ClipModel unpacked = ClipModel.FromStateDict(checkpoint.Config, checkpoint.StateDict);
+        Clip packed = Clip.Load(folder, Fixtures.TinyVocab);
+        Assert.Empty(unpacked.PackedWeights());
+        Assert.Contains(packed.Model.PackedWeights(), w => w.Name == "visual.proj" && w.Weight.Precision == WeightPrecision.Float32);
+
+        using var inputs = SafeTensorsFile.Open(Fixtures.GoldenPath("model", "vit_tiny", "inputs.safetensors"));
+        Tensor images = inputs.ReadTensor("images");
+        int[] texts = inputs.ReadInt32("texts");
+        AssertBitEqual(unpacked.EncodeImage(images), packed.Model.EncodeImage(images), "hf image");
+        int batch = texts.Length / unpacked.Config.ContextLength;
+        AssertBitEqual(unpacked.EncodeText(texts, batch), packed.Model.EncodeText(texts, batch), "hf text");
     }
 
     private static void AssertBitEqual(Tensor expected, Tensor actual, string context)
