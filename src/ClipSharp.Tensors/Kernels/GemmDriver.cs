@@ -2,8 +2,9 @@ namespace ClipSharp.Tensors.Kernels;
 
 /// <summary>
 /// Cache blocking and threading around one micro-kernel. op(B) is packed once per call (in column blocks when it
-/// is too large; a float32 weight packed in advance is read in place instead) and shared by all threads; each thread takes a contiguous range of C rows, packs its A rows for
-/// the whole k range once, and then walks NC × KC blocks of B:
+/// is too large; a float32 weight packed in advance is read in place instead) and shared by all threads; each
+/// thread takes a contiguous range of C rows, packs its A rows for the whole k range once, and then walks
+/// NC × KC blocks of B:
 /// <code>
 /// for ic (MC rows, this thread)   pack A[ic:ic+MC, 0:k]           (L2/L3, streamed one micro-panel at a time)
 ///   for jc (NC columns)
