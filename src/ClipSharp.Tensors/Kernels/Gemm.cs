@@ -75,8 +75,9 @@ public static class Gemm
     }
 
     /// <summary>
-    /// C[m, n] = alpha · op(A)[m, k] · Wᵀ + beta · C[m, n] with W [n = out, k = in] a pre-packed f16/int8 weight:
-    /// each block of W is widened to float32 just before the micro-kernel reads it. op(A) = A or Aᵀ as in
+    /// C[m, n] = alpha · op(A)[m, k] · Wᵀ + beta · C[m, n] with W [n = out, k = in] a pre-packed weight: f16/int8
+    /// blocks are widened to float32 just before the micro-kernel reads them, float32 panels are read in place.
+    /// op(A) = A or Aᵀ as in
     /// <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>.
     /// The result equals SGEMM on <see cref="PackedWeight.Dequantize"/> bit for bit.
     /// </summary>
@@ -117,7 +118,7 @@ public static class Gemm
         fixed (byte* pw = b.Data)
         fixed (float* ps = b.Scales)
         {
-            var packed = new GemmPackedB(pw, ps, b.Precision, k, b.Nr);
+            var packed = new GemmPackedB(pw + b.DataOffset, ps, b.Precision, k, b.Nr);
             var problem = new GemmProblem(transA, true, m, n, k, alpha, pa, lda, null, k, beta, pc, ldc, packed);
             if (alpha == 0f)
             {

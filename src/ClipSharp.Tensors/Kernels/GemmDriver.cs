@@ -2,8 +2,9 @@ namespace ClipSharp.Tensors.Kernels;
 
 /// <summary>
 /// Cache blocking and threading around one micro-kernel. op(B) is packed once per call (in column blocks when it
-/// is too large) and shared by all threads; each thread takes a contiguous range of C rows, packs its A rows for
-/// the whole k range once, and then walks NC × KC blocks of B:
+/// is too large; a float32 weight packed in advance is read in place instead) and shared by all threads; each
+/// thread takes a contiguous range of C rows, packs its A rows for the whole k range once, and then walks
+/// NC × KC blocks of B:
 /// <code>
 /// for ic (MC rows, this thread)   pack A[ic:ic+MC, 0:k]           (L2/L3, streamed one micro-panel at a time)
 ///   for jc (NC columns)
@@ -39,22 +40,30 @@ internal static unsafe class GemmDriver<TKernel>
         int nr = TKernel.Nr;
         int k = problem.K;
         int n = problem.N;
-        long maxColumns = Math.Max(nr, MaxPackedB / k / nr * nr);
+
+        // A float32 weight packed in advance is already op(B) in panels: one block of every column, read in place.
+        bool prepacked = problem.Packed.IsPrepacked;
+        long maxColumns = prepacked ? RoundUp(n, nr) : Math.Max(nr, MaxPackedB / k / nr * nr);
         int blockColumns = (int)Math.Min(maxColumns, RoundUp(n, nr));
-        float* packedB = GemmBuffer.PackedB((long)blockColumns * k);
+        float* packedB = prepacked ? null : GemmBuffer.PackedB((long)blockColumns * k);
         for (int j0 = 0; j0 < n; j0 += blockColumns)
         {
             int columns = Math.Min(blockColumns, n - j0);
             float* b = problem.TransB ? problem.B + (j0 * problem.Ldb) : problem.B + j0;
+            float* blockB = prepacked ? problem.Packed.Panel(j0 / nr, 0) : packedB;
             int panels = (columns + nr - 1) / nr;
             if (threads == 1)
             {
-                PackColumns(problem, b, columns, j0 / nr, packedB, 0, panels, vectorPack);
-                ComputeRows(problem, 0, problem.M, j0, columns, packedB, vectorPack);
+                if (!prepacked)
+                {
+                    PackColumns(problem, b, columns, j0 / nr, packedB, 0, panels, vectorPack);
+                }
+
+                ComputeRows(problem, 0, problem.M, j0, columns, blockB, vectorPack);
             }
             else
             {
-                RunBlockForked(problem, threads, j0, columns, b, packedB, vectorPack);
+                RunBlockForked(problem, threads, j0, columns, b, blockB, vectorPack);
             }
         }
     }
@@ -66,8 +75,12 @@ internal static unsafe class GemmDriver<TKernel>
         int panels = (columns + TKernel.Nr - 1) / TKernel.Nr;
         int panel0 = j0 / TKernel.Nr;
         int rowTiles = (p.M + TKernel.Mr - 1) / TKernel.Mr;
-        GemmThreads.For(t, i => PackColumns(
-            p, b, columns, panel0, packedB, panels * i / t, panels * (i + 1) / t, vectorPack));
+        if (!p.Packed.IsPrepacked)
+        {
+            GemmThreads.For(t, i => PackColumns(
+                p, b, columns, panel0, packedB, panels * i / t, panels * (i + 1) / t, vectorPack));
+        }
+
         GemmThreads.For(t, i => ComputeRows(
             p,
             Math.Min(p.M, rowTiles * i / t * TKernel.Mr),
@@ -129,7 +142,8 @@ internal static unsafe class GemmDriver<TKernel>
         nint ldc = p.Ldc;
         float* packedA = GemmBuffer.PackedA(RoundUp(m, mr) * k);
         GemmPackA.Pack(p.TransA, p.A, p.Lda, m, k, mr, packedA, vectorPack);
-        float* packedB = GemmBuffer.PackedB((long)Math.Min(Kc, k) * nr);
+        bool prepacked = p.Packed.IsPrepacked;
+        float* scratchB = prepacked ? null : GemmBuffer.PackedB((long)Math.Min(Kc, k) * nr);
         float* tile = stackalloc float[TKernel.Mr * TKernel.Nr];
         for (int panel = panelStart; panel < panelEnd; panel++)
         {
@@ -138,7 +152,14 @@ internal static unsafe class GemmDriver<TKernel>
             for (int pc = 0; pc < k; pc += Kc)
             {
                 int kc = Math.Min(Kc, k - pc);
-                if (p.Packed.IsSet)
+
+                // A KC slab of a pre-packed [k, NR] panel is contiguous: the kernel reads it in place.
+                float* packedB = scratchB;
+                if (prepacked)
+                {
+                    packedB = p.Packed.Panel(panel, pc);
+                }
+                else if (p.Packed.IsSet)
                 {
                     p.Packed.Unpack(panel, panel + 1, pc, kc, packedB);
                 }

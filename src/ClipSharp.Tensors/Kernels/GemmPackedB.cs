@@ -6,7 +6,7 @@ namespace ClipSharp.Tensors.Kernels;
 
 /// <summary>
 /// A pinned <see cref="PackedWeight"/> as the driver reads it, and the widening of its blocks into the float32
-/// packed-B layout the micro-kernels take. A block of a panel is contiguous in both layouts, so widening is a
+/// packed-B layout the micro-kernels take (a float32 weight already is that layout: the driver reads it in place). A block of a panel is contiguous in both layouts, so widening is a
 /// straight streaming conversion: f16 exactly, int8 as (float)q · scale[column], the same rounding as a weight
 /// dequantised up front; the product is therefore bit for bit that of SGEMM on the dequantised weight.
 /// </summary>
@@ -32,6 +32,12 @@ internal readonly unsafe struct GemmPackedB
 
     public bool IsSet => Data != null;
 
+    /// <summary>Float32 panels: the kernel reads them where they are, with no copy.</summary>
+    public bool IsPrepacked => Precision == WeightPrecision.Float32;
+
+    // Depth row pc of panel jp of a float32 weight: the [kc, nr] block from there on is contiguous.
+    public float* Panel(int jp, int pc) => (float*)Data + ((((long)jp * K) + pc) * Nr);
+
     // Panels [panelStart, panelEnd), depth rows [pc, pc + kc) -> dst: the same panels, each [kc, nr], float32.
     public void Unpack(int panelStart, int panelEnd, int pc, int kc, float* dst)
     {
@@ -40,7 +46,11 @@ internal readonly unsafe struct GemmPackedB
         {
             long first = (((long)jp * K) + pc) * nr;
             float* d = dst + ((nint)(jp - panelStart) * kc * nr);
-            if (Precision == WeightPrecision.Float16)
+            if (Precision == WeightPrecision.Float32)
+            {
+                Buffer.MemoryCopy((float*)Data + first, d, (long)kc * nr * sizeof(float), (long)kc * nr * sizeof(float));
+            }
+            else if (Precision == WeightPrecision.Float16)
             {
                 WidenHalves((ushort*)Data + first, d, kc, nr);
             }

@@ -8,4 +8,7 @@ public enum WeightPrecision
 
     /// <summary>Symmetric int8 with one float32 scale per output channel: value = q · scale[out].</summary>
     Int8,
+
+    /// <summary>IEEE single precision, pre-packed so that no GEMM call packs it again: the micro-kernel reads the panels in place.</summary>
+    Float32,
 }

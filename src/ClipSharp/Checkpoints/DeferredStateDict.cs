@@ -57,12 +57,13 @@ internal sealed class DeferredStateDict : IReadOnlyDictionary<string, Tensor>
     public bool TryGetShape(string name, [MaybeNullWhen(false)] out int[] shape) => _shapes.TryGetValue(name, out shape);
 
     /// <summary>
-    /// True for a matrix weight stored as f16 or int8: an inference model keeps it packed in that precision
-    /// (<see cref="QuantizedWeights.IsQuantizable"/>) instead of expanding it to float32.
+    /// True for a matrix weight (<see cref="QuantizedWeights.IsQuantizable"/>): an inference model keeps it in the
+    /// GEMM's packed layout, f16 and int8 in that precision, float32 (and bf16, f64) as float32, instead of in the
+    /// float32 parameter store.
     /// </summary>
-    public bool IsReducedPrecisionWeight(string name)
+    public bool IsPackedWeight(string name)
         => _dtypes.TryGetValue(name, out SafeTensorsDType dtype)
-        && dtype is SafeTensorsDType.F16 or SafeTensorsDType.I8
+        && (dtype == SafeTensorsDType.I8 || dtype.IsFloatingPoint())
         && QuantizedWeights.IsQuantizable(name, _shapes[name]);
 
     /// <summary>Reads every parameter's tensor (same name, shapes already checked) into its bound value.</summary>
@@ -70,7 +71,7 @@ internal sealed class DeferredStateDict : IReadOnlyDictionary<string, Tensor>
 
     /// <summary>
     /// As <see cref="CopyInto(IEnumerable{Parameter})"/>, and gives each of <paramref name="packed"/> (unbound
-    /// parameters, see <see cref="IsReducedPrecisionWeight"/>) its weight packed in the stored precision.
+    /// parameters, see <see cref="IsPackedWeight"/>) its weight packed, read from the file one tensor at a time.
     /// </summary>
     public void CopyInto(IEnumerable<Parameter> parameters, IReadOnlyCollection<Parameter> packed)
     {

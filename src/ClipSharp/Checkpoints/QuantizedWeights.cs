@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using ClipSharp.Tensors.Kernels;
 
@@ -151,28 +152,49 @@ public static class QuantizedWeights
         DequantizeInt8(name, source.Shape(stored), MemoryMarshal.Cast<byte, sbyte>(source.RawBytes(stored)), scales, destination);
     }
 
-    /// <summary>A stored f16 or int8 weight straight into the GEMM's packed layout, never as a float32 copy of int8.</summary>
+    /// <summary>
+    /// A stored matrix weight straight into the GEMM's packed layout, in the precision it is stored in (int8 never as
+    /// a float32 copy); float32, bf16 and f64 weights are packed as float32.
+    /// </summary>
     internal static PackedWeight ReadPacked(IWeightSource source, string name, string stored)
     {
         int[] shape = source.Shape(stored);
         (int n, int k) = MatrixShape(name, shape);
         bool inputMajor = IsInputMajor(name);
-        if (source.DType(stored) == SafeTensorsDType.I8)
+        SafeTensorsDType dtype = source.DType(stored);
+        if (dtype == SafeTensorsDType.I8)
         {
             float[] scales = ReadScales(source, stored);
             return PackedWeight.FromInt8(MemoryMarshal.Cast<byte, sbyte>(source.RawBytes(stored)), scales, n, k, inputMajor);
         }
 
-        if (source is SafeTensorsWeightSource)
+        if (source is SafeTensorsWeightSource && dtype == SafeTensorsDType.F16)
         {
             return PackedWeight.FromFloat16(MemoryMarshal.Cast<byte, Half>(source.RawBytes(stored)), n, k, inputMajor);
         }
 
-        // f16 -> f32 -> f16 is exact, so any container that can read the tensor as float32 serves.
-        var floats = new float[(long)n * k];
-        source.ReadInto(stored, floats);
-        var halves = new Half[floats.Length];
-        System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(floats, halves);
-        return PackedWeight.FromFloat16(halves, n, k, inputMajor);
+        // Read as float32 into a scratch buffer, one tensor at a time, and packed from there. Float32 is read, not
+        // copied out of a mapped file: pages touched through a mapping stay in the resident set until it is
+        // unmapped, which would hold the model twice at the peak. f16 -> f32 -> f16 is exact, so an f16 weight of
+        // another container keeps its values.
+        int count = checked(n * k);
+        float[] floats = ArrayPool<float>.Shared.Rent(count);
+        try
+        {
+            Span<float> values = floats.AsSpan(0, count);
+            source.ReadInto(stored, values);
+            if (dtype != SafeTensorsDType.F16)
+            {
+                return PackedWeight.FromFloat32(values, n, k, inputMajor);
+            }
+
+            var halves = new Half[count];
+            System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(values, halves);
+            return PackedWeight.FromFloat16(halves, n, k, inputMajor);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(floats);
+        }
     }
 }

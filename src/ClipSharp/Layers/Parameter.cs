@@ -51,12 +51,13 @@ public sealed class Parameter
     public Tensor Value => _value ?? throw new InvalidOperationException(
         Packed is null
             ? $"parameter '{Name}' is not bound to a store yet."
-            : $"parameter '{Name}' is held as a packed {Packed.Precision} weight for inference and has no float32 values; "
-            + "to train or edit it, load the model with ModelFolder.Load and ClipModel.FromStateDict (weights dequantised to float32).");
+            : $"parameter '{Name}' is held as a packed {Packed.Precision} weight for inference and has no values in the parameter store; "
+            + "to train or edit it, load the model with ModelFolder.Load and ClipModel.FromStateDict (weights as float32 in the store).");
 
     /// <summary>
-    /// Set on an inference model loaded from reduced-precision weights: the weight in the GEMM's packed layout,
-    /// which the layers multiply with instead of <see cref="Value"/> (the parameter then has no float32 storage).
+    /// Set on an inference model's matrix weights (<c>Clip.Load</c>): the weight in the GEMM's packed layout, in its
+    /// stored precision (float32, f16 or int8), which the layers multiply with instead of <see cref="Value"/> (the
+    /// parameter then has no storage in the parameter store).
     /// </summary>
     public PackedWeight? Packed { get; private set; }
 

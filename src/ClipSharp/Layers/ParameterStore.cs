@@ -30,7 +30,7 @@ public sealed class ParameterStore
         }
     }
 
-    /// <summary>False when some entries have no float32 storage here (packed reduced-precision weights of an inference model).</summary>
+    /// <summary>False when some entries have no float32 storage here (the packed weights of an inference model).</summary>
     public bool HoldsEveryEntry => _offsets is null;
 
     public ParameterLayout Layout { get; }
@@ -56,7 +56,7 @@ public sealed class ParameterStore
 
     /// <summary>
     /// A zeroed, bound buffer for every entry except <paramref name="without"/> (weights an inference model keeps
-    /// packed in reduced precision): those get no float32 storage at all.
+    /// packed in the GEMM's layout): those get no float32 storage here at all.
     /// </summary>
     public static ParameterStore Allocate(ParameterLayout layout, IReadOnlySet<string> without)
     {

@@ -13,7 +13,7 @@ namespace ClipSharp.Models;
 /// </summary>
 public sealed class ClipModel
 {
-    // packed: parameters that get no float32 storage because they will be held as packed reduced-precision weights.
+    // packed: parameters that get no slot in the store because they will be held as packed weights.
     private ClipModel(Architecture architecture, IReadOnlySet<string>? packed = null)
     {
         Config = architecture.Config;
@@ -59,6 +59,18 @@ public sealed class ClipModel
     /// and nothing else may be; BatchNorm's num_batches_tracked counters are ignored.
     /// </summary>
     public static ClipModel FromStateDict(ClipConfig config, IReadOnlyDictionary<string, Tensor> stateDict)
+        => Load(config, stateDict, packForInference: false);
+
+    /// <summary>
+    /// As <see cref="FromStateDict"/>, for inference only: an in-memory state dict's matrix weights are packed
+    /// for the GEMM as float32 instead of copied into the store, as a state dict read straight from the file always is.
+    /// </summary>
+    internal static ClipModel FromStateDictForInference(ClipConfig config, IReadOnlyDictionary<string, Tensor> stateDict)
+        => Load(config, stateDict, packForInference: true);
+
+    // A state dict read straight from the file always gives an inference model (matrix weights packed for the GEMM);
+    // an in-memory one does with packForInference, else every weight goes into the store, as training needs.
+    private static ClipModel Load(ClipConfig config, IReadOnlyDictionary<string, Tensor> stateDict, bool packForInference)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
         Architecture architecture = Architecture.Build(config);
@@ -92,17 +104,29 @@ public sealed class ClipModel
 
         if (stateDict is DeferredStateDict deferred)
         {
-            // Straight from the file: matrix weights stored as f16/int8 stay in that precision, packed for the GEMM.
-            var packed = architecture.Parameters.Entries.Where(p => deferred.IsReducedPrecisionWeight(p.Name)).ToList();
+            // Straight from the file: matrix weights are packed for the GEMM once, here, instead of on every product
+            // (f16/int8 stay in that precision); they take no slot in the float32 store.
+            var packed = architecture.Parameters.Entries.Where(p => deferred.IsPackedWeight(p.Name)).ToList();
             var loaded = new ClipModel(architecture, packed.Select(p => p.Name).ToHashSet(StringComparer.Ordinal));
             deferred.CopyInto(architecture.Parameters.Entries.Except(packed).Concat(architecture.Buffers.Entries), packed);
             return loaded;
         }
 
-        var model = new ClipModel(architecture);
-        foreach (Parameter p in architecture.Parameters.Entries.Concat(architecture.Buffers.Entries))
+        var matrices = packForInference
+            ? architecture.Parameters.Entries.Where(p => QuantizedWeights.IsQuantizable(p.Name, p.Shape)).ToList()
+            : [];
+        var model = matrices.Count == 0
+            ? new ClipModel(architecture)
+            : new ClipModel(architecture, matrices.Select(p => p.Name).ToHashSet(StringComparer.Ordinal));
+        foreach (Parameter p in architecture.Parameters.Entries.Except(matrices).Concat(architecture.Buffers.Entries))
         {
             stateDict[p.Name].Span.CopyTo(p.Value.Span);
+        }
+
+        foreach (Parameter p in matrices)
+        {
+            (int n, int k) = QuantizedWeights.MatrixShape(p.Name, p.Shape);
+            p.AttachPacked(PackedWeight.FromFloat32(stateDict[p.Name].Span, n, k, QuantizedWeights.IsInputMajor(p.Name)));
         }
 
         return model;
@@ -196,8 +220,8 @@ public sealed class ClipModel
         => Parameters.Layout.Entries.Select(p => (p.Name, p.Value));
 
     /// <summary>
-    /// Parameters and BatchNorm buffers as views, by reference name. Weights held packed in reduced precision
-    /// (an inference model loaded from f16/int8) appear as dequantised float32 copies.
+    /// Parameters and BatchNorm buffers as views, by reference name. Weights held packed (an inference model's
+    /// matrix weights) appear as float32 copies, dequantised from f16/int8.
     /// </summary>
     public IReadOnlyDictionary<string, Tensor> StateDict()
     {
@@ -212,7 +236,7 @@ public sealed class ClipModel
         return dict;
     }
 
-    /// <summary>The weights held packed in reduced precision, by reference name (empty for a float32 model).</summary>
+    /// <summary>The weights held packed for inference, by reference name (empty for a model built to train).</summary>
     public IEnumerable<(string Name, PackedWeight Weight)> PackedWeights()
         => Parameters.Layout.Entries.Where(p => p.Packed is not null).Select(p => (p.Name, p.Packed!));
 

@@ -66,17 +66,22 @@ public sealed class Clip
     public static Clip Load(string path, string? vocab = null)
     {
         // The checkpoint never leaves this call, so its weights can go from the file straight into the model.
+        // Its matrix weights are packed for the GEMM once, here, rather than on every product.
         ClipCheckpoint checkpoint = ModelFolder.Load(path, vocab, deferWeights: true);
-        return FromCheckpoint(checkpoint);
+        return FromCheckpoint(checkpoint, packWeights: true);
     }
 
-    public static Clip FromCheckpoint(ClipCheckpoint checkpoint)
+    public static Clip FromCheckpoint(ClipCheckpoint checkpoint) => FromCheckpoint(checkpoint, packWeights: false);
+
+    private static Clip FromCheckpoint(ClipCheckpoint checkpoint, bool packWeights)
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         ClipModel model;
         try
         {
-            model = ClipModel.FromStateDict(checkpoint.Config, checkpoint.StateDict);
+            model = packWeights
+                ? ClipModel.FromStateDictForInference(checkpoint.Config, checkpoint.StateDict)
+                : ClipModel.FromStateDict(checkpoint.Config, checkpoint.StateDict);
         }
         catch (StateDictMismatchException e)
         {

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using ClipSharp.Checkpoints;
+using ClipSharp.Layers;
 using ClipSharp.Tensors.Kernels;
 
 namespace ClipSharp.Search;
@@ -32,13 +34,32 @@ public static class ModelIdentity
             hash.AppendData(Encoding.UTF8.GetBytes(clip.Tokenizer.Decode(token) + "\n"));
         }
 
-        hash.AppendData(MemoryMarshal.AsBytes(clip.Model.Parameters.Data.AsSpan()));
+        // Every float32 parameter in layout order, from the store or, packed for inference, from its panels (the
+        // same values, whatever the CPU's panel layout): a float32 model hashes alike packed or not. Entries lie back
+        // to back in the store in layout order, so this is the store's data as one run, as hashed before float32
+        // weights were packed, and identities already recorded in indexes still hold.
+        foreach (Parameter p in clip.Model.Parameters.Layout.Entries)
+        {
+            if (p.Packed is null)
+            {
+                hash.AppendData(MemoryMarshal.AsBytes(p.Value.Span));
+            }
+            else if (p.Packed.Precision == WeightPrecision.Float32)
+            {
+                hash.AppendData(MemoryMarshal.AsBytes(p.Packed.Dequantize(QuantizedWeights.IsInputMajor(p.Name)).AsSpan()));
+            }
+        }
+
         hash.AppendData(MemoryMarshal.AsBytes(clip.Model.Buffers.Data.AsSpan()));
 
-        // Reduced-precision weights live outside the parameter buffer, packed in a layout that depends on the CPU;
-        // their dequantised values are the same everywhere.
+        // Reduced-precision weights follow, named with their precision; their dequantised values are the same everywhere.
         foreach ((string name, PackedWeight weight) in clip.Model.PackedWeights())
         {
+            if (weight.Precision == WeightPrecision.Float32)
+            {
+                continue;
+            }
+
             hash.AppendData(Encoding.UTF8.GetBytes($"{name}:{weight.Precision}\n"));
             hash.AppendData(MemoryMarshal.AsBytes(weight.Dequantize().AsSpan()));
         }

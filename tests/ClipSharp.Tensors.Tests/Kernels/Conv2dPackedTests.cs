@@ -35,7 +35,13 @@ public sealed class Conv2dPackedTests
         float[] scales = KernelTestKit.Uniform(random, o, 0.001f, 0.01f);
         Half[] halves = Array.ConvertAll(KernelTestKit.Uniform(random, o * c * k * k, -0.5f, 0.5f), v => (Half)v);
         float[] bias = KernelTestKit.Uniform(random, o, -0.2f, 0.2f);
-        foreach (PackedWeight weight in new[] { PackedWeight.FromInt8(q, scales, o, c * k * k), PackedWeight.FromFloat16(halves, o, c * k * k) })
+        float[] singles = KernelTestKit.Uniform(random, o * c * k * k, -0.5f, 0.5f);
+        PackedWeight[] weights =
+        [
+            PackedWeight.FromInt8(q, scales, o, c * k * k), PackedWeight.FromFloat16(halves, o, c * k * k),
+            PackedWeight.FromFloat32(singles, o, c * k * k),
+        ];
+        foreach (PackedWeight weight in weights)
         {
             float[] dense = weight.Dequantize();
             foreach (float[] b in (float[][])[bias, []])
@@ -48,6 +54,29 @@ public sealed class Conv2dPackedTests
                 Conv2dPacked.Forward(x, weight, b, actual, n, c, h, w, k, stride, padding);
                 KernelTestKit.CloseScaled(expected, actual, magnitude, 1e-5, $"{weight.Precision} conv bias={b.Length > 0}");
             }
+        }
+    }
+
+    // A float32 weight packed in advance gives the unpacked convolution's output bit for bit: every output is the
+    // same k-ordered sum of the same products in the same micro-kernel, with the weight as B instead of A.
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Float32_EqualsTheUnpackedConvolution_BitForBit(int n, int c, int h, int w, int o, int k, int stride, int padding)
+    {
+        var random = new Random((n * 7) + (c * 11) + (o * 5) + k);
+        int oh = Conv2d.OutputSize(h, k, stride, padding);
+        int ow = Conv2d.OutputSize(w, k, stride, padding);
+        float[] x = KernelTestKit.Uniform(random, n * c * h * w, -1f, 1f);
+        float[] weight = KernelTestKit.Uniform(random, o * c * k * k, -0.5f, 0.5f);
+        float[] bias = KernelTestKit.Uniform(random, o, -0.2f, 0.2f);
+        PackedWeight packed = PackedWeight.FromFloat32(weight, o, c * k * k);
+        foreach (float[] b in (float[][])[bias, []])
+        {
+            var expected = new float[n * o * oh * ow];
+            float[] actual = Enumerable.Repeat(float.NaN, expected.Length).ToArray();
+            Conv2d.Forward(x, weight, b, expected, n, c, h, w, o, k, k, stride, padding);
+            Conv2dPacked.Forward(x, packed, b, actual, n, c, h, w, k, stride, padding);
+            Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
         }
     }
 

@@ -131,8 +131,27 @@ public sealed class PackedGemmTests
     }
 
     [Fact]
+    public void Float32_Dequantize_GivesTheWeightBack_InEitherOrientation_ForEveryIsa()
+    {
+        var rng = new Random(11);
+        int n = 70, k = 9;
+        float[] w = KernelTestKit.Uniform(rng, n * k, -1f, 1f);
+        float[] transposed = Transpose(w, n, k);
+        foreach (KernelIsa isa in Enum.GetValues<KernelIsa>().Where(KernelIsas.IsSupported))
+        {
+            PackedWeight packed = PackedWeight.FromFloat32(w, n, k, inputMajor: false, isa);
+            Assert.Equal(WeightPrecision.Float32, packed.Precision);
+            Assert.Equal(w, packed.Dequantize());
+            Assert.Equal(transposed, packed.Dequantize(inputMajor: true));
+            Assert.Equal(w, PackedWeight.FromFloat32(transposed, n, k, inputMajor: true, isa).Dequantize());
+            Assert.True(packed.ByteCount >= (long)n * k * sizeof(float));
+        }
+    }
+
+    [Fact]
     public void BadArguments_AreRejected_WithTheReason()
     {
+        Assert.Contains("holds 6 values", Assert.Throws<ArgumentException>(() => PackedWeight.FromFloat32(new float[5], 2, 3)).Message);
         var q = new sbyte[6];
         Assert.Contains("scales must be finite", Assert.Throws<ArgumentException>(() => PackedWeight.FromInt8(q, [1f, float.NaN], 2, 3)).Message);
         Assert.Contains("needs 2 scales", Assert.Throws<ArgumentException>(() => PackedWeight.FromInt8(q, [1f], 2, 3)).Message);
@@ -174,7 +193,17 @@ public sealed class PackedGemmTests
 
         PackedWeight weight;
         float[] oracle = (float[])c0.Clone();
-        if (precision == WeightPrecision.Float16)
+        float[]? original = null;
+        if (precision == WeightPrecision.Float32)
+        {
+            // Odd seeds pack from the [in, out] copy (as visual.proj is stored): the same panels either way.
+            original = KernelTestKit.Uniform(rng, n * k, -1f, 1f);
+            weight = seed % 2 == 0
+                ? PackedWeight.FromFloat32(original, n, k, inputMajor: false, isa)
+                : PackedWeight.FromFloat32(Transpose(original, n, k), n, k, inputMajor: true, isa);
+            GemmReference.Sgemm(transA, true, m, n, k, alpha, a, lda, original, k, beta, oracle, ldc);
+        }
+        else if (precision == WeightPrecision.Float16)
         {
             Half[] w = Array.ConvertAll(KernelTestKit.Uniform(rng, n * k, -1f, 1f), x => (Half)x);
             weight = PackedWeight.FromFloat16(w, n, k, inputMajor: false, isa);
@@ -192,6 +221,12 @@ public sealed class PackedGemmTests
         Gemm.SgemmPacked(transA, m, alpha, a, lda, weight, beta, actual, ldc, isa, threads, path);
 
         float[] dense = weight.Dequantize();
+        if (original is not null)
+        {
+            Assert.Equal(original, dense);
+        }
+
+        // For float32 this is SGEMM on the very weight it was packed from, packing op(B) on the call as usual.
         float[] expected = (float[])c0.Clone();
         Gemm.Sgemm(transA, true, m, n, k, alpha, a, lda, dense, k, beta, expected, ldc, isa, threads, path);
 
@@ -226,6 +261,20 @@ public sealed class PackedGemmTests
         }
 
         return actual;
+    }
+
+    private static T[] Transpose<T>(T[] source, int rows, int cols)
+    {
+        var result = new T[source.Length];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < cols; c++)
+            {
+                result[(c * rows) + r] = source[(r * cols) + c];
+            }
+        }
+
+        return result;
     }
 
     private static sbyte[] RandomInt8(Random rng, int count)
