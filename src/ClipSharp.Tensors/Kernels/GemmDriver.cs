@@ -68,24 +68,15 @@ internal static unsafe class GemmDriver<TKernel>
         }
     }
 
-    // The threaded body of Run for one column block, in its own method: the closures it needs are then created only
-    // when work is forked, never on the single-threaded path.
+    // The threaded body of Run for one column block: B's panels packed by share, then C's rows computed by share.
     private static void RunBlockForked(GemmProblem p, int t, int j0, int columns, float* b, float* packedB, bool vectorPack)
     {
-        int panels = (columns + TKernel.Nr - 1) / TKernel.Nr;
-        int panel0 = j0 / TKernel.Nr;
-        int rowTiles = (p.M + TKernel.Mr - 1) / TKernel.Mr;
         if (!p.Packed.IsPrepacked)
         {
-            GemmThreads.For(t, i => PackColumns(
-                p, b, columns, panel0, packedB, panels * i / t, panels * (i + 1) / t, vectorPack));
+            GemmThreads.For(t, new PackShares(p, t, j0, columns, b, packedB, vectorPack));
         }
 
-        GemmThreads.For(t, i => ComputeRows(
-            p,
-            Math.Min(p.M, rowTiles * i / t * TKernel.Mr),
-            Math.Min(p.M, rowTiles * (i + 1) / t * TKernel.Mr),
-            j0, columns, packedB, vectorPack));
+        GemmThreads.For(t, new RowShares(p, t, j0, columns, packedB, vectorPack));
     }
 
     private static long RoundUp(long x, int step) => (x + step - 1) / step * step;
@@ -123,7 +114,7 @@ internal static unsafe class GemmDriver<TKernel>
     }
 
     private static void RunPanelsForked(GemmProblem p, int t, int panels, bool vectorPack)
-        => GemmThreads.For(t, i => ComputePanels(p, panels * i / t, panels * (i + 1) / t, vectorPack));
+        => GemmThreads.For(t, new PanelShares(p, t, panels, vectorPack));
 
     public static bool FitsFewRows(int m, int k) => m <= Mc(k);
 
@@ -252,5 +243,37 @@ internal static unsafe class GemmDriver<TKernel>
                 d[j] = beta == 0f ? alpha * t[j] : MathF.FusedMultiplyAdd(alpha, t[j], beta * d[j]);
             }
         }
+    }
+
+    // The forked bodies are structs carrying their operands, so a threaded GEMM allocates nothing.
+
+    // Share i of t packs NR-column panels [panels·i/t, panels·(i+1)/t) of one column block of op(B).
+    private readonly struct PackShares(GemmProblem p, int t, int j0, int columns, float* b, float* packedB, bool vectorPack) : IForkBody
+    {
+        public void Run(int i)
+        {
+            int panels = (columns + TKernel.Nr - 1) / TKernel.Nr;
+            PackColumns(p, b, columns, j0 / TKernel.Nr, packedB, panels * i / t, panels * (i + 1) / t, vectorPack);
+        }
+    }
+
+    // Share i of t computes row tiles [tiles·i/t, tiles·(i+1)/t) of C against one packed column block.
+    private readonly struct RowShares(GemmProblem p, int t, int j0, int columns, float* packedB, bool vectorPack) : IForkBody
+    {
+        public void Run(int i)
+        {
+            int rowTiles = (p.M + TKernel.Mr - 1) / TKernel.Mr;
+            ComputeRows(
+                p,
+                Math.Min(p.M, rowTiles * i / t * TKernel.Mr),
+                Math.Min(p.M, rowTiles * (i + 1) / t * TKernel.Mr),
+                j0, columns, packedB, vectorPack);
+        }
+    }
+
+    // Share i of t computes the NR-column panels [panels·i/t, panels·(i+1)/t) of C (the few-rows path).
+    private readonly struct PanelShares(GemmProblem p, int t, int panels, bool vectorPack) : IForkBody
+    {
+        public void Run(int i) => ComputePanels(p, panels * i / t, panels * (i + 1) / t, vectorPack);
     }
 }

@@ -3,5 +3,7 @@ namespace ClipSharp.Tensors.Kernels;
 /// <summary>Runs a fixed number of GEMM work shares in parallel, one share per thread, with no nesting.</summary>
 internal static class GemmThreads
 {
-    public static void For(int shares, Action<int> body) => ForkJoin.Run(shares, shares, body);
+    public static void For<TBody>(int shares, in TBody body)
+        where TBody : struct, IForkBody
+        => ForkJoin.Run(shares, shares, body);
 }
