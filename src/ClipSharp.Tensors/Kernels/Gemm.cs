@@ -46,31 +46,7 @@ public static class Gemm
         fixed (float* pb = b)
         fixed (float* pc = c)
         {
-            var problem = new GemmProblem(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
-            if (k == 0 || alpha == 0f)
-            {
-                // BLAS convention: with no product term A and B are not read.
-                problem.ScaleC();
-                return;
-            }
-
-            if ((long)m * n * k < ParallelThreshold)
-            {
-                threads = 1;
-            }
-
-            switch (isa)
-            {
-                case KernelIsa.Vector512:
-                    Run<GemmMicroKernelAvx512>(problem, threads, vectorPack: true, path);
-                    break;
-                case KernelIsa.Vector256:
-                    Run<GemmMicroKernelAvx2>(problem, threads, vectorPack: true, path);
-                    break;
-                default:
-                    Run<GemmMicroKernelScalar>(problem, threads, vectorPack: false, path);
-                    break;
-            }
+            Dispatch(new GemmProblem(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc), isa, threads, path);
         }
     }
 
@@ -119,30 +95,36 @@ public static class Gemm
         fixed (float* ps = b.Scales)
         {
             var packed = new GemmPackedB(pw + b.DataOffset, ps, b.Precision, k, b.Nr);
-            var problem = new GemmProblem(transA, true, m, n, k, alpha, pa, lda, null, k, beta, pc, ldc, packed);
-            if (alpha == 0f)
-            {
-                problem.ScaleC();
-                return;
-            }
+            Dispatch(new GemmProblem(transA, true, m, n, k, alpha, pa, lda, null, k, beta, pc, ldc, packed), isa, threads, path);
+        }
+    }
 
-            if ((long)m * n * k < ParallelThreshold)
-            {
-                threads = 1;
-            }
+    // The common tail of both entries: scale-only problems, the threading threshold, the micro-kernel for the ISA.
+    private static void Dispatch(in GemmProblem problem, KernelIsa isa, int threads, GemmPath path)
+    {
+        if (problem.K == 0 || problem.Alpha == 0f)
+        {
+            // BLAS convention: with no product term A and B are not read.
+            problem.ScaleC();
+            return;
+        }
 
-            switch (isa)
-            {
-                case KernelIsa.Vector512:
-                    Run<GemmMicroKernelAvx512>(problem, threads, vectorPack: true, path);
-                    break;
-                case KernelIsa.Vector256:
-                    Run<GemmMicroKernelAvx2>(problem, threads, vectorPack: true, path);
-                    break;
-                default:
-                    Run<GemmMicroKernelScalar>(problem, threads, vectorPack: false, path);
-                    break;
-            }
+        if ((long)problem.M * problem.N * problem.K < ParallelThreshold)
+        {
+            threads = 1;
+        }
+
+        switch (isa)
+        {
+            case KernelIsa.Vector512:
+                Run<GemmMicroKernelAvx512>(problem, threads, vectorPack: true, path);
+                break;
+            case KernelIsa.Vector256:
+                Run<GemmMicroKernelAvx2>(problem, threads, vectorPack: true, path);
+                break;
+            default:
+                Run<GemmMicroKernelScalar>(problem, threads, vectorPack: false, path);
+                break;
         }
     }
 
