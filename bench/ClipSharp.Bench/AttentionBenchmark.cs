@@ -33,39 +33,11 @@ internal static class AttentionBenchmark
 
     public static int Run(string[] args)
     {
-        int[] threadCounts = [1, 2];
-        int reps = 15;
-        string filter = "all";
-        bool cpuClock = false;
-        for (int i = 0; i < args.Length; i++)
-        {
-            string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"Option {args[i]} needs a value.");
-            switch (args[i])
-            {
-                case "--threads":
-                    threadCounts = [.. value.Split(',').Select(int.Parse)];
-                    break;
-                case "--reps":
-                    reps = int.Parse(value);
-                    break;
-                case "--clock":
-                    cpuClock = value switch
-                    {
-                        "cpu" when CpuClock.IsAvailable => true,
-                        "cpu" => throw new PlatformNotSupportedException("--clock cpu needs Linux clock_gettime."),
-                        "wall" => false,
-                        _ => throw new ArgumentException($"--clock takes cpu or wall, not {value}."),
-                    };
-                    break;
-                case "--shapes":
-                    filter = value;
-                    break;
-                default:
-                    throw new ArgumentException($"Unknown attention option {args[i]}.");
-            }
-
-            i++;
-        }
+        var options = KernelBenchOptions.Parse(args, "attention", defaultReps: 15);
+        int[] threadCounts = options.ThreadCounts;
+        int reps = options.Reps;
+        string filter = options.Shapes;
+        bool cpuClock = options.CpuClock;
 
         Machine.PrintHeader();
         Console.WriteLine($"Timing:     median of {reps} after warm-up; GFLOPS = 4·B·H·(visible query-key pairs)·headDim / time; clock: {(cpuClock ? "process CPU time / threads" : "wall")}");

@@ -27,39 +27,11 @@ internal static class GemmBenchmark
 
     public static int Run(string[] args)
     {
-        int[] threadCounts = [1, 2];
-        int reps = 7;
-        string group = "all";
-        bool cpuClock = false;
-        for (int i = 0; i < args.Length; i++)
-        {
-            string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"Option {args[i]} needs a value.");
-            switch (args[i])
-            {
-                case "--threads":
-                    threadCounts = [.. value.Split(',').Select(int.Parse)];
-                    break;
-                case "--reps":
-                    reps = int.Parse(value);
-                    break;
-                case "--clock":
-                    cpuClock = value switch
-                    {
-                        "cpu" when CpuClock.IsAvailable => true,
-                        "cpu" => throw new PlatformNotSupportedException("--clock cpu needs Linux clock_gettime."),
-                        "wall" => false,
-                        _ => throw new ArgumentException($"--clock takes cpu or wall, not {value}."),
-                    };
-                    break;
-                case "--shapes":
-                    group = value;
-                    break;
-                default:
-                    throw new ArgumentException($"Unknown gemm option {args[i]}.");
-            }
-
-            i++;
-        }
+        var options = KernelBenchOptions.Parse(args, "gemm", defaultReps: 7);
+        int[] threadCounts = options.ThreadCounts;
+        int reps = options.Reps;
+        string group = options.Shapes;
+        bool cpuClock = options.CpuClock;
 
         Machine.PrintHeader();
         OpenBlas? blas = OpenBlas.TryLoad(out string blasMessage);
