@@ -96,7 +96,7 @@ public sealed class QuantizedSearch
             int threads = Math.Clamp(blocks / MinBlocksPerThread, 1, Parallelism.MaxThreads);
             int wanted = (int)Math.Min(Count, (long)k * _settings.Oversampling);
 
-            // Pass 1: estimate everything; the best estimates are scored exactly to set the bar τ.
+            // Pass 1: estimate everything; the best estimates are scored (int8 rows, or float32 without them) to set the bar τ.
             var best = new TopK[threads];
             Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
             {
