@@ -4,7 +4,7 @@ using ClipSharp.Tensors.Kernels;
 namespace ClipSharp.Bench;
 
 /// <summary>
-/// Throughput of the fused inference attention kernel <see cref="Attention.Forward"/> on the shapes the CLIP towers
+/// Throughput of the fused inference attention kernel <see cref="Attention.Forward(ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, int, int, int, int, int, bool)"/> on the shapes the CLIP towers
 /// run it with: q, k and v read as column slices of one packed [B·T, 3W] buffer, as the attention layer does.
 /// </summary>
 internal static class AttentionBenchmark

@@ -19,6 +19,31 @@ public static class Attention
         ReadOnlySpan<float> v, int vStride, Span<float> o, int oStride,
         int batch, int heads, int queryLength, int keyLength, int headDim, bool causal)
     {
+        CheckOperands(q.Length, qStride, k.Length, kStride, v.Length, vStride, o.Length, oStride, batch, heads, queryLength, keyLength, headDim, causal);
+        Forward(q, qStride, k, kStride, v, vStride, o, oStride, default, batch, heads, queryLength, keyLength, headDim, causal, KernelIsas.Best, Parallelism.MaxThreads);
+    }
+
+    /// <summary>
+    /// As the overload without it, also writing into <paramref name="probabilities"/> [B, heads, queryLength, keyLength]
+    /// each row's softmax probabilities, the weights its output was formed with (keys a causal row does not see get 0).
+    /// The training forward keeps them for <see cref="AttentionBackward"/>; o gets the same bits either way.
+    /// </summary>
+    public static void Forward(
+        ReadOnlySpan<float> q, int qStride, ReadOnlySpan<float> k, int kStride,
+        ReadOnlySpan<float> v, int vStride, Span<float> o, int oStride, Span<float> probabilities,
+        int batch, int heads, int queryLength, int keyLength, int headDim, bool causal)
+    {
+        CheckOperands(q.Length, qStride, k.Length, kStride, v.Length, vStride, o.Length, oStride, batch, heads, queryLength, keyLength, headDim, causal);
+        KernelArgs.Length(
+            probabilities.Length, (long)batch * heads * queryLength * keyLength, nameof(probabilities),
+            $"[B={batch}, heads={heads}, queryLength={queryLength}, keyLength={keyLength}]");
+        Forward(q, qStride, k, kStride, v, vStride, o, oStride, probabilities, batch, heads, queryLength, keyLength, headDim, causal, KernelIsas.Best, Parallelism.MaxThreads);
+    }
+
+    private static void CheckOperands(
+        int qLength, int qStride, int kLength, int kStride, int vLength, int vStride, int oLength, int oStride,
+        int batch, int heads, int queryLength, int keyLength, int headDim, bool causal)
+    {
         KernelArgs.NonNegative(batch, nameof(batch));
         KernelArgs.NonNegative(heads, nameof(heads));
         KernelArgs.NonNegative(queryLength, nameof(queryLength));
@@ -32,23 +57,29 @@ public static class Attention
         }
 
         long width = (long)heads * headDim;
-        CheckOperand(q.Length, qStride, nameof(q), nameof(qStride), batch, queryLength, width);
-        CheckOperand(k.Length, kStride, nameof(k), nameof(kStride), batch, keyLength, width);
-        CheckOperand(v.Length, vStride, nameof(v), nameof(vStride), batch, keyLength, width);
-        CheckOperand(o.Length, oStride, nameof(o), nameof(oStride), batch, queryLength, width);
-        Forward(q, qStride, k, kStride, v, vStride, o, oStride, batch, heads, queryLength, keyLength, headDim, causal, KernelIsas.Best);
+        CheckOperand(qLength, qStride, "q", nameof(qStride), batch, queryLength, width);
+        CheckOperand(kLength, kStride, "k", nameof(kStride), batch, keyLength, width);
+        CheckOperand(vLength, vStride, "v", nameof(vStride), batch, keyLength, width);
+        CheckOperand(oLength, oStride, "o", nameof(oStride), batch, queryLength, width);
     }
 
     internal static void Forward(
         ReadOnlySpan<float> q, int qStride, ReadOnlySpan<float> k, int kStride,
         ReadOnlySpan<float> v, int vStride, Span<float> o, int oStride,
         int batch, int heads, int queryLength, int keyLength, int headDim, bool causal, KernelIsa isa)
-        => Forward(q, qStride, k, kStride, v, vStride, o, oStride, batch, heads, queryLength, keyLength, headDim, causal, isa, Parallelism.MaxThreads);
+        => Forward(q, qStride, k, kStride, v, vStride, o, oStride, default, batch, heads, queryLength, keyLength, headDim, causal, isa, Parallelism.MaxThreads);
 
-    // threads: the thread count the work is split for (tests vary it to check that no split changes a bit).
-    internal static unsafe void Forward(
+    internal static void Forward(
         ReadOnlySpan<float> q, int qStride, ReadOnlySpan<float> k, int kStride,
         ReadOnlySpan<float> v, int vStride, Span<float> o, int oStride,
+        int batch, int heads, int queryLength, int keyLength, int headDim, bool causal, KernelIsa isa, int threads)
+        => Forward(q, qStride, k, kStride, v, vStride, o, oStride, default, batch, heads, queryLength, keyLength, headDim, causal, isa, threads);
+
+    // threads: the thread count the work is split for (tests vary it to check that no split changes a bit).
+    // probabilities: empty, or [B, heads, queryLength, keyLength] to be filled.
+    internal static unsafe void Forward(
+        ReadOnlySpan<float> q, int qStride, ReadOnlySpan<float> k, int kStride,
+        ReadOnlySpan<float> v, int vStride, Span<float> o, int oStride, Span<float> probabilities,
         int batch, int heads, int queryLength, int keyLength, int headDim, bool causal, KernelIsa isa, int threads)
     {
         if (batch == 0 || heads == 0 || queryLength == 0)
@@ -66,18 +97,18 @@ public static class Attention
         int items = chunks > 1 ? count * chunks : (count + group - 1) / group;
         var shape = new HeadShape(qStride, kStride, vStride, oStride, heads, queryLength, keyLength, headDim, causal, chunks, group, count);
         long work = 2L * queryLength * keyLength * headDim * group / chunks;
-        fixed (float* qp = q, kp = k, vp = v, op = o)
+        fixed (float* qp = q, kp = k, vp = v, op = o, pp = probabilities)
         {
             if (KernelParallel.RunsInline(items, work))
             {
                 for (int item = 0; item < items; item++)
                 {
-                    Item(qp, kp, vp, op, item, in shape, isa);
+                    Item(qp, kp, vp, op, pp, item, in shape, isa);
                 }
             }
             else
             {
-                ForkItems(qp, kp, vp, op, items, work, shape, isa);
+                ForkItems(qp, kp, vp, op, pp, items, work, shape, isa);
             }
         }
     }
@@ -100,8 +131,8 @@ public static class Attention
     private static double Imbalance(int items, int threads)
         => (double)((items + threads - 1) / threads) * threads / items;
 
-    private static unsafe void ForkItems(float* q, float* k, float* v, float* o, int items, long work, HeadShape shape, KernelIsa isa)
-        => KernelParallel.For(items, work, new Items(q, k, v, o, shape, isa));
+    private static unsafe void ForkItems(float* q, float* k, float* v, float* o, float* p, int items, long work, HeadShape shape, KernelIsa isa)
+        => KernelParallel.For(items, work, new Items(q, k, v, o, p, shape, isa));
 
     private static void CheckOperand(int length, int stride, string name, string strideName, int batch, int rows, long width)
     {
@@ -116,24 +147,24 @@ public static class Attention
     }
 
     // One work item: a share of one head's row blocks, or a run of whole heads.
-    private static unsafe void Item(float* q, float* k, float* v, float* o, int item, in HeadShape s, KernelIsa isa)
+    private static unsafe void Item(float* q, float* k, float* v, float* o, float* p, int item, in HeadShape s, KernelIsa isa)
     {
         if (s.Chunks > 1)
         {
-            Head(q, k, v, o, item / s.Chunks, item % s.Chunks, first: true, next: -1, in s, isa);
+            Head(q, k, v, o, p, item / s.Chunks, item % s.Chunks, first: true, next: -1, in s, isa);
             return;
         }
 
         int start = item * s.Group, end = Math.Min(s.Count, start + s.Group);
         for (int bh = start; bh < end; bh++)
         {
-            Head(q, k, v, o, bh, 0, first: bh == start, next: bh + 1 < end ? bh + 1 : -1, in s, isa);
+            Head(q, k, v, o, p, bh, 0, first: bh == start, next: bh + 1 < end ? bh + 1 : -1, in s, isa);
         }
     }
 
     // Row blocks chunk, chunk + Chunks, ... of head bh. The first head of an item fetches its own rows;
-    // every head fetches those of the item's next head.
-    private static unsafe void Head(float* q, float* k, float* v, float* o, int bh, int chunk, bool first, int next, in HeadShape s, KernelIsa isa)
+    // every head fetches those of the item's next head. p: null, or the probabilities [B, heads, tq, tk] to write.
+    private static unsafe void Head(float* q, float* k, float* v, float* o, float* p, int bh, int chunk, bool first, int next, in HeadShape s, KernelIsa isa)
     {
         const int R = AttentionTiles.Rows;
         int b = bh / s.Heads, h = bh % s.Heads;
@@ -189,6 +220,11 @@ public static class Attention
                     inverse[r] = 1f / AttentionSoftmax.ExpInPlace(scores + ((nint)r * ldk), s.Causal ? i0 + r + 1 : tk, isa);
                 }
 
+                if (p is not null)
+                {
+                    StoreProbabilities(scores, ldk, inverse, p + ((((nint)bh * tq) + i0) * tk), n, i0, tk, s.Causal, isa);
+                }
+
                 // Keys every row of the block sees, for all rows at once; then each later causal row
                 // carries on alone over its extra keys.
                 int common = s.Causal ? i0 + 1 : tk;
@@ -204,6 +240,19 @@ public static class Attention
                     AttentionTiles.ScaleTo(acc + ((nint)r * hd), oRow, hd, inverse[r], isa);
                 }
             }
+        }
+    }
+
+    // Rows i0 .. i0 + n of a head's [tq, tk] probabilities: the exponentials times the inverse of their sum, as the
+    // output is scaled; a causal row's unseen keys are 0.
+    private static unsafe void StoreProbabilities(float* scores, int ldk, ReadOnlySpan<float> inverse, float* p, int n, int i0, int tk, bool causal, KernelIsa isa)
+    {
+        for (int r = 0; r < n; r++)
+        {
+            int visible = causal ? i0 + r + 1 : tk;
+            float* row = p + ((nint)r * tk);
+            AttentionTiles.ScaleTo(scores + ((nint)r * ldk), row, visible, inverse[r], isa);
+            new Span<float>(row + visible, tk - visible).Clear();
         }
     }
 
@@ -266,8 +315,8 @@ public static class Attention
     }
 
     // The forked loop body: a struct carrying the operands, so forking allocates nothing.
-    private readonly unsafe struct Items(float* q, float* k, float* v, float* o, HeadShape shape, KernelIsa isa) : IForkBody
+    private readonly unsafe struct Items(float* q, float* k, float* v, float* o, float* p, HeadShape shape, KernelIsa isa) : IForkBody
     {
-        public void Run(int item) => Item(q, k, v, o, item, in shape, isa);
+        public void Run(int item) => Item(q, k, v, o, p, item, in shape, isa);
     }
 }

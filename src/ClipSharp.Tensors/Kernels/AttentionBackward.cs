@@ -3,12 +3,13 @@ namespace ClipSharp.Tensors.Kernels;
 public static class AttentionBackward
 {
     // The gradient of Attention.Forward, same layout (element (b, t, h, d) at [(b*T + t)*stride + h*headDim + d]).
-    // Per (batch, head) the probabilities P = softmax(q·kᵀ·scale) are recomputed, then
+    // probabilities: P [B, heads, queryLength, keyLength] as the forward wrote them (Attention.Forward's overload that
+    // keeps them), so the backward differentiates the very weights the forward used. Per (batch, head):
     // dV = Pᵀ·dO, dP = dO·vᵀ, dS = P ⊙ (dP − rowsum(P ⊙ dP)), dQ = dS·k·scale, dK = dSᵀ·q·scale.
     // dq, dk, dv are overwritten (their head slices only); they may be column slices of one packed buffer.
     public static void Backward(
         ReadOnlySpan<float> q, int qStride, ReadOnlySpan<float> k, int kStride, ReadOnlySpan<float> v, int vStride,
-        ReadOnlySpan<float> dO, int dOStride, Span<float> dq, int dqStride, Span<float> dk, int dkStride,
+        ReadOnlySpan<float> probabilities, ReadOnlySpan<float> dO, int dOStride, Span<float> dq, int dqStride, Span<float> dk, int dkStride,
         Span<float> dv, int dvStride, int batch, int heads, int queryLength, int keyLength, int headDim, bool causal)
     {
         KernelArgs.NonNegative(batch, nameof(batch));
@@ -31,78 +32,60 @@ public static class AttentionBackward
         Check(dq.Length, dqStride, nameof(dq), batch, queryLength, width);
         Check(dk.Length, dkStride, nameof(dk), batch, keyLength, width);
         Check(dv.Length, dvStride, nameof(dv), batch, keyLength, width);
-        Run(q, qStride, k, kStride, v, vStride, dO, dOStride, dq, dqStride, dk, dkStride, dv, dvStride,
-            batch, heads, queryLength, keyLength, headDim, causal);
-    }
-
-    private static unsafe void Run(
-        ReadOnlySpan<float> q, int qStride, ReadOnlySpan<float> k, int kStride, ReadOnlySpan<float> v, int vStride,
-        ReadOnlySpan<float> dO, int dOStride, Span<float> dq, int dqStride, Span<float> dk, int dkStride,
-        Span<float> dv, int dvStride, int batch, int heads, int tq, int tk, int d, bool causal)
-    {
-        float scale = 1f / MathF.Sqrt(d);
-        fixed (float* qp = q, kp = k, vp = v, dop = dO, dqp = dq, dkp = dk, dvp = dv)
+        KernelArgs.Length(
+            probabilities.Length, (long)batch * heads * queryLength * keyLength, nameof(probabilities),
+            $"[B={batch}, heads={heads}, queryLength={queryLength}, keyLength={keyLength}]");
+        if (batch == 0)
         {
-            nint qa = (nint)qp, ka = (nint)kp, va = (nint)vp, doa = (nint)dop, dqa = (nint)dqp, dka = (nint)dkp, dva = (nint)dvp;
-            KernelParallel.For(batch * heads, 4L * tq * tk * d, item =>
+            return;
+        }
+
+        unsafe
+        {
+            fixed (float* qp = q, kp = k, vp = v, pp = probabilities, dop = dO, dqp = dq, dkp = dk, dvp = dv)
             {
-                int b = item / heads;
-                int h = item % heads;
-                float* qb = (float*)qa + ((nint)b * tq * qStride) + (h * d);
-                float* kb = (float*)ka + ((nint)b * tk * kStride) + (h * d);
-                float* vb = (float*)va + ((nint)b * tk * vStride) + (h * d);
-                float* dob = (float*)doa + ((nint)b * tq * dOStride) + (h * d);
-                float* dqb = (float*)dqa + ((nint)b * tq * dqStride) + (h * d);
-                float* dkb = (float*)dka + ((nint)b * tk * dkStride) + (h * d);
-                float* dvb = (float*)dva + ((nint)b * tk * dvStride) + (h * d);
-                Head(qb, qStride, kb, kStride, vb, vStride, dob, dOStride, dqb, dqStride, dkb, dkStride, dvb, dvStride, tq, tk, d, causal, scale);
-            });
+                var shape = new Shape(qStride, kStride, vStride, dOStride, dqStride, dkStride, dvStride, heads, queryLength, keyLength, headDim);
+                KernelParallel.For(batch * heads, 4L * queryLength * keyLength * headDim, new Heads(qp, kp, vp, pp, dop, dqp, dkp, dvp, shape));
+            }
         }
     }
 
-    // One (batch, head) with GEMMs on the strided head slices; P and dP are [tq, tk] scratch.
+    // One (batch, head) with GEMMs on the strided head slices; dP is [tq, tk] per-thread scratch.
     private static unsafe void Head(
-        float* q, int qs, float* k, int ks, float* v, int vs, float* dO, int dos,
-        float* dq, int dqs, float* dk, int dks, float* dv, int dvs, int tq, int tk, int d, bool causal, float scale)
+        float* q, float* k, float* v, float* probabilities, float* dO, float* dq, float* dk, float* dv, int item, in Shape s)
     {
-        var qSpan = new ReadOnlySpan<float>(q, Extent(tq, qs, d));
-        var kSpan = new ReadOnlySpan<float>(k, Extent(tk, ks, d));
-        var vSpan = new ReadOnlySpan<float>(v, Extent(tk, vs, d));
-        var dOSpan = new ReadOnlySpan<float>(dO, Extent(tq, dos, d));
-        var p = new float[tq * tk];
-        var dp = new float[tq * tk];
-
-        Gemm.SgemmSingleThreaded(false, true, tq, tk, d, scale, qSpan, qs, kSpan, ks, 0f, p, tk);
-        for (int i = 0; i < tq; i++)
-        {
-            Span<float> row = p.AsSpan(i * tk, tk);
-            int visible = causal ? i + 1 : tk;
-            Span<float> seen = row[..visible];
-            float max = System.Numerics.Tensors.TensorPrimitives.Max(seen);
-            System.Numerics.Tensors.TensorPrimitives.Subtract(seen, max, seen);
-            System.Numerics.Tensors.TensorPrimitives.Exp(seen, seen);
-            float sum = System.Numerics.Tensors.TensorPrimitives.Sum(seen);
-            System.Numerics.Tensors.TensorPrimitives.Divide(seen, sum, seen);
-            row[visible..].Clear();
-        }
+        int b = item / s.Heads;
+        int h = item % s.Heads;
+        int tq = s.Tq, tk = s.Tk, d = s.D;
+        float scale = 1f / MathF.Sqrt(d);
+        nint column = (nint)h * d;
+        var qSpan = new ReadOnlySpan<float>(q + ((nint)b * tq * s.QStride) + column, Extent(tq, s.QStride, d));
+        var kSpan = new ReadOnlySpan<float>(k + ((nint)b * tk * s.KStride) + column, Extent(tk, s.KStride, d));
+        var vSpan = new ReadOnlySpan<float>(v + ((nint)b * tk * s.VStride) + column, Extent(tk, s.VStride, d));
+        var dOSpan = new ReadOnlySpan<float>(dO + ((nint)b * tq * s.DOStride) + column, Extent(tq, s.DOStride, d));
+        var dqSpan = new Span<float>(dq + ((nint)b * tq * s.DqStride) + column, Extent(tq, s.DqStride, d));
+        var dkSpan = new Span<float>(dk + ((nint)b * tk * s.DkStride) + column, Extent(tk, s.DkStride, d));
+        var dvSpan = new Span<float>(dv + ((nint)b * tk * s.DvStride) + column, Extent(tk, s.DvStride, d));
+        var p = new ReadOnlySpan<float>(probabilities + ((nint)item * tq * tk), tq * tk);
+        Span<float> dp = KernelScratch.Get(tq * tk).AsSpan(0, tq * tk);
 
         // dV = Pᵀ·dO, dP = dO·vᵀ.
-        Gemm.SgemmSingleThreaded(true, false, tk, d, tq, 1f, p, tk, dOSpan, dos, 0f, new Span<float>(dv, Extent(tk, dvs, d)), dvs);
-        Gemm.SgemmSingleThreaded(false, true, tq, tk, d, 1f, dOSpan, dos, vSpan, vs, 0f, dp, tk);
+        Gemm.SgemmSingleThreaded(true, false, tk, d, tq, 1f, p, tk, dOSpan, s.DOStride, 0f, dvSpan, s.DvStride);
+        Gemm.SgemmSingleThreaded(false, true, tq, tk, d, 1f, dOSpan, s.DOStride, vSpan, s.VStride, 0f, dp, tk);
 
-        // dS = P ⊙ (dP − Σ_j P·dP), in place in dp (masked entries have P = 0, so they stay 0).
+        // dS = P ⊙ (dP − Σ_j P·dP), in place in dp (masked entries have P = 0, so they become 0).
         for (int i = 0; i < tq; i++)
         {
-            Span<float> pRow = p.AsSpan(i * tk, tk);
-            Span<float> dRow = dp.AsSpan(i * tk, tk);
+            ReadOnlySpan<float> pRow = p.Slice(i * tk, tk);
+            Span<float> dRow = dp.Slice(i * tk, tk);
             float rowDot = System.Numerics.Tensors.TensorPrimitives.Dot(pRow, dRow);
             System.Numerics.Tensors.TensorPrimitives.Subtract(dRow, rowDot, dRow);
             System.Numerics.Tensors.TensorPrimitives.Multiply(dRow, pRow, dRow);
         }
 
         // dQ = dS·k·scale, dK = dSᵀ·q·scale.
-        Gemm.SgemmSingleThreaded(false, false, tq, d, tk, scale, dp, tk, kSpan, ks, 0f, new Span<float>(dq, Extent(tq, dqs, d)), dqs);
-        Gemm.SgemmSingleThreaded(true, false, tk, d, tq, scale, dp, tk, qSpan, qs, 0f, new Span<float>(dk, Extent(tk, dks, d)), dks);
+        Gemm.SgemmSingleThreaded(false, false, tq, d, tk, scale, dp, tk, kSpan, s.KStride, 0f, dqSpan, s.DqStride);
+        Gemm.SgemmSingleThreaded(true, false, tk, d, tq, scale, dp, tk, qSpan, s.QStride, 0f, dkSpan, s.DkStride);
     }
 
     private static int Extent(int rows, int stride, int width) => ((rows - 1) * stride) + width;
@@ -116,5 +99,15 @@ public static class AttentionBackward
 
         long needed = batch * tokens == 0 ? 0 : (((long)batch * tokens) - 1) * stride + width;
         KernelArgs.Length(length, needed, name, $"[B={batch}, T={tokens}, stride={stride}]");
+    }
+
+    private readonly record struct Shape(
+        int QStride, int KStride, int VStride, int DOStride, int DqStride, int DkStride, int DvStride, int Heads, int Tq, int Tk, int D);
+
+    // The forked loop body: a struct carrying the operands, so forking allocates nothing.
+    private readonly unsafe struct Heads(
+        float* q, float* k, float* v, float* p, float* dO, float* dq, float* dk, float* dv, Shape shape) : IForkBody
+    {
+        public void Run(int item) => Head(q, k, v, p, dO, dq, dk, dv, item, in shape);
     }
 }

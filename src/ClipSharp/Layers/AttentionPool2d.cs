@@ -49,39 +49,16 @@ public sealed class AttentionPool2d
 
     public Linear CProj { get; }
 
-    // x: [B, C, S, S] -> y: [B, out]. The training forward's body on pooled buffers: inference keeps nothing.
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch)
-    {
-        int c = EmbedDim;
-        int tokens = (SpacialDim * SpacialDim) + 1;
-        using var seq = new PooledBuffer(batch * tokens * c);
-        using var q = new PooledBuffer(batch * c);
-        using var k = new PooledBuffer(batch * tokens * c);
-        using var v = new PooledBuffer(batch * tokens * c);
-        using var attended = new PooledBuffer(batch * c);
-        Run(x, y, batch, seq.Span, q.Span, k.Span, v.Span, attended.Span);
-    }
-
-    // x: [B, C, S, S] -> y: [B, out], keeping the token sequence, q/k/v and the attended values for Backward.
-    public AttentionPoolActivations ForwardTraining(ReadOnlySpan<float> x, Span<float> y, int batch)
-    {
-        int c = EmbedDim;
-        int tokens = (SpacialDim * SpacialDim) + 1;
-        var seq = new float[batch * tokens * c];
-        var q = new float[batch * c];
-        var k = new float[batch * tokens * c];
-        var v = new float[batch * tokens * c];
-        var attended = new float[batch * c];
-        Run(x, y, batch, seq, q, k, v, attended);
-        return new AttentionPoolActivations(seq, q, k, v, attended);
-    }
+    /// <summary>Tokens of the sequence: the mean token, then every position of the S×S map.</summary>
+    public int Tokens => (SpacialDim * SpacialDim) + 1;
 
     // The sequence is [B, 1 + S², C]: the mean token first, then positions in row-major order, plus the embedding;
     // only the mean token asks, so q is [B, C] read from row 0 of each sequence and attention forms one row of
-    // scores per head. seq, q, k, v and attended are overwritten.
-    private void Run(
+    // scores per head. x: [B, C, S, S] -> y: [B, out], through seq [B, 1 + S², C], q [B, C], k and v [B, 1 + S², C],
+    // probabilities [B, heads, 1, 1 + S²] (or empty: not written) and attended [B, C], all overwritten.
+    public void Forward(
         ReadOnlySpan<float> x, Span<float> y, int batch,
-        Span<float> seq, Span<float> q, Span<float> k, Span<float> v, Span<float> attended)
+        Span<float> seq, Span<float> q, Span<float> k, Span<float> v, Span<float> probabilities, Span<float> attended)
     {
         int c = EmbedDim;
         int spatial = SpacialDim * SpacialDim;
@@ -109,36 +86,42 @@ public sealed class AttentionPool2d
         QProj.Forward(seq, tokens * c, q, c, batch);
         KProj.Forward(seq, k, batch * tokens);
         VProj.Forward(seq, v, batch * tokens);
-        Attention.Forward(q, c, k, c, v, c, attended, c, batch, Heads, 1, tokens, c / Heads, causal: false);
+        if (probabilities.IsEmpty)
+        {
+            Attention.Forward(q, c, k, c, v, c, attended, c, batch, Heads, 1, tokens, c / Heads, causal: false);
+        }
+        else
+        {
+            Attention.Forward(q, c, k, c, v, c, attended, c, probabilities, batch, Heads, 1, tokens, c / Heads, causal: false);
+        }
+
         CProj.Forward(attended, y, batch);
     }
 
-    // dy: [B, out] -> dx: [B, C, S, S] (overwritten).
-    public void Backward(AttentionPoolActivations a, ReadOnlySpan<float> dy, Span<float> dx, int batch, ParameterStore grads)
+    // seq, q, k, v, probabilities, attended: what Forward wrote (probabilities kept); dy: [B, out] -> dx: [B, C, S, S]
+    // (overwritten). dAttended [B, C], dq [B, C], dk and dv and dSeq [B, 1 + S², C]: scratch.
+    public void Backward(
+        ReadOnlySpan<float> seq, ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
+        ReadOnlySpan<float> probabilities, ReadOnlySpan<float> attended, ReadOnlySpan<float> dy, Span<float> dx, int batch,
+        Span<float> dAttended, Span<float> dq, Span<float> dk, Span<float> dv, Span<float> dSeq, ParameterStore grads)
     {
-        ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(grads);
         int c = EmbedDim;
         int spatial = SpacialDim * SpacialDim;
         int tokens = spatial + 1;
 
-        var dAttended = new float[batch * c];
-        CProj.Backward(a.Attended, dy, dAttended, batch, grads);
-        var dq = new float[batch * c];
-        var dk = new float[batch * tokens * c];
-        var dv = new float[batch * tokens * c];
+        CProj.Backward(attended, dy, dAttended, batch, grads);
         AttentionBackward.Backward(
-            a.Q, c, a.K, c, a.V, c, dAttended, c, dq, c, dk, c, dv, c, batch, Heads, 1, tokens, c / Heads, causal: false);
+            q, c, k, c, v, c, probabilities, dAttended, c, dq, c, dk, c, dv, c, batch, Heads, 1, tokens, c / Heads, causal: false);
 
-        var dSeq = new float[batch * tokens * c];
-        KProj.Backward(a.Sequence, c, dk, c, dSeq, c, batch * tokens, grads, accumulateDx: false);
-        VProj.Backward(a.Sequence, c, dv, c, dSeq, c, batch * tokens, grads, accumulateDx: true);
-        QProj.Backward(a.Sequence, tokens * c, dq, c, dSeq, tokens * c, batch, grads, accumulateDx: true);
+        KProj.Backward(seq, c, dk, c, dSeq, c, batch * tokens, grads, accumulateDx: false);
+        VProj.Backward(seq, c, dv, c, dSeq, c, batch * tokens, grads, accumulateDx: true);
+        QProj.Backward(seq, tokens * c, dq, c, dSeq, tokens * c, batch, grads, accumulateDx: true);
 
         Span<float> dPos = grads.View(PositionalEmbedding).Span;
         for (int b = 0; b < batch; b++)
         {
-            ReadOnlySpan<float> src = dSeq.AsSpan(b * tokens * c, tokens * c);
+            ReadOnlySpan<float> src = dSeq.Slice(b * tokens * c, tokens * c);
             TensorPrimitives.Add(dPos, src, dPos);
             for (int ch = 0; ch < c; ch++)
             {
@@ -152,6 +135,3 @@ public sealed class AttentionPool2d
         }
     }
 }
-
-/// <summary>The attention pool's saved values: tokens [B, 1 + S², C], q [B, C], k and v [B, 1 + S², C], attended [B, C].</summary>
-public sealed record AttentionPoolActivations(float[] Sequence, float[] Q, float[] K, float[] V, float[] Attended);

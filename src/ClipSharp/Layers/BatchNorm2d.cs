@@ -1,10 +1,11 @@
+using ClipSharp.Layers.Workspaces;
 using ClipSharp.Tensors.Kernels;
 
 namespace ClipSharp.Layers;
 
 /// <summary>
-/// Batch norm: Forward is eval mode (running statistics), ForwardTraining train mode (batch statistics, running ones
-/// updated). weight and bias are parameters; running_mean and running_var are buffers (statistics, not trained by
+/// Batch norm: eval mode (running statistics) for inference, train mode (batch statistics, running ones updated) for
+/// training. weight and bias are parameters; running_mean and running_var are buffers (statistics, not trained by
 /// gradients), so they live in the buffer layout.
 /// </summary>
 public sealed class BatchNorm2d
@@ -47,14 +48,23 @@ public sealed class BatchNorm2d
     /// <summary>Train-mode forward passes seen so far (the reference's num_batches_tracked).</summary>
     public long NumBatchesTracked { get; set; }
 
-    // Train mode: normalises with the batch's own statistics and moves the running ones towards them
-    // (momentum 0.1; the running variance takes the unbiased batch variance, as the reference does).
-    public BatchNormActivations ForwardTraining(ReadOnlySpan<float> x, Span<float> y, int batch, int spatial)
+    /// <summary>Doubles a train-mode pass writes: the batch mean, then the biased variance, per channel.</summary>
+    public int StatisticsLength => 2 * Channels;
+
+    // x: [B, C, S] -> y: [B, C, S]; y may alias x. Inference is eval mode (Forward above). Train mode (Training, Keep)
+    // normalises with the batch's own statistics, written into statistics [2C] for Backward, and moves the running
+    // ones towards them (momentum 0.1; the running variance takes the unbiased batch variance, as the reference does).
+    internal void Forward(ReadOnlySpan<float> x, Span<float> y, Span<double> statistics, int batch, int spatial, ForwardPass pass)
     {
-        float[] input = x.ToArray();
-        var mean = new double[Channels];
-        var variance = new double[Channels];
-        BatchNormTraining.Forward(input, Weight.Value.Span, Bias.Value.Span, y, mean, variance, batch, Channels, spatial, Eps);
+        if (pass == ForwardPass.Inference)
+        {
+            Forward(x, y, batch, spatial);
+            return;
+        }
+
+        Span<double> mean = statistics[..Channels];
+        Span<double> variance = statistics.Slice(Channels, Channels);
+        BatchNormTraining.Forward(x, Weight.Value.Span, Bias.Value.Span, y, mean, variance, batch, Channels, spatial, Eps);
         Span<float> runningMean = RunningMean.Value.Span;
         Span<float> runningVar = RunningVar.Value.Span;
         double n = (double)batch * spatial;
@@ -65,20 +75,21 @@ public sealed class BatchNorm2d
         }
 
         NumBatchesTracked++;
-        return new BatchNormActivations(input, mean, variance);
     }
 
-    // dy: [B, C, S] -> dx: [B, C, S] (overwritten; may alias dy); weight and bias gradients accumulate.
-    public void Backward(BatchNormActivations activations, ReadOnlySpan<float> dy, Span<float> dx, int batch, int spatial, ParameterStore grads)
+    // x: the train-mode forward's input; statistics: what it wrote; dy: [B, C, S] -> dx: [B, C, S] (overwritten; may
+    // alias dy); weight and bias gradients accumulate.
+    public void Backward(
+        ReadOnlySpan<float> x, ReadOnlySpan<double> statistics, ReadOnlySpan<float> dy, Span<float> dx, int batch, int spatial, ParameterStore grads)
     {
-        ArgumentNullException.ThrowIfNull(activations);
         ArgumentNullException.ThrowIfNull(grads);
-        float[] dyCopy = dy.ToArray();
+        if (statistics.Length != StatisticsLength)
+        {
+            throw new ArgumentException($"statistics must hold 2·channels = {StatisticsLength} values, got {statistics.Length}.", nameof(statistics));
+        }
+
         BatchNormTraining.Backward(
-            activations.Input, Weight.Value.Span, activations.Mean, activations.Variance, dyCopy, dx,
+            x, Weight.Value.Span, statistics[..Channels], statistics.Slice(Channels, Channels), dy, dx,
             grads.View(Weight).Span, grads.View(Bias).Span, batch, Channels, spatial, Eps);
     }
 }
-
-/// <summary>A train-mode batch norm's input and per-channel batch mean and biased variance.</summary>
-public sealed record BatchNormActivations(float[] Input, double[] Mean, double[] Variance);

@@ -1,3 +1,4 @@
+using ClipSharp.Layers.Workspaces;
 using ClipSharp.Tensors.Kernels;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -59,57 +60,42 @@ public sealed class Bottleneck
 
     public int OutputSize(int input) => Stride > 1 ? AvgPool2d.OutputSize(input, Stride, Stride) : input;
 
-    // x: [B, inplanes, H, W] -> y: [B, 4·planes, H/stride, W/stride]; intermediates are pooled.
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch, int height, int width)
+    // Input: [B, inplanes, H, W] -> Output: [B, 4·planes, H/stride, W/stride], through the block's slices; statistics:
+    // its batch norms' (written in train mode).
+    internal void Forward(WorkspaceArena ws, Span<double> statistics, in BottleneckLayout l, int batch, int height, int width, ForwardPass pass)
     {
         int hw = height * width;
         int oh = OutputSize(height);
         int ow = OutputSize(width);
+        Span<float> x = ws[l.Input];
+        Span<float> y = ws[l.Output];
 
-        using (var t2 = new PooledBuffer(batch * Planes * hw))
+        Conv1.Forward(x, ws[l.Conv1], batch, height, width);
+        Bn1.Forward(ws[l.Conv1], ws[l.Relu1], Stats(statistics, l.Bn1Statistics), batch, hw, pass);
+        Relu.Forward(ws[l.Relu1], ws[l.Relu1]);
+
+        Conv2.Forward(ws[l.Relu1], ws[l.Conv2], batch, height, width);
+        Bn2.Forward(ws[l.Conv2], ws[l.Relu2], Stats(statistics, l.Bn2Statistics), batch, hw, pass);
+        Relu.Forward(ws[l.Relu2], ws[l.Relu2]);
+
+        if (Stride > 1)
         {
-            using (var t1 = new PooledBuffer(batch * Planes * hw))
-            {
-                Conv1.Forward(x, t1.Span, batch, height, width);
-                Bn1.Forward(t1.Span, t1.Span, batch, hw);
-                Relu.Forward(t1.Span, t1.Span);
-
-                Conv2.Forward(t1.Span, t2.Span, batch, height, width);
-            }
-
-            Bn2.Forward(t2.Span, t2.Span, batch, hw);
-            Relu.Forward(t2.Span, t2.Span);
-
-            if (Stride > 1)
-            {
-                using var pooled = new PooledBuffer(batch * Planes * oh * ow);
-                AvgPool2d.Forward(t2.Span, pooled.Span, batch, Planes, height, width, Stride, Stride);
-                Conv3.Forward(pooled.Span, y, batch, oh, ow);
-            }
-            else
-            {
-                Conv3.Forward(t2.Span, y, batch, oh, ow);
-            }
+            AvgPool2d.Forward(ws[l.Relu2], ws[l.Pooled], batch, Planes, height, width, Stride, Stride);
         }
 
-        Bn3.Forward(y, y, batch, oh * ow);
+        Conv3.Forward(ws[l.Pooled], ws[l.Conv3], batch, oh, ow);
+        Bn3.Forward(ws[l.Conv3], y, Stats(statistics, l.Bn3Statistics), batch, oh * ow, pass);
 
         if (DownsampleConv is not null)
         {
-            using var identity = new PooledBuffer(batch * OutChannels * oh * ow);
             if (Stride > 1)
             {
-                using var pooledX = new PooledBuffer(batch * Inplanes * oh * ow);
-                AvgPool2d.Forward(x, pooledX.Span, batch, Inplanes, height, width, Stride, Stride);
-                DownsampleConv.Forward(pooledX.Span, identity.Span, batch, oh, ow);
-            }
-            else
-            {
-                DownsampleConv.Forward(x, identity.Span, batch, oh, ow);
+                AvgPool2d.Forward(x, ws[l.ShortcutInput], batch, Inplanes, height, width, Stride, Stride);
             }
 
-            DownsampleBn!.Forward(identity.Span, identity.Span, batch, oh * ow);
-            TensorPrimitives.Add(y, identity.Span, y);
+            DownsampleConv.Forward(ws[l.ShortcutInput], ws[l.Identity], batch, oh, ow);
+            DownsampleBn!.Forward(ws[l.Identity], ws[l.Shortcut], Stats(statistics, l.DownsampleStatistics), batch, oh * ow, pass);
+            TensorPrimitives.Add(y, ws[l.Shortcut], y);
         }
         else
         {
@@ -119,98 +105,49 @@ public sealed class Bottleneck
         Relu.Forward(y, y);
     }
 
-    // As Forward with train-mode batch norms, keeping what Backward needs.
-    public BottleneckActivations ForwardTraining(ReadOnlySpan<float> x, Span<float> y, int batch, int height, int width)
+    // dy: the gradient of Output [B, 4·planes, H/s, W/s] (overwritten: it becomes the gradient through the final
+    // ReLU) -> dx: the gradient of Input [B, inplanes, H, W] (overwritten). The block's slices must hold what a kept
+    // Forward wrote; g: the stack's shared backward scratch.
+    internal void Backward(
+        WorkspaceArena ws, ReadOnlySpan<double> statistics, in BottleneckLayout l, in BottleneckGradientLayout g,
+        Span<float> dy, Span<float> dx, int batch, int height, int width, ParameterStore grads)
     {
         int hw = height * width;
         int oh = OutputSize(height);
         int ow = OutputSize(width);
-        float[] input = x.ToArray();
+        int planes = batch * Planes;
+        int inner = planes * hw;
+        int pooled = planes * oh * ow;
 
-        var t1 = new float[batch * Planes * hw];
-        Conv1.Forward(input, t1, batch, height, width);
-        BatchNormActivations bn1 = Bn1.ForwardTraining(t1, t1, batch, hw);
-        Relu.Forward(t1, t1);
-
-        var t2 = new float[batch * Planes * hw];
-        Conv2.Forward(t1, t2, batch, height, width);
-        BatchNormActivations bn2 = Bn2.ForwardTraining(t2, t2, batch, hw);
-        Relu.Forward(t2, t2);
-
-        float[] pooled = t2;
+        ReluBackward.Backward(ws[l.Output], dy, dy);
+        Span<float> dConv3 = ws[g.Conv3][..dy.Length];
+        Bn3.Backward(ws[l.Conv3], Stats(statistics, l.Bn3Statistics), dy, dConv3, batch, oh * ow, grads);
+        Span<float> dA2 = ws[g.Relu2][..inner];
+        Span<float> dPooled = Stride > 1 ? ws[g.Pooled][..pooled] : dA2;
+        Conv3.Backward(ws[l.Pooled], dConv3, dPooled, batch, oh, ow, grads);
         if (Stride > 1)
         {
-            pooled = new float[batch * Planes * oh * ow];
-            AvgPool2d.Forward(t2, pooled, batch, Planes, height, width, Stride, Stride);
-        }
-
-        Conv3.Forward(pooled, y, batch, oh, ow);
-        BatchNormActivations bn3 = Bn3.ForwardTraining(y, y, batch, oh * ow);
-
-        float[]? shortcutIn = null;
-        BatchNormActivations? downsampleBn = null;
-        if (DownsampleConv is not null)
-        {
-            shortcutIn = input;
-            if (Stride > 1)
-            {
-                shortcutIn = new float[batch * Inplanes * oh * ow];
-                AvgPool2d.Forward(input, shortcutIn, batch, Inplanes, height, width, Stride, Stride);
-            }
-
-            var identity = new float[batch * OutChannels * oh * ow];
-            DownsampleConv.Forward(shortcutIn, identity, batch, oh, ow);
-            downsampleBn = DownsampleBn!.ForwardTraining(identity, identity, batch, oh * ow);
-            TensorPrimitives.Add(y, identity, y);
-        }
-        else
-        {
-            TensorPrimitives.Add(y, input, y);
-        }
-
-        Relu.Forward(y, y);
-        return new BottleneckActivations(input, bn1, t1, bn2, t2, pooled, bn3, shortcutIn, downsampleBn, y.ToArray());
-    }
-
-    // dy: [B, 4·planes, H/stride, W/stride] -> dx: [B, inplanes, H, W] (overwritten).
-    public void Backward(BottleneckActivations a, ReadOnlySpan<float> dy, Span<float> dx, int batch, int height, int width, ParameterStore grads)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        int hw = height * width;
-        int oh = OutputSize(height);
-        int ow = OutputSize(width);
-
-        var dOut = new float[dy.Length];
-        ReluBackward.Backward(a.Output, dy, dOut);
-
-        var dConv3 = new float[dOut.Length];
-        Bn3.Backward(a.Bn3, dOut, dConv3, batch, oh * ow, grads);
-        var dPooled = new float[a.Pooled.Length];
-        Conv3.Backward(a.Pooled, dConv3, dPooled, batch, oh, ow, grads);
-        float[] dA2 = dPooled;
-        if (Stride > 1)
-        {
-            dA2 = new float[batch * Planes * hw];
             AvgPool2dBackward.Backward(dPooled, dA2, batch, Planes, height, width, Stride, Stride);
         }
 
-        ReluBackward.Backward(a.Relu2, dA2, dA2);
-        Bn2.Backward(a.Bn2, dA2, dA2, batch, hw, grads);
-        var dA1 = new float[batch * Planes * hw];
-        Conv2.Backward(a.Relu1, dA2, dA1, batch, height, width, grads);
-        ReluBackward.Backward(a.Relu1, dA1, dA1);
-        Bn1.Backward(a.Bn1, dA1, dA1, batch, hw, grads);
-        Conv1.Backward(a.Input, dA1, dx, batch, height, width, grads);
+        ReluBackward.Backward(ws[l.Relu2], dA2, dA2);
+        Bn2.Backward(ws[l.Conv2], Stats(statistics, l.Bn2Statistics), dA2, dA2, batch, hw, grads);
+        Span<float> dA1 = ws[g.Relu1][..inner];
+        Conv2.Backward(ws[l.Relu1], dA2, dA1, batch, height, width, grads);
+        ReluBackward.Backward(ws[l.Relu1], dA1, dA1);
+        Bn1.Backward(ws[l.Conv1], Stats(statistics, l.Bn1Statistics), dA1, dA1, batch, hw, grads);
+        Conv1.Backward(ws[l.Input], dA1, dx, batch, height, width, grads);
 
         if (DownsampleConv is not null)
         {
-            var dIdentity = new float[dOut.Length];
-            DownsampleBn!.Backward(a.DownsampleBn!, dOut, dIdentity, batch, oh * ow, grads);
-            var dShortcut = new float[a.ShortcutInput!.Length];
-            DownsampleConv.Backward(a.ShortcutInput, dIdentity, dShortcut, batch, oh, ow, grads);
+            Span<float> dIdentity = ws[g.Conv3][..dy.Length];
+            DownsampleBn!.Backward(ws[l.Identity], Stats(statistics, l.DownsampleStatistics), dy, dIdentity, batch, oh * ow, grads);
+            int shortcutLength = batch * Inplanes * oh * ow;
+            Span<float> dShortcut = Stride > 1 ? ws[g.Pooled][..shortcutLength] : ws[g.Relu1][..dx.Length];
+            DownsampleConv.Backward(ws[l.ShortcutInput], dIdentity, dShortcut, batch, oh, ow, grads);
             if (Stride > 1)
             {
-                var dPooledX = new float[batch * Inplanes * hw];
+                Span<float> dPooledX = ws[g.Relu1][..dx.Length];
                 AvgPool2dBackward.Backward(dShortcut, dPooledX, batch, Inplanes, height, width, Stride, Stride);
                 dShortcut = dPooledX;
             }
@@ -219,12 +156,13 @@ public sealed class Bottleneck
         }
         else
         {
-            TensorPrimitives.Add(dx, dOut, dx);
+            TensorPrimitives.Add(dx, dy, dx);
         }
     }
-}
 
-/// <summary>A bottleneck's saved forward values (ReLU outputs double as their masks).</summary>
-public sealed record BottleneckActivations(
-    float[] Input, BatchNormActivations Bn1, float[] Relu1, BatchNormActivations Bn2, float[] Relu2, float[] Pooled,
-    BatchNormActivations Bn3, float[]? ShortcutInput, BatchNormActivations? DownsampleBn, float[] Output);
+    private static Span<double> Stats(Span<double> statistics, WorkspaceSlice slice)
+        => statistics.IsEmpty ? default : statistics.Slice((int)slice.Offset, slice.Length);
+
+    private static ReadOnlySpan<double> Stats(ReadOnlySpan<double> statistics, WorkspaceSlice slice)
+        => statistics.Slice((int)slice.Offset, slice.Length);
+}

@@ -1,4 +1,3 @@
-using System.Buffers;
 using ClipSharp.Models;
 
 namespace ClipSharp.Layers;
@@ -25,44 +24,23 @@ public sealed class Mlp
 
     public Linear CProj { get; }
 
-    // x: [N, W] -> y: [N, W]
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int rows)
+    // x: [N, W] -> hidden: [N, 4W] (c_fc's output), activated: [N, 4W] (its activation; may be hidden itself, which
+    // inference does) -> y: [N, W].
+    public void Forward(ReadOnlySpan<float> x, Span<float> hidden, Span<float> activated, Span<float> y, int rows)
     {
-        float[] buffer = ArrayPool<float>.Shared.Rent(rows * Hidden);
-        try
-        {
-            Span<float> hidden = buffer.AsSpan(0, rows * Hidden);
-            CFc.Forward(x, hidden, rows);
-            Activation.Forward(Kind, hidden, hidden);
-            CProj.Forward(hidden, y, rows);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-        }
-    }
-
-    // As Forward, keeping the hidden layer before and after the activation for Backward.
-    public MlpActivations ForwardTraining(ReadOnlySpan<float> x, Span<float> y, int rows)
-    {
-        var hidden = new float[rows * Hidden];
         CFc.Forward(x, hidden, rows);
-        var activated = new float[rows * Hidden];
         Activation.Forward(Kind, hidden, activated);
         CProj.Forward(activated, y, rows);
-        return new MlpActivations(hidden, activated);
     }
 
-    // x: the forward input [N, W]; dy: [N, W] -> dx: [N, W] (overwritten).
-    public void Backward(ReadOnlySpan<float> x, MlpActivations activations, ReadOnlySpan<float> dy, Span<float> dx, int rows, ParameterStore grads)
+    // x, hidden, activated: what Forward read and wrote (activated its own slice); dy: [N, W] -> dx: [N, W]
+    // (overwritten); dHidden: [N, 4W] scratch.
+    public void Backward(
+        ReadOnlySpan<float> x, ReadOnlySpan<float> hidden, ReadOnlySpan<float> activated, ReadOnlySpan<float> dy,
+        Span<float> dHidden, Span<float> dx, int rows, ParameterStore grads)
     {
-        ArgumentNullException.ThrowIfNull(activations);
-        var dHidden = new float[rows * Hidden];
-        CProj.Backward(activations.Activated, dy, dHidden, rows, grads);
-        Activation.Backward(Kind, activations.Hidden, dHidden, dHidden);
+        CProj.Backward(activated, dy, dHidden, rows, grads);
+        Activation.Backward(Kind, hidden, dHidden, dHidden);
         CFc.Backward(x, dHidden, dx, rows, grads);
     }
 }
-
-/// <summary>What <see cref="Mlp.Backward"/> needs from the forward pass: [N, 4W] before and after the activation.</summary>
-public sealed record MlpActivations(float[] Hidden, float[] Activated);

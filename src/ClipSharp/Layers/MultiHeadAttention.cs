@@ -1,4 +1,3 @@
-using System.Buffers;
 using ClipSharp.Tensors.Kernels;
 
 namespace ClipSharp.Layers;
@@ -40,71 +39,47 @@ public sealed class MultiHeadAttention
 
     public Linear OutProj { get; }
 
-    // x: [B, T, W] -> y: [B, T, W]. The training forward's body on pooled buffers: inference keeps nothing, and
-    // fresh large arrays per layer and call would pile up as garbage faster than the GC returns it.
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch, int tokens)
-    {
-        int rows = batch * tokens;
-        float[] qkv = ArrayPool<float>.Shared.Rent(rows * 3 * Width);
-        float[] attended = ArrayPool<float>.Shared.Rent(rows * Width);
-        try
-        {
-            Run(x, y, batch, tokens, qkv.AsSpan(0, rows * 3 * Width), attended.AsSpan(0, rows * Width));
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(attended);
-            ArrayPool<float>.Shared.Return(qkv);
-        }
-    }
-
-    // x: [B, T, W] -> y: [B, T, W], keeping the packed q/k/v and the attended values for Backward.
-    public AttentionActivations ForwardTraining(ReadOnlySpan<float> x, Span<float> y, int batch, int tokens)
-    {
-        int rows = batch * tokens;
-        var qkv = new float[rows * 3 * Width];
-        var attended = new float[rows * Width];
-        Run(x, y, batch, tokens, qkv, attended);
-        return new AttentionActivations(qkv, attended);
-    }
-
-    // qkv: [B*T, 3W] and attended: [B*T, W], both overwritten.
-    // One GEMM for q, k and v of every token; attention then reads them as strided column slices.
-    private void Run(ReadOnlySpan<float> x, Span<float> y, int batch, int tokens, Span<float> qkv, Span<float> attended)
+    // x: [B, T, W] -> qkv: [B·T, 3W] (one GEMM for q, k and v of every token; attention reads them as strided column
+    // slices), probabilities: [B, heads, T, T] or empty (kept for Backward, or not written), attended: [B·T, W]
+    // (out_proj's input) -> y: [B, T, W].
+    public void Forward(
+        ReadOnlySpan<float> x, Span<float> qkv, Span<float> probabilities, Span<float> attended, Span<float> y, int batch, int tokens)
     {
         int rows = batch * tokens;
         int w = Width;
         Linear.Apply(InProjWeight, InProjBias.Value.Span, w, 3 * w, x, w, qkv, 3 * w, rows);
         ReadOnlySpan<float> packed = qkv;
-        Attention.Forward(
-            packed, 3 * w, packed[w..], 3 * w, packed[(2 * w)..], 3 * w, attended, w,
-            batch, Heads, tokens, tokens, HeadDim, Causal);
+        if (probabilities.IsEmpty)
+        {
+            Attention.Forward(
+                packed, 3 * w, packed[w..], 3 * w, packed[(2 * w)..], 3 * w, attended, w,
+                batch, Heads, tokens, tokens, HeadDim, Causal);
+        }
+        else
+        {
+            Attention.Forward(
+                packed, 3 * w, packed[w..], 3 * w, packed[(2 * w)..], 3 * w, attended, w, probabilities,
+                batch, Heads, tokens, tokens, HeadDim, Causal);
+        }
+
         OutProj.Forward(attended, y, rows);
     }
 
-    // x: the forward input [B, T, W]; dy: [B, T, W] -> dx: [B, T, W] (overwritten).
+    // x, qkv, probabilities, attended: what Forward read and kept; dy: [B, T, W] -> dx: [B, T, W] (overwritten).
+    // dAttended: [B·T, W] and dQkv: [B·T, 3W] scratch.
     public void Backward(
-        ReadOnlySpan<float> x, AttentionActivations activations, ReadOnlySpan<float> dy, Span<float> dx,
-        int batch, int tokens, ParameterStore grads)
+        ReadOnlySpan<float> x, ReadOnlySpan<float> qkv, ReadOnlySpan<float> probabilities, ReadOnlySpan<float> attended,
+        ReadOnlySpan<float> dy, Span<float> dAttended, Span<float> dQkv, Span<float> dx, int batch, int tokens, ParameterStore grads)
     {
-        ArgumentNullException.ThrowIfNull(activations);
         ArgumentNullException.ThrowIfNull(grads);
         int rows = batch * tokens;
         int w = Width;
-        var dAttended = new float[rows * w];
-        OutProj.Backward(activations.Attended, dy, dAttended, rows, grads);
-
-        var dQkv = new float[rows * 3 * w];
-        ReadOnlySpan<float> packed = activations.Qkv;
-        Span<float> dPacked = dQkv;
+        OutProj.Backward(attended, dy, dAttended, rows, grads);
         AttentionBackward.Backward(
-            packed, 3 * w, packed[w..], 3 * w, packed[(2 * w)..], 3 * w, dAttended, w,
-            dPacked, 3 * w, dPacked[w..], 3 * w, dPacked[(2 * w)..], 3 * w, batch, Heads, tokens, tokens, HeadDim, Causal);
+            qkv, 3 * w, qkv[w..], 3 * w, qkv[(2 * w)..], 3 * w, probabilities, dAttended, w,
+            dQkv, 3 * w, dQkv[w..], 3 * w, dQkv[(2 * w)..], 3 * w, batch, Heads, tokens, tokens, HeadDim, Causal);
         Linear.ApplyBackward(
             InProjWeight.Value.Span, grads.View(InProjWeight).Span, grads.View(InProjBias).Span, w, 3 * w,
             x, w, dQkv, 3 * w, dx, w, rows, accumulateDx: false);
     }
 }
-
-/// <summary>What <see cref="MultiHeadAttention.Backward"/> needs: q/k/v packed [B·T, 3W] and the attended values [B·T, W].</summary>
-public sealed record AttentionActivations(float[] Qkv, float[] Attended);

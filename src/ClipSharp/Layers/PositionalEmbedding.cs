@@ -34,11 +34,15 @@ public sealed class PositionalEmbedding
     }
 
     // dy: [B, T, W]; the table's gradient accumulates the sum over the batch (dx = dy, so the caller keeps dy).
-    public void Backward(ReadOnlySpan<float> dy, int batch, ParameterStore grads)
+    public void Backward(ReadOnlySpan<float> dy, int batch, ParameterStore grads) => Backward(dy, batch, Tokens, grads);
+
+    // dy: [B, length, W] (the first length positions); the first length rows of the table's gradient accumulate.
+    public void Backward(ReadOnlySpan<float> dy, int batch, int length, ParameterStore grads)
     {
         ArgumentNullException.ThrowIfNull(grads);
-        Span<float> dTable = grads.View(Weight).Span;
-        int size = Tokens * Width;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Tokens);
+        Span<float> dTable = grads.View(Weight).Span[..(length * Width)];
+        int size = length * Width;
         for (int b = 0; b < batch; b++)
         {
             TensorPrimitives.Add(dTable, dy.Slice(b * size, size), dTable);

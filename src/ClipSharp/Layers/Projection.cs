@@ -8,14 +8,6 @@ namespace ClipSharp.Layers;
 /// </summary>
 internal static class Projection
 {
-    // pooled: [B, in] -> features: [B, out]
-    public static float[] Forward(Parameter proj, ReadOnlySpan<float> pooled, int batch)
-    {
-        var features = new float[batch * proj.Shape[1]];
-        Forward(proj, pooled, batch, features);
-        return features;
-    }
-
     // pooled: [B, in] -> features: [B, out], written into the caller's buffer.
     public static void Forward(Parameter proj, ReadOnlySpan<float> pooled, int batch, Span<float> features)
     {
@@ -30,14 +22,13 @@ internal static class Projection
         Gemm.Sgemm(false, false, batch, outDim, inDim, 1f, pooled, inDim, proj.Value.Span, outDim, 0f, features, outDim);
     }
 
-    // dFeatures: [B, out] -> dPooled: [B, in]; the gradient of proj accumulates pooledᵀ · dFeatures.
-    public static float[] Backward(Parameter proj, ReadOnlySpan<float> pooled, ReadOnlySpan<float> dFeatures, int batch, ParameterStore grads)
+    // dFeatures: [B, out] -> dPooled: [B, in] (overwritten); the gradient of proj accumulates pooledᵀ · dFeatures.
+    public static void Backward(
+        Parameter proj, ReadOnlySpan<float> pooled, ReadOnlySpan<float> dFeatures, int batch, Span<float> dPooled, ParameterStore grads)
     {
         int inDim = proj.Shape[0];
         int outDim = proj.Shape[1];
         Gemm.Sgemm(true, false, inDim, outDim, batch, 1f, pooled, inDim, dFeatures, outDim, 1f, grads.View(proj).Span, outDim);
-        var dPooled = new float[batch * inDim];
         Gemm.Sgemm(false, true, batch, inDim, outDim, 1f, dFeatures, outDim, proj.Value.Span, outDim, 0f, dPooled, inDim);
-        return dPooled;
     }
 }

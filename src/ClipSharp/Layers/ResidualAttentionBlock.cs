@@ -1,4 +1,4 @@
-using System.Buffers;
+using ClipSharp.Layers.Workspaces;
 using ClipSharp.Models;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
@@ -37,68 +37,38 @@ public sealed class ResidualAttentionBlock
 
     public Mlp Mlp { get; }
 
-    // x: [B, T, W] -> x: [B, T, W], updated in place (the residual stream).
-    public void Forward(Span<float> x, int batch, int tokens)
+    // x: [B, T, W] -> y: [B, T, W], the residual stream (y may be x itself, which inference does), through the
+    // block's slices of the arena. middle = x + attn(ln_1(x)); y = middle + mlp(ln_2(middle)).
+    internal void Forward(ReadOnlySpan<float> x, Span<float> y, WorkspaceArena ws, in BlockLayout l, int batch, int tokens)
     {
         int rows = batch * tokens;
-        float[] normedBuffer = ArrayPool<float>.Shared.Rent(rows * Width);
-        float[] branchBuffer = ArrayPool<float>.Shared.Rent(rows * Width);
-        try
-        {
-            Span<float> normed = normedBuffer.AsSpan(0, rows * Width);
-            Span<float> branch = branchBuffer.AsSpan(0, rows * Width);
-            Ln1.Forward(x, normed, rows);
-            Attn.Forward(normed, branch, batch, tokens);
-            TensorPrimitives.Add(x, branch, x);
+        Span<float> ln1 = ws[l.Ln1];
+        Span<float> middle = ws[l.Middle];
+        Span<float> ln2 = ws[l.Ln2];
+        Ln1.Forward(x, ln1, rows);
+        Attn.Forward(ln1, ws[l.Qkv], ws[l.Probabilities], ws[l.Attended], middle, batch, tokens);
+        TensorPrimitives.Add(x, middle, middle);
 
-            Ln2.Forward(x, normed, rows);
-            Mlp.Forward(normed, branch, rows);
-            TensorPrimitives.Add(x, branch, x);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(branchBuffer);
-            ArrayPool<float>.Shared.Return(normedBuffer);
-        }
+        Ln2.Forward(middle, ln2, rows);
+        Mlp.Forward(ln2, ws[l.Hidden], ws[l.Activated], y, rows);
+        TensorPrimitives.Add(middle, y, y);
     }
 
-    // As Forward (x updated in place), keeping what Backward needs.
-    public BlockActivations ForwardTraining(Span<float> x, int batch, int tokens)
+    // x: the block's input as Forward read it (kept); dx: the gradient of the block's output in, of its input out
+    // (the residual stream's gradient, in place). The block's slices must hold what a kept Forward wrote.
+    internal void Backward(
+        ReadOnlySpan<float> x, WorkspaceArena ws, in BlockLayout l, in BlockGradientLayout g, Span<float> dx, int batch, int tokens, ParameterStore grads)
     {
         int rows = batch * tokens;
-        float[] input = x.ToArray();
-        var normed1 = new float[rows * Width];
-        var branch = new float[rows * Width];
-        Ln1.Forward(x, normed1, rows);
-        AttentionActivations attn = Attn.ForwardTraining(normed1, branch, batch, tokens);
-        TensorPrimitives.Add(x, branch, x);
+        Span<float> dNormed = ws[g.Normed];
+        Span<float> dBranch = ws[g.Branch];
 
-        float[] middle = x.ToArray();
-        var normed2 = new float[rows * Width];
-        Ln2.Forward(x, normed2, rows);
-        MlpActivations mlp = Mlp.ForwardTraining(normed2, branch, rows);
-        TensorPrimitives.Add(x, branch, x);
-        return new BlockActivations(input, normed1, attn, middle, normed2, mlp);
-    }
-
-    // dx: the gradient of the block's output [B, T, W] in, of its input out (the residual stream, in place).
-    public void Backward(BlockActivations activations, Span<float> dx, int batch, int tokens, ParameterStore grads)
-    {
-        ArgumentNullException.ThrowIfNull(activations);
-        int rows = batch * tokens;
-        var dNormed = new float[rows * Width];
-        var dBranch = new float[rows * Width];
-
-        Mlp.Backward(activations.Normed2, activations.Mlp, dx, dNormed, rows, grads);
-        Ln2.Backward(activations.Middle, dNormed, dBranch, rows, grads);
+        Mlp.Backward(ws[l.Ln2], ws[l.Hidden], ws[l.Activated], dx, ws[g.Hidden], dNormed, rows, grads);
+        Ln2.Backward(ws[l.Middle], dNormed, dBranch, rows, grads);
         TensorPrimitives.Add(dx, dBranch, dx);
 
-        Attn.Backward(activations.Normed1, activations.Attention, dx, dNormed, batch, tokens, grads);
-        Ln1.Backward(activations.Input, dNormed, dBranch, rows, grads);
+        Attn.Backward(ws[l.Ln1], ws[l.Qkv], ws[l.Probabilities], ws[l.Attended], dx, ws[g.Attended], ws[g.Qkv], dNormed, batch, tokens, grads);
+        Ln1.Backward(x, dNormed, dBranch, rows, grads);
         TensorPrimitives.Add(dx, dBranch, dx);
     }
 }
-
-/// <summary>A block's saved forward values: its input, ln_1(input), attention's, input + attn, ln_2 of that, the MLP's.</summary>
-public sealed record BlockActivations(
-    float[] Input, float[] Normed1, AttentionActivations Attention, float[] Middle, float[] Normed2, MlpActivations Mlp);

@@ -1,3 +1,4 @@
+using ClipSharp.Layers.Workspaces;
 using ClipSharp.Models;
 using ClipSharp.Tensors;
 
@@ -28,35 +29,33 @@ public sealed class Transformer
 
     public IReadOnlyList<ResidualAttentionBlock> Resblocks { get; }
 
-    // x: [B, T, W] -> x: [B, T, W], in place. The observer sees "<prefix>.resblocks.<i>.out" after each block.
-    public void Forward(Span<float> x, int batch, int tokens, Action<string, Tensor>? observer = null)
+    /// <summary>The slices a forward pass over [B, T, W] (and, kept, its backward pass) runs in.</summary>
+    internal TransformerLayout Layout(ref WorkspaceLayout layout, int batch, int tokens, bool keep)
+    {
+        int heads = Resblocks.Count > 0 ? Resblocks[0].Attn.Heads : 1;
+        return new TransformerLayout(ref layout, Resblocks.Count, batch, tokens, Width, heads, 4 * Width, keep);
+    }
+
+    // Stream(0): [B, T, W] -> Stream(Layers): [B, T, W] (the same slice unless kept). The observer sees
+    // "<prefix>.resblocks.<i>.out" after each block.
+    internal void Forward(WorkspaceArena ws, in TransformerLayout l, int batch, int tokens, Action<string, Tensor>? observer = null)
     {
         for (int i = 0; i < Resblocks.Count; i++)
         {
-            Resblocks[i].Forward(x, batch, tokens);
-            Observation.Report(observer, _observeNames[i], x, batch, tokens, Width);
+            Span<float> y = ws[l.Stream(i + 1)];
+            Resblocks[i].Forward(ws[l.Stream(i)], y, ws, l.BlockAt(i), batch, tokens);
+            Observation.Report(observer, _observeNames[i], y, batch, tokens, Width);
         }
     }
 
-    // As Forward without an observer, keeping every block's activations.
-    public IReadOnlyList<BlockActivations> ForwardTraining(Span<float> x, int batch, int tokens)
+    // StreamGradient: the gradient of the stack's output in, of its input out (in place). Needs a kept Forward.
+    internal void Backward(WorkspaceArena ws, in TransformerLayout l, int batch, int tokens, ParameterStore grads)
     {
-        var activations = new BlockActivations[Resblocks.Count];
-        for (int i = 0; i < Resblocks.Count; i++)
-        {
-            activations[i] = Resblocks[i].ForwardTraining(x, batch, tokens);
-        }
-
-        return activations;
-    }
-
-    // dx: the gradient of the stack's output in, of its input out (in place).
-    public void Backward(IReadOnlyList<BlockActivations> activations, Span<float> dx, int batch, int tokens, ParameterStore grads)
-    {
-        ArgumentNullException.ThrowIfNull(activations);
+        ArgumentNullException.ThrowIfNull(grads);
+        Span<float> dx = ws[l.StreamGradient];
         for (int i = Resblocks.Count - 1; i >= 0; i--)
         {
-            Resblocks[i].Backward(activations[i], dx, batch, tokens, grads);
+            Resblocks[i].Backward(ws[l.Stream(i)], ws, l.BlockAt(i), l.Gradients, dx, batch, tokens, grads);
         }
     }
 }

@@ -1,4 +1,5 @@
 using ClipSharp.Layers;
+using ClipSharp.Layers.Workspaces;
 using ClipSharp.Tensors;
 
 namespace ClipSharp.Models;
@@ -20,9 +21,14 @@ public interface IImageEncoder
     // images: [B, 3, R, R] (normalised) -> destination: [B, E]
     void Forward(Tensor images, Span<float> destination);
 
-    /// <summary>The training forward pass (train-mode batch norm): the features and what Backward needs.</summary>
-    ImageActivations ForwardTraining(Tensor images);
+    /// <summary>
+    /// The one forward pass, into a training workspace: <paramref name="pass"/> says whether batch norm uses batch
+    /// statistics and whether the activations the backward pass reads are kept. Features are bit for bit those of the
+    /// inference forward in the same mode, kept or not. images: [B, 3, R, R] -> destination: [B, E].
+    /// </summary>
+    internal void Forward(ReadOnlySpan<float> images, int batch, Span<float> destination, Workspace workspace, ForwardPass pass);
 
-    // dFeatures: [B, E] -> parameter gradients, accumulated into grads (same layout as the parameters).
-    void Backward(ImageActivations activations, ReadOnlySpan<float> dFeatures, ParameterStore grads);
+    // dFeatures: [B, E] -> parameter gradients, accumulated into grads (same layout as the parameters), from what the
+    // last kept forward pass left in the workspace.
+    internal void Backward(Workspace workspace, ReadOnlySpan<float> dFeatures, ParameterStore grads);
 }

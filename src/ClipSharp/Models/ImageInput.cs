@@ -22,4 +22,20 @@ internal static class ImageInput
 
         return images.Dim(0);
     }
+
+    // images: B >= 1 images of [3, R, R] as a flat span.
+    public static void Validate(int length, int batch, int resolution)
+    {
+        if (batch < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, "encode at least one image (batch >= 1).");
+        }
+
+        long needed = (long)batch * 3 * resolution * resolution;
+        if (length != needed)
+        {
+            throw new ArgumentException(
+                $"images must hold batch x 3 x {resolution} x {resolution} = {needed} floats for this model, got {length}.", "images");
+        }
+    }
 }

@@ -1,5 +1,5 @@
-using System.Buffers;
 using ClipSharp.Layers;
+using ClipSharp.Layers.Workspaces;
 using ClipSharp.Tensors;
 using ClipSharp.Tensors.Kernels;
 using Conv2d = ClipSharp.Layers.Conv2d;
@@ -13,6 +13,8 @@ namespace ClipSharp.Models;
 public sealed class ModifiedResNet : IImageEncoder
 {
     private static readonly string[] s_layerNames = ["visual.layer1.out", "visual.layer2.out", "visual.layer3.out", "visual.layer4.out"];
+
+    private readonly Bottleneck[] _blocks;
 
     public ModifiedResNet(
         ParameterScope scope, IReadOnlyList<int> layers, int outputDim, int heads, int inputResolution, int width)
@@ -71,6 +73,7 @@ public sealed class ModifiedResNet : IImageEncoder
         }
 
         Attnpool = new AttentionPool2d(scope.Child("attnpool"), FeatureSize, EmbedDim, heads, outputDim);
+        _blocks = [.. stages.SelectMany(stage => stage)];
     }
 
     public int ImageResolution { get; }
@@ -110,86 +113,159 @@ public sealed class ModifiedResNet : IImageEncoder
     {
         int batch = ImageInput.Validate(images, ImageResolution);
         var features = new float[batch * OutputDim];
-        Run(images, batch, features, observer);
+        Infer(images.Span, batch, features, observer);
         return new Tensor(features, batch, OutputDim);
     }
 
-    // images: [B, 3, R, R] -> destination: [B, E]; intermediates are pooled, so a repeated call allocates nothing.
+    // images: [B, 3, R, R] -> destination: [B, E]; the workspace is pooled, so a repeated call allocates nothing.
     public void Forward(Tensor images, Span<float> destination)
     {
         int batch = ImageInput.Validate(images, ImageResolution);
         FeatureDestination.Validate(destination.Length, batch, OutputDim);
-        Run(images, batch, destination, observer: null);
+        Infer(images.Span, batch, destination, observer: null);
     }
 
-    private void Run(Tensor images, int batch, Span<float> destination, Action<string, Tensor>? observer)
+    private unsafe void Infer(ReadOnlySpan<float> images, int batch, Span<float> destination, Action<string, Tensor>? observer)
     {
-        int half = Width / 2;
+        Span<BottleneckLayout> blocks = stackalloc BottleneckLayout[_blocks.Length];
+        var layout = new WorkspaceLayout();
+        var statistics = new WorkspaceLayout();
+        var l = new Layout(ref layout, ref statistics, this, batch, keep: false, blocks);
+        using var buffer = new PooledBuffer(checked((int)layout.Count));
+        fixed (float* arena = buffer.Span)
+        {
+            Run(images, batch, destination, new WorkspaceArena(arena, layout.Count), default, in l, blocks, ForwardPass.Inference, observer);
+        }
+    }
+
+    void IImageEncoder.Forward(ReadOnlySpan<float> images, int batch, Span<float> destination, Workspace workspace, ForwardPass pass)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        ImageInput.Validate(images.Length, batch, ImageResolution);
+        FeatureDestination.Validate(destination.Length, batch, OutputDim);
+        bool keep = pass == ForwardPass.Keep;
+        Span<BottleneckLayout> blocks = stackalloc BottleneckLayout[_blocks.Length];
+        var layout = new WorkspaceLayout();
+        var statistics = new WorkspaceLayout();
+        var l = new Layout(ref layout, ref statistics, this, batch, keep, blocks);
+        WorkspaceArena ws = workspace.Arena(layout.Count);
+        workspace.Forget();
+        if (keep)
+        {
+            images.CopyTo(ws[l.Images]);
+        }
+
+        Span<double> stats = pass == ForwardPass.Inference ? default : workspace.Statistics(statistics.Count);
+        Run(images, batch, destination, ws, stats, in l, blocks, pass, observer: null);
+        if (keep)
+        {
+            workspace.Record(this, batch, 0);
+        }
+    }
+
+    // images: [B, 3, R, R] -> destination: [B, E], every activation in the arena's slices; statistics: the batch norms'
+    // batch statistics (train mode).
+    private void Run(
+        ReadOnlySpan<float> images, int batch, Span<float> destination, WorkspaceArena ws, Span<double> statistics,
+        in Layout l, ReadOnlySpan<BottleneckLayout> blocks, ForwardPass pass, Action<string, Tensor>? observer)
+    {
         int s1 = Conv1.OutputSize(ImageResolution);
         int plane = s1 * s1;
+
+        Conv1.Forward(images, ws[l.Conv1], batch, ImageResolution, ImageResolution);
+        Bn1.Forward(ws[l.Conv1], ws[l.Relu1], Stats(statistics, l.Bn1Statistics), batch, plane, pass);
+        Relu.Forward(ws[l.Relu1], ws[l.Relu1]);
+        Conv2.Forward(ws[l.Relu1], ws[l.Conv2], batch, s1, s1);
+        Bn2.Forward(ws[l.Conv2], ws[l.Relu2], Stats(statistics, l.Bn2Statistics), batch, plane, pass);
+        Relu.Forward(ws[l.Relu2], ws[l.Relu2]);
+        Conv3.Forward(ws[l.Relu2], ws[l.Conv3], batch, s1, s1);
+        Bn3.Forward(ws[l.Conv3], ws[l.Relu3], Stats(statistics, l.Bn3Statistics), batch, plane, pass);
+        Relu.Forward(ws[l.Relu3], ws[l.Relu3]);
+        Span<float> x = ws[blocks[0].Input];
+        AvgPool2d.Forward(ws[l.Relu3], x, batch, Width, s1, s1, 2, 2);
+        Observation.Report(observer, "visual.stem.out", x, batch, Width, StemSize, StemSize);
+
         int size = StemSize;
-
-        // The feature map moves from one pooled buffer to the next; each is returned once the next block has read it.
-        float[] x = ArrayPool<float>.Shared.Rent(batch * Width * size * size);
-        int length = batch * Width * size * size;
-        try
+        int k = 0;
+        for (int s = 0; s < Stages.Count; s++)
         {
-            using (var c = new PooledBuffer(batch * Width * plane))
+            // Indexed, not foreach: the stages are interface-typed lists, whose enumerators are boxed.
+            IReadOnlyList<Bottleneck> stage = Stages[s];
+            for (int i = 0; i < stage.Count; i++, k++)
             {
-                using (var b = new PooledBuffer(batch * half * plane))
-                {
-                    using (var a = new PooledBuffer(batch * half * plane))
-                    {
-                        Conv1.Forward(images.Span, a.Span, batch, ImageResolution, ImageResolution);
-                        Bn1.Forward(a.Span, a.Span, batch, plane);
-                        Relu.Forward(a.Span, a.Span);
-
-                        Conv2.Forward(a.Span, b.Span, batch, s1, s1);
-                    }
-
-                    Bn2.Forward(b.Span, b.Span, batch, plane);
-                    Relu.Forward(b.Span, b.Span);
-
-                    Conv3.Forward(b.Span, c.Span, batch, s1, s1);
-                }
-
-                Bn3.Forward(c.Span, c.Span, batch, plane);
-                Relu.Forward(c.Span, c.Span);
-
-                AvgPool2d.Forward(c.Span, x.AsSpan(0, length), batch, Width, s1, s1, 2, 2);
+                stage[i].Forward(ws, statistics, blocks[k], batch, size, size, pass);
+                size = stage[i].OutputSize(size);
             }
 
-            Observation.Report(observer, "visual.stem.out", x.AsSpan(0, length), batch, Width, size, size);
-
-            int channels = Width;
-            for (int s = 0; s < Stages.Count; s++)
-            {
-                // Indexed, not foreach: the stages are interface-typed lists, whose enumerators are boxed.
-                IReadOnlyList<Bottleneck> stage = Stages[s];
-                for (int i = 0; i < stage.Count; i++)
-                {
-                    Bottleneck block = stage[i];
-                    int next = block.OutputSize(size);
-                    int nextLength = batch * block.OutChannels * next * next;
-                    float[] input = x;
-                    x = ArrayPool<float>.Shared.Rent(nextLength);
-                    block.Forward(input.AsSpan(0, length), x.AsSpan(0, nextLength), batch, size, size);
-                    ArrayPool<float>.Shared.Return(input);
-                    length = nextLength;
-                    size = next;
-                    channels = block.OutChannels;
-                }
-
-                Observation.Report(observer, s_layerNames[s], x.AsSpan(0, length), batch, channels, size, size);
-            }
-
-            Attnpool.Forward(x.AsSpan(0, length), destination, batch);
+            Observation.Report(observer, s_layerNames[s], ws[blocks[k - 1].Output], batch, stage[^1].OutChannels, size, size);
         }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(x);
-        }
+
+        Attnpool.Forward(
+            ws[blocks[k - 1].Output], destination, batch, ws[l.Sequence], ws[l.Query], ws[l.Keys], ws[l.Values], ws[l.Probabilities], ws[l.Attended]);
     }
+
+    void IImageEncoder.Backward(Workspace workspace, ReadOnlySpan<float> dFeatures, ParameterStore grads)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentNullException.ThrowIfNull(grads);
+        workspace.RequireFrom(this, "ResNet");
+        int batch = workspace.Batch;
+        FeatureDestination.Validate(dFeatures.Length, batch, OutputDim);
+        Span<BottleneckLayout> blocks = stackalloc BottleneckLayout[_blocks.Length];
+        var layout = new WorkspaceLayout();
+        var statistics = new WorkspaceLayout();
+        var l = new Layout(ref layout, ref statistics, this, batch, keep: true, blocks);
+        WorkspaceArena ws = workspace.Arena(layout.Count);
+        Span<double> stats = workspace.Statistics(statistics.Count);
+
+        // The stream's gradient moves down the blocks between two slices, each trimmed to the map it holds.
+        int n = blocks.Length;
+        Span<float> dx = StreamGradient(ws, l, n)[..blocks[n - 1].Output.Length];
+        Attnpool.Backward(
+            ws[l.Sequence], ws[l.Query], ws[l.Keys], ws[l.Values], ws[l.Probabilities], ws[l.Attended], dFeatures, dx, batch,
+            ws[l.AttendedGradient], ws[l.QueryGradient], ws[l.KeysGradient], ws[l.ValuesGradient], ws[l.SequenceGradient], grads);
+
+        int k = n;
+        for (int s = Stages.Count - 1; s >= 0; s--)
+        {
+            IReadOnlyList<Bottleneck> stage = Stages[s];
+            for (int i = stage.Count - 1; i >= 0; i--)
+            {
+                k--;
+                Span<float> dIn = StreamGradient(ws, l, k)[..blocks[k].Input.Length];
+                int size = Side(blocks[k].Input.Length, batch, stage[i].Inplanes);
+                stage[i].Backward(ws, stats, blocks[k], l.BlockGradients, dx, dIn, batch, size, size, grads);
+                dx = dIn;
+            }
+        }
+
+        int s1 = Conv1.OutputSize(ImageResolution);
+        int plane = s1 * s1;
+        Span<float> d3 = ws[l.Stem3Gradient];
+        AvgPool2dBackward.Backward(dx, d3, batch, Width, s1, s1, 2, 2);
+        ReluBackward.Backward(ws[l.Relu3], d3, d3);
+        Bn3.Backward(ws[l.Conv3], Stats(stats, l.Bn3Statistics), d3, d3, batch, plane, grads);
+        Span<float> d2 = ws[l.Stem2Gradient];
+        Conv3.Backward(ws[l.Relu2], d3, d2, batch, s1, s1, grads);
+        ReluBackward.Backward(ws[l.Relu2], d2, d2);
+        Bn2.Backward(ws[l.Conv2], Stats(stats, l.Bn2Statistics), d2, d2, batch, plane, grads);
+        Span<float> d1 = ws[l.Stem1Gradient];
+        Conv2.Backward(ws[l.Relu1], d2, d1, batch, s1, s1, grads);
+        ReluBackward.Backward(ws[l.Relu1], d1, d1);
+        Bn1.Backward(ws[l.Conv1], Stats(stats, l.Bn1Statistics), d1, d1, batch, plane, grads);
+        Conv1.Backward(ws[l.Images], d1, default, batch, ImageResolution, ImageResolution, grads);
+    }
+
+    // Bottleneck k counting across the stages.
+    private Bottleneck Block(int k) => _blocks[k];
+
+    private static Span<float> StreamGradient(WorkspaceArena ws, in Layout l, int index)
+        => ws[index % 2 == 0 ? l.StreamGradientEven : l.StreamGradientOdd];
+
+    private static int Side(int length, int batch, int channels) => (int)Math.Round(Math.Sqrt(length / ((double)batch * channels)));
+
+    private static Span<double> Stats(Span<double> statistics, WorkspaceSlice slice)
+        => statistics.IsEmpty ? default : statistics.Slice((int)slice.Offset, slice.Length);
 
     /// <summary>Every batch norm of the tower: the stem's, then each bottleneck's (the shortcut's last).</summary>
     public IEnumerable<BatchNorm2d> BatchNorms()
@@ -209,112 +285,162 @@ public sealed class ModifiedResNet : IImageEncoder
         }
     }
 
-    public ImageActivations ForwardTraining(Tensor images)
+    // The tower's slices for a batch: the stem's (each batch norm's input and its ReLU's output, the same slice unless
+    // kept), the block streams (kept: one per block boundary; otherwise two that the blocks alternate between), every
+    // block's slices (kept: their own; otherwise one region they all reuse) and the attention pool's; kept, also a
+    // copy of the images and the backward's scratch. blocks receives each bottleneck's layout.
+    private readonly struct Layout
     {
-        int batch = ImageInput.Validate(images, ImageResolution);
-        int half = Width / 2;
-        int s1 = Conv1.OutputSize(ImageResolution);
-        int plane = s1 * s1;
-
-        var a = new float[batch * half * plane];
-        Conv1.Forward(images.Span, a, batch, ImageResolution, ImageResolution);
-        BatchNormActivations bn1 = Bn1.ForwardTraining(a, a, batch, plane);
-        Relu.Forward(a, a);
-
-        var b = new float[batch * half * plane];
-        Conv2.Forward(a, b, batch, s1, s1);
-        BatchNormActivations bn2 = Bn2.ForwardTraining(b, b, batch, plane);
-        Relu.Forward(b, b);
-
-        var c = new float[batch * Width * plane];
-        Conv3.Forward(b, c, batch, s1, s1);
-        BatchNormActivations bn3 = Bn3.ForwardTraining(c, c, batch, plane);
-        Relu.Forward(c, c);
-
-        int size = StemSize;
-        var x = new float[batch * Width * size * size];
-        AvgPool2d.Forward(c, x, batch, Width, s1, s1, 2, 2);
-
-        var blocks = new List<BottleneckActivations>();
-        foreach (Bottleneck block in Stages.SelectMany(stage => stage))
+        public Layout(
+            ref WorkspaceLayout layout, ref WorkspaceLayout statistics, ModifiedResNet r, int batch, bool keep, Span<BottleneckLayout> blocks)
         {
-            int next = block.OutputSize(size);
-            var y = new float[batch * block.OutChannels * next * next];
-            blocks.Add(block.ForwardTraining(x, y, batch, size, size));
-            x = y;
-            size = next;
+            int half = r.Width / 2;
+            int s1 = r.Conv1.OutputSize(r.ImageResolution);
+            long plane = (long)s1 * s1;
+            Images = keep ? layout.Add((long)batch * 3 * r.ImageResolution * r.ImageResolution) : default;
+            Conv1 = layout.Add(batch * half * plane);
+            Relu1 = keep ? layout.Add(batch * half * plane) : Conv1;
+            Conv2 = layout.Add(batch * half * plane);
+            Relu2 = keep ? layout.Add(batch * half * plane) : Conv2;
+            Conv3 = layout.Add(batch * r.Width * plane);
+            Relu3 = keep ? layout.Add(batch * r.Width * plane) : Conv3;
+            Bn1Statistics = statistics.Add(r.Bn1.StatisticsLength);
+            Bn2Statistics = statistics.Add(r.Bn2.StatisticsLength);
+            Bn3Statistics = statistics.Add(r.Bn3.StatisticsLength);
+
+            // Stream sizes: the stem's output, then every block's.
+            long largest = (long)batch * r.Width * r.StemSize * r.StemSize;
+            long conv3 = 0, pooled = 0, relu = 0;
+            int size = r.StemSize;
+            for (int k = 0; k < blocks.Length; k++)
+            {
+                Bottleneck block = r.Block(k);
+                int o = block.OutputSize(size);
+                largest = Math.Max(largest, (long)batch * block.OutChannels * o * o);
+                conv3 = Math.Max(conv3, (long)batch * block.OutChannels * o * o);
+                pooled = Math.Max(pooled, (long)batch * Math.Max(block.Planes, block.Inplanes) * o * o);
+                relu = Math.Max(relu, (long)batch * Math.Max(block.Planes, block.Inplanes) * size * size);
+                size = o;
+            }
+
+            WorkspaceSlice even = default, odd = default;
+            if (!keep)
+            {
+                even = layout.Add(largest);
+                odd = layout.Add(largest);
+            }
+
+            WorkspaceLayout region = layout;
+            long end = layout.Count;
+            size = r.StemSize;
+            long stem = (long)batch * r.Width * size * size;
+            WorkspaceSlice input = keep ? layout.Add(stem) : even with { Length = checked((int)stem) };
+            for (int k = 0; k < blocks.Length; k++)
+            {
+                Bottleneck block = r.Block(k);
+                int o = block.OutputSize(size);
+                WorkspaceSlice output = keep ? layout.Add((long)batch * block.OutChannels * o * o) : (k % 2 == 0 ? odd : even);
+                if (!keep)
+                {
+                    // Trim the alternating slices to the map this block writes.
+                    output = output with { Length = checked((int)((long)batch * block.OutChannels * o * o)) };
+                    var local = region;
+                    blocks[k] = new BottleneckLayout(ref local, ref statistics, block, batch, size, input, output, keep);
+                    end = Math.Max(end, local.Count);
+                }
+                else
+                {
+                    blocks[k] = new BottleneckLayout(ref layout, ref statistics, block, batch, size, input, output, keep);
+                }
+
+                input = output;
+                size = o;
+            }
+
+            if (!keep)
+            {
+                layout.Skip(end - layout.Count);
+            }
+
+            AttentionPool2d pool = r.Attnpool;
+            int c = pool.EmbedDim;
+            long sequence = (long)batch * pool.Tokens * c;
+            Sequence = layout.Add(sequence);
+            Query = layout.Add((long)batch * c);
+            Keys = layout.Add(sequence);
+            Values = layout.Add(sequence);
+            Probabilities = keep ? layout.Add((long)batch * pool.Heads * pool.Tokens) : default;
+            Attended = layout.Add((long)batch * c);
+            if (keep)
+            {
+                AttendedGradient = layout.Add((long)batch * c);
+                QueryGradient = layout.Add((long)batch * c);
+                KeysGradient = layout.Add(sequence);
+                ValuesGradient = layout.Add(sequence);
+                SequenceGradient = layout.Add(sequence);
+                StreamGradientEven = layout.Add(largest);
+                StreamGradientOdd = layout.Add(largest);
+                BlockGradients = new BottleneckGradientLayout(ref layout, conv3, pooled, relu);
+                Stem3Gradient = layout.Add(batch * r.Width * plane);
+                Stem2Gradient = layout.Add(batch * half * plane);
+                Stem1Gradient = layout.Add(batch * half * plane);
+            }
         }
 
-        var features = new float[batch * OutputDim];
-        AttentionPoolActivations pool = Attnpool.ForwardTraining(x, features, batch);
-        return new ResNetActivations(new Tensor(features, batch, OutputDim), images, bn1, a, bn2, b, bn3, c, blocks, pool);
-    }
+        public WorkspaceSlice Images { get; }
 
-    public void Backward(ImageActivations activations, ReadOnlySpan<float> dFeatures, ParameterStore grads)
-    {
-        ArgumentNullException.ThrowIfNull(grads);
-        if (activations is not ResNetActivations r)
-        {
-            throw new ArgumentException("activations come from another image tower.", nameof(activations));
-        }
+        /// <summary>The stem's conv outputs (its batch norms' inputs) and ReLU outputs: [B, W/2 or W, R/2, R/2].</summary>
+        public WorkspaceSlice Conv1 { get; }
 
-        int batch = r.Batch;
-        int half = Width / 2;
-        int s1 = Conv1.OutputSize(ImageResolution);
-        int plane = s1 * s1;
-        Bottleneck[] blocks = [.. Stages.SelectMany(stage => stage)];
-        int[] sizes = new int[blocks.Length + 1];
-        sizes[0] = StemSize;
-        for (int i = 0; i < blocks.Length; i++)
-        {
-            sizes[i + 1] = blocks[i].OutputSize(sizes[i]);
-        }
+        public WorkspaceSlice Relu1 { get; }
 
-        var dx = new float[batch * EmbedDim * FeatureSize * FeatureSize];
-        Attnpool.Backward(r.Pool, dFeatures, dx, batch, grads);
-        for (int i = blocks.Length - 1; i >= 0; i--)
-        {
-            var dIn = new float[batch * blocks[i].Inplanes * sizes[i] * sizes[i]];
-            blocks[i].Backward(r.Blocks[i], dx, dIn, batch, sizes[i], sizes[i], grads);
-            dx = dIn;
-        }
+        public WorkspaceSlice Conv2 { get; }
 
-        var dc = new float[batch * Width * plane];
-        AvgPool2dBackward.Backward(dx, dc, batch, Width, s1, s1, 2, 2);
-        ReluBackward.Backward(r.Relu3, dc, dc);
-        Bn3.Backward(r.Bn3, dc, dc, batch, plane, grads);
-        var db = new float[batch * half * plane];
-        Conv3.Backward(r.Relu2, dc, db, batch, s1, s1, grads);
-        ReluBackward.Backward(r.Relu2, db, db);
-        Bn2.Backward(r.Bn2, db, db, batch, plane, grads);
-        var da = new float[batch * half * plane];
-        Conv2.Backward(r.Relu1, db, da, batch, s1, s1, grads);
-        ReluBackward.Backward(r.Relu1, da, da);
-        Bn1.Backward(r.Bn1, da, da, batch, plane, grads);
-        Conv1.Backward(r.Images.Span, da, default, batch, ImageResolution, ImageResolution, grads);
-    }
+        public WorkspaceSlice Relu2 { get; }
 
-    private sealed class ResNetActivations(
-        Tensor features, Tensor images, BatchNormActivations bn1, float[] relu1, BatchNormActivations bn2, float[] relu2,
-        BatchNormActivations bn3, float[] relu3, IReadOnlyList<BottleneckActivations> blocks, AttentionPoolActivations pool)
-        : ImageActivations(features)
-    {
-        public Tensor Images { get; } = images;
+        public WorkspaceSlice Conv3 { get; }
 
-        public BatchNormActivations Bn1 { get; } = bn1;
+        public WorkspaceSlice Relu3 { get; }
 
-        public float[] Relu1 { get; } = relu1;
+        public WorkspaceSlice Bn1Statistics { get; }
 
-        public BatchNormActivations Bn2 { get; } = bn2;
+        public WorkspaceSlice Bn2Statistics { get; }
 
-        public float[] Relu2 { get; } = relu2;
+        public WorkspaceSlice Bn3Statistics { get; }
 
-        public BatchNormActivations Bn3 { get; } = bn3;
+        /// <summary>The attention pool's tokens, query, keys, values, probabilities and attended values.</summary>
+        public WorkspaceSlice Sequence { get; }
 
-        public float[] Relu3 { get; } = relu3;
+        public WorkspaceSlice Query { get; }
 
-        public IReadOnlyList<BottleneckActivations> Blocks { get; } = blocks;
+        public WorkspaceSlice Keys { get; }
 
-        public AttentionPoolActivations Pool { get; } = pool;
+        public WorkspaceSlice Values { get; }
+
+        public WorkspaceSlice Probabilities { get; }
+
+        public WorkspaceSlice Attended { get; }
+
+        public WorkspaceSlice AttendedGradient { get; }
+
+        public WorkspaceSlice QueryGradient { get; }
+
+        public WorkspaceSlice KeysGradient { get; }
+
+        public WorkspaceSlice ValuesGradient { get; }
+
+        public WorkspaceSlice SequenceGradient { get; }
+
+        public WorkspaceSlice StreamGradientEven { get; }
+
+        public WorkspaceSlice StreamGradientOdd { get; }
+
+        public BottleneckGradientLayout BlockGradients { get; }
+
+        public WorkspaceSlice Stem3Gradient { get; }
+
+        public WorkspaceSlice Stem2Gradient { get; }
+
+        public WorkspaceSlice Stem1Gradient { get; }
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using ClipSharp.Layers;
+using ClipSharp.Layers.Workspaces;
 using ClipSharp.Tensors;
 using LayerNorm = ClipSharp.Layers.LayerNorm;
 
@@ -107,14 +108,50 @@ public sealed class TextTransformer
     }
 
     // tokens: [B, ctx] -> destination: [B, E], on the first length positions (the whole context when observed).
-    // Intermediates are pooled.
-    private void Run(ReadOnlySpan<int> tokens, int batch, int length, Span<float> destination, Action<string, Tensor>? observer)
+    // The workspace is pooled.
+    private unsafe void Run(ReadOnlySpan<int> tokens, int batch, int length, Span<float> destination, Action<string, Tensor>? observer)
+    {
+        var layout = new WorkspaceLayout();
+        var l = new Layout(ref layout, this, batch, length, keep: false);
+        using var buffer = new PooledBuffer(checked((int)layout.Count));
+        fixed (float* arena = buffer.Span)
+        {
+            Run(tokens, batch, length, destination, new WorkspaceArena(arena, layout.Count), in l, observer);
+        }
+    }
+
+    /// <summary>
+    /// The one forward pass into a training workspace, on the positions the batch uses (<see cref="UsedLength"/>):
+    /// the features are bit for bit those of the inference forward. Kept, the workspace then holds what
+    /// <see cref="Backward"/> reads. tokens: [B, ctx] -> destination: [B, E].
+    /// </summary>
+    internal void Forward(ReadOnlySpan<int> tokens, int batch, Span<float> destination, Workspace workspace, ForwardPass pass)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        Validate(tokens, batch);
+        FeatureDestination.Validate(destination.Length, batch, OutputDim);
+        bool keep = pass == ForwardPass.Keep;
+        int length = UsedLength(tokens, batch, ContextLength);
+        var layout = new WorkspaceLayout();
+        var l = new Layout(ref layout, this, batch, length, keep);
+        WorkspaceArena ws = workspace.Arena(layout.Count);
+        workspace.Forget();
+        Run(tokens, batch, length, destination, ws, in l, observer: null);
+        if (keep)
+        {
+            tokens.CopyTo(workspace.Ids(tokens.Length));
+            workspace.Record(this, batch, length);
+        }
+    }
+
+    private void Run(
+        ReadOnlySpan<int> tokens, int batch, int length, Span<float> destination, WorkspaceArena ws, in Layout l, Action<string, Tensor>? observer)
     {
         int ctx = ContextLength;
         int w = Width;
         int rows = batch * length;
 
-        using var x = new PooledBuffer(rows * w);
+        Span<float> x = ws[l.Transformer.Stream(0)];
         if (length < ctx)
         {
             int[] prefix = ArrayPool<int>.Shared.Rent(rows);
@@ -123,36 +160,37 @@ public sealed class TextTransformer
                 tokens.Slice(b * ctx, length).CopyTo(prefix.AsSpan(b * length, length));
             }
 
-            TokenEmbedding.Forward(prefix.AsSpan(0, rows), x.Span);
+            TokenEmbedding.Forward(prefix.AsSpan(0, rows), x);
             ArrayPool<int>.Shared.Return(prefix);
         }
         else
         {
-            TokenEmbedding.Forward(tokens, x.Span);
+            TokenEmbedding.Forward(tokens, x);
         }
 
-        Observation.Report(observer, "token_embedding.out", x.Span, batch, length, w);
-        PositionalEmbedding.Forward(x.Span, batch, length);
+        Observation.Report(observer, "token_embedding.out", x, batch, length, w);
+        PositionalEmbedding.Forward(x, batch, length);
 
-        Transformer.Forward(x.Span, batch, length, observer);
+        Transformer.Forward(ws, l.Transformer, batch, length, observer);
+        Span<float> output = ws[l.Transformer.Stream(Transformer.Resblocks.Count)];
 
-        using var pooled = new PooledBuffer(batch * w);
+        Span<float> eot = ws[l.EndOfText];
+        Span<float> pooled = ws[l.Pooled];
         if (observer is null)
         {
             // ln_final is per row, so normalising only the read-out rows gives the same numbers for less work.
-            using var eot = new PooledBuffer(batch * w);
-            GatherEndOfText(tokens, x.Span, length, eot.Span, batch);
-            LnFinal.Forward(eot.Span, pooled.Span, batch);
+            GatherEndOfText(tokens, output, length, eot, batch);
+            LnFinal.Forward(eot, pooled, batch);
         }
         else
         {
             var normed = new float[rows * w];
-            LnFinal.Forward(x.Span, normed, rows);
+            LnFinal.Forward(output, normed, rows);
             Observation.Report(observer, "ln_final.out", normed, batch, length, w);
-            GatherEndOfText(tokens, normed, length, pooled.Span, batch);
+            GatherEndOfText(tokens, normed, length, pooled, batch);
         }
 
-        Projection.Forward(TextProjection, pooled.Span, batch, destination);
+        Projection.Forward(TextProjection, pooled, batch, destination);
     }
 
     /// <summary>Positions the batch needs: one past its last end-of-text token. tokens: [B, contextLength].</summary>
@@ -226,68 +264,72 @@ public sealed class TextTransformer
         }
     }
 
-    /// <summary>The training forward pass over the full context: the features and what <see cref="Backward"/> needs.</summary>
-    public TextActivations ForwardTraining(ReadOnlySpan<int> tokens, int batch)
+    // dFeatures: [B, E] -> parameter gradients, accumulated into grads, from what the last kept forward pass left in
+    // the workspace.
+    internal void Backward(Workspace workspace, ReadOnlySpan<float> dFeatures, ParameterStore grads)
     {
-        Validate(tokens, batch);
-        int ctx = ContextLength;
-        int w = Width;
-        int rows = batch * ctx;
-        int[] ids = tokens.ToArray();
-
-        var x = new float[rows * w];
-        TokenEmbedding.Forward(ids, x);
-        PositionalEmbedding.Forward(x, batch);
-        IReadOnlyList<BlockActivations> blocks = Transformer.ForwardTraining(x, batch, ctx);
-
-        var eot = new float[batch * w];
-        GatherEndOfText(ids, x, ContextLength, eot, batch);
-        var pooled = new float[batch * w];
-        LnFinal.Forward(eot, pooled, batch);
-        float[] features = Projection.Forward(TextProjection, pooled, batch);
-        return new TextActivations(new Tensor(features, batch, OutputDim), ids, blocks, eot, pooled);
-    }
-
-    // dFeatures: [B, E] -> parameter gradients, accumulated into grads.
-    public void Backward(TextActivations activations, ReadOnlySpan<float> dFeatures, ParameterStore grads)
-    {
-        ArgumentNullException.ThrowIfNull(activations);
+        ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(grads);
-        int batch = activations.Batch;
+        workspace.RequireFrom(this, "text transformer");
+        int batch = workspace.Batch;
+        int length = workspace.Length;
+        FeatureDestination.Validate(dFeatures.Length, batch, OutputDim);
         int ctx = ContextLength;
         int w = Width;
+        var layout = new WorkspaceLayout();
+        var l = new Layout(ref layout, this, batch, length, keep: true);
+        WorkspaceArena ws = workspace.Arena(layout.Count);
+        ReadOnlySpan<int> tokens = workspace.Ids(batch * ctx);
 
-        float[] dPooled = Projection.Backward(TextProjection, activations.Pooled, dFeatures, batch, grads);
-        var dEot = new float[batch * w];
-        LnFinal.Backward(activations.EndOfText, dPooled, dEot, batch, grads);
+        Span<float> dPooled = ws[l.PooledGradient];
+        Projection.Backward(TextProjection, ws[l.Pooled], dFeatures, batch, dPooled, grads);
+        Span<float> dEot = ws[l.EndOfTextGradient];
+        LnFinal.Backward(ws[l.EndOfText], dPooled, dEot, batch, grads);
 
         // Only the end-of-text row of each sequence reaches the output.
-        var dx = new float[batch * ctx * w];
+        Span<float> dx = ws[l.Transformer.StreamGradient];
+        dx.Clear();
         for (int b = 0; b < batch; b++)
         {
-            int t = EndOfTextIndex(activations.Tokens.AsSpan(b * ctx, ctx));
-            dEot.AsSpan(b * w, w).CopyTo(dx.AsSpan(((b * ctx) + t) * w, w));
+            int t = EndOfTextIndex(tokens.Slice(b * ctx, ctx));
+            dEot.Slice(b * w, w).CopyTo(dx.Slice(((b * length) + t) * w, w));
         }
 
-        Transformer.Backward(activations.Blocks, dx, batch, ctx, grads);
-        PositionalEmbedding.Backward(dx, batch, grads);
-        TokenEmbedding.Backward(activations.Tokens, dx, grads);
+        Transformer.Backward(ws, l.Transformer, batch, length, grads);
+        PositionalEmbedding.Backward(dx, batch, length, grads);
+        for (int b = 0; b < batch; b++)
+        {
+            TokenEmbedding.Backward(tokens.Slice(b * ctx, length), dx.Slice(b * length * w, length * w), grads);
+        }
     }
-}
 
-/// <summary>The text tower's training forward pass: features [B, E], the ids, every block's activations, the read-out rows.</summary>
-public sealed class TextActivations(
-    Tensor features, int[] tokens, IReadOnlyList<BlockActivations> blocks, float[] endOfText, float[] pooled)
-{
-    public Tensor Features { get; } = features;
+    // The tower's slices for B sequences run on their first length positions: the transformer's, the end-of-text rows
+    // and ln_final's output; kept, also the backward's own.
+    private readonly struct Layout
+    {
+        public Layout(ref WorkspaceLayout layout, TextTransformer tower, int batch, int length, bool keep)
+        {
+            int w = tower.Width;
+            Transformer = tower.Transformer.Layout(ref layout, batch, length, keep);
+            EndOfText = layout.Add((long)batch * w);
+            Pooled = layout.Add((long)batch * w);
+            if (keep)
+            {
+                PooledGradient = layout.Add((long)batch * w);
+                EndOfTextGradient = layout.Add((long)batch * w);
+            }
+        }
 
-    public int Batch => Features.Dim(0);
+        public TransformerLayout Transformer { get; }
 
-    internal int[] Tokens { get; } = tokens;
+        /// <summary>The transformer's output at each sequence's end-of-text token: [B, W], ln_final's input.</summary>
+        public WorkspaceSlice EndOfText { get; }
 
-    internal IReadOnlyList<BlockActivations> Blocks { get; } = blocks;
+        /// <summary>ln_final of them, text_projection's input: [B, W].</summary>
+        public WorkspaceSlice Pooled { get; }
 
-    internal float[] EndOfText { get; } = endOfText;
+        public WorkspaceSlice PooledGradient { get; }
 
-    internal float[] Pooled { get; } = pooled;
+        public WorkspaceSlice EndOfTextGradient { get; }
+    }
 }

@@ -1,4 +1,5 @@
 using ClipSharp.Layers;
+using ClipSharp.Layers.Workspaces;
 using ClipSharp.Tensors;
 using Conv2d = ClipSharp.Layers.Conv2d;
 using LayerNorm = ClipSharp.Layers.LayerNorm;
@@ -71,129 +72,166 @@ public sealed class VisionTransformer : IImageEncoder
     {
         int batch = ImageInput.Validate(images, ImageResolution);
         var features = new float[batch * OutputDim];
-        Run(images, batch, features, observer);
+        Infer(images.Span, batch, features, observer);
         return new Tensor(features, batch, OutputDim);
     }
 
-    // images: [B, 3, R, R] -> destination: [B, E]; intermediates are pooled, so a repeated call allocates nothing.
+    // images: [B, 3, R, R] -> destination: [B, E]; the workspace is pooled, so a repeated call allocates nothing.
     public void Forward(Tensor images, Span<float> destination)
     {
         int batch = ImageInput.Validate(images, ImageResolution);
         FeatureDestination.Validate(destination.Length, batch, OutputDim);
-        Run(images, batch, destination, observer: null);
+        Infer(images.Span, batch, destination, observer: null);
     }
 
-    private void Run(Tensor images, int batch, Span<float> destination, Action<string, Tensor>? observer)
+    private unsafe void Infer(ReadOnlySpan<float> images, int batch, Span<float> destination, Action<string, Tensor>? observer)
+    {
+        var layout = new WorkspaceLayout();
+        var l = new Layout(ref layout, this, batch, keep: false);
+        using var buffer = new PooledBuffer(checked((int)layout.Count));
+        fixed (float* arena = buffer.Span)
+        {
+            Run(images, batch, destination, new WorkspaceArena(arena, layout.Count), in l, observer);
+        }
+    }
+
+    void IImageEncoder.Forward(ReadOnlySpan<float> images, int batch, Span<float> destination, Workspace workspace, ForwardPass pass)
+    {
+        ImageInput.Validate(images.Length, batch, ImageResolution);
+        FeatureDestination.Validate(destination.Length, batch, OutputDim);
+        bool keep = pass == ForwardPass.Keep;
+        var layout = new WorkspaceLayout();
+        var l = new Layout(ref layout, this, batch, keep);
+        WorkspaceArena ws = workspace.Arena(layout.Count);
+        workspace.Forget();
+        if (keep)
+        {
+            images.CopyTo(ws[l.Images]);
+        }
+
+        Run(images, batch, destination, ws, in l, observer: null);
+        if (keep)
+        {
+            workspace.Record(this, batch, 0);
+        }
+    }
+
+    // images: [B, 3, R, R] -> destination: [B, E], every activation in the arena's slices.
+    private void Run(ReadOnlySpan<float> images, int batch, Span<float> destination, WorkspaceArena ws, in Layout l, Action<string, Tensor>? observer)
     {
         int w = Width;
         int patches = Grid * Grid;
         int tokens = Tokens;
 
-        using var x = new PooledBuffer(batch * tokens * w);
-        using (var embedded = new PooledBuffer(batch * tokens * w))
-        {
-            using (var grid = new PooledBuffer(batch * w * patches))
-            {
-                Conv1.Forward(images.Span, grid.Span, batch, ImageResolution, ImageResolution);
-                Observation.Report(observer, "visual.conv1.out", grid.Span, batch, w, Grid, Grid);
-                ClassEmbedding.Forward(grid.Span, embedded.Span, batch, patches);
-            }
-
-            PositionalEmbedding.Forward(embedded.Span, batch);
-            LnPre.Forward(embedded.Span, x.Span, batch * tokens);
-        }
-
-        Observation.Report(observer, "visual.ln_pre.out", x.Span, batch, tokens, w);
-
-        Transformer.Forward(x.Span, batch, tokens, observer);
-
-        // Only the class token is read out, so only its rows are normalised.
-        using var cls = new PooledBuffer(batch * w);
-        for (int b = 0; b < batch; b++)
-        {
-            x.Span.Slice(b * tokens * w, w).CopyTo(cls.Span.Slice(b * w, w));
-        }
-
-        using var pooled = new PooledBuffer(batch * w);
-        LnPost.Forward(cls.Span, pooled.Span, batch);
-        Observation.Report(observer, "visual.ln_post.out", pooled.Span, batch, w);
-
-        Projection.Forward(Proj, pooled.Span, batch, destination);
-    }
-
-    public ImageActivations ForwardTraining(Tensor images)
-    {
-        int batch = ImageInput.Validate(images, ImageResolution);
-        int w = Width;
-        int patches = Grid * Grid;
-        int tokens = Tokens;
-
-        var grid = new float[batch * w * patches];
-        Conv1.Forward(images.Span, grid, batch, ImageResolution, ImageResolution);
-        var embedded = new float[batch * tokens * w];
+        Span<float> grid = ws[l.Grid];
+        Span<float> embedded = ws[l.Embedded];
+        Span<float> x = ws[l.Transformer.Stream(0)];
+        Conv1.Forward(images, grid, batch, ImageResolution, ImageResolution);
+        Observation.Report(observer, "visual.conv1.out", grid, batch, w, Grid, Grid);
         ClassEmbedding.Forward(grid, embedded, batch, patches);
         PositionalEmbedding.Forward(embedded, batch);
-
-        var x = new float[batch * tokens * w];
         LnPre.Forward(embedded, x, batch * tokens);
-        IReadOnlyList<BlockActivations> blocks = Transformer.ForwardTraining(x, batch, tokens);
+        Observation.Report(observer, "visual.ln_pre.out", x, batch, tokens, w);
 
-        var cls = new float[batch * w];
+        Transformer.Forward(ws, l.Transformer, batch, tokens, observer);
+
+        // Only the class token is read out, so only its rows are normalised.
+        Span<float> output = ws[l.Transformer.Stream(Transformer.Resblocks.Count)];
+        Span<float> cls = ws[l.ClassTokens];
         for (int b = 0; b < batch; b++)
         {
-            x.AsSpan(b * tokens * w, w).CopyTo(cls.AsSpan(b * w, w));
+            output.Slice(b * tokens * w, w).CopyTo(cls.Slice(b * w, w));
         }
 
-        var pooled = new float[batch * w];
+        Span<float> pooled = ws[l.Pooled];
         LnPost.Forward(cls, pooled, batch);
-        float[] features = Projection.Forward(Proj, pooled, batch);
-        return new VisionActivations(new Tensor(features, batch, OutputDim), images, embedded, blocks, cls, pooled);
+        Observation.Report(observer, "visual.ln_post.out", pooled, batch, w);
+
+        Projection.Forward(Proj, pooled, batch, destination);
     }
 
-    public void Backward(ImageActivations activations, ReadOnlySpan<float> dFeatures, ParameterStore grads)
+    void IImageEncoder.Backward(Workspace workspace, ReadOnlySpan<float> dFeatures, ParameterStore grads)
     {
+        ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(grads);
-        if (activations is not VisionActivations a)
-        {
-            throw new ArgumentException("activations come from another image tower.", nameof(activations));
-        }
-
-        int batch = a.Batch;
+        workspace.RequireFrom(this, "vision transformer");
+        int batch = workspace.Batch;
+        FeatureDestination.Validate(dFeatures.Length, batch, OutputDim);
         int w = Width;
         int patches = Grid * Grid;
         int tokens = Tokens;
+        var layout = new WorkspaceLayout();
+        var l = new Layout(ref layout, this, batch, keep: true);
+        WorkspaceArena ws = workspace.Arena(layout.Count);
 
-        float[] dPooled = Projection.Backward(Proj, a.Pooled, dFeatures, batch, grads);
-        var dCls = new float[batch * w];
-        LnPost.Backward(a.ClassTokens, dPooled, dCls, batch, grads);
+        Span<float> dPooled = ws[l.PooledGradient];
+        Projection.Backward(Proj, ws[l.Pooled], dFeatures, batch, dPooled, grads);
+        Span<float> dCls = ws[l.ClassTokenGradient];
+        LnPost.Backward(ws[l.ClassTokens], dPooled, dCls, batch, grads);
 
-        var dx = new float[batch * tokens * w];
+        // Only the class token of each sequence reaches the output.
+        Span<float> dx = ws[l.Transformer.StreamGradient];
+        dx.Clear();
         for (int b = 0; b < batch; b++)
         {
-            dCls.AsSpan(b * w, w).CopyTo(dx.AsSpan(b * tokens * w, w));
+            dCls.Slice(b * w, w).CopyTo(dx.Slice(b * tokens * w, w));
         }
 
-        Transformer.Backward(a.Blocks, dx, batch, tokens, grads);
-        var dEmbedded = new float[batch * tokens * w];
-        LnPre.Backward(a.Embedded, dx, dEmbedded, batch * tokens, grads);
+        Transformer.Backward(ws, l.Transformer, batch, tokens, grads);
+        Span<float> dEmbedded = ws[l.EmbeddedGradient];
+        LnPre.Backward(ws[l.Embedded], dx, dEmbedded, batch * tokens, grads);
         PositionalEmbedding.Backward(dEmbedded, batch, grads);
-        var dGrid = new float[batch * w * patches];
+        Span<float> dGrid = ws[l.GridGradient];
         ClassEmbedding.Backward(dEmbedded, dGrid, batch, patches, grads);
-        Conv1.Backward(a.Images.Span, dGrid, default, batch, ImageResolution, ImageResolution, grads);
+        Conv1.Backward(ws[l.Images], dGrid, default, batch, ImageResolution, ImageResolution, grads);
     }
 
-    private sealed class VisionActivations(
-        Tensor features, Tensor images, float[] embedded, IReadOnlyList<BlockActivations> blocks, float[] classTokens, float[] pooled)
-        : ImageActivations(features)
+    // The tower's slices for a batch: the patch grid and the embedded tokens, the transformer's, the class tokens and
+    // ln_post's output; kept, also a copy of the images (the patch conv's backward reads them) and the backward's own.
+    private readonly struct Layout
     {
-        public Tensor Images { get; } = images;
+        public Layout(ref WorkspaceLayout layout, VisionTransformer tower, int batch, bool keep)
+        {
+            int w = tower.Width;
+            long rows = (long)batch * tower.Tokens;
+            long gridSize = (long)batch * w * tower.Grid * tower.Grid;
+            Grid = layout.Add(gridSize);
+            Embedded = layout.Add(rows * w);
+            Transformer = tower.Transformer.Layout(ref layout, batch, tower.Tokens, keep);
+            ClassTokens = layout.Add((long)batch * w);
+            Pooled = layout.Add((long)batch * w);
+            if (keep)
+            {
+                Images = layout.Add((long)batch * 3 * tower.ImageResolution * tower.ImageResolution);
+                PooledGradient = layout.Add((long)batch * w);
+                ClassTokenGradient = layout.Add((long)batch * w);
+                EmbeddedGradient = layout.Add(rows * w);
+                GridGradient = layout.Add(gridSize);
+            }
+        }
 
-        public float[] Embedded { get; } = embedded;
+        /// <summary>The patch conv's output: [B, W, grid²].</summary>
+        public WorkspaceSlice Grid { get; }
 
-        public IReadOnlyList<BlockActivations> Blocks { get; } = blocks;
+        /// <summary>Class token, patch tokens and positions: [B, T, W], ln_pre's input.</summary>
+        public WorkspaceSlice Embedded { get; }
 
-        public float[] ClassTokens { get; } = classTokens;
+        public TransformerLayout Transformer { get; }
 
-        public float[] Pooled { get; } = pooled;
+        /// <summary>The transformer's output at each class token: [B, W].</summary>
+        public WorkspaceSlice ClassTokens { get; }
+
+        /// <summary>ln_post of them, proj's input: [B, W].</summary>
+        public WorkspaceSlice Pooled { get; }
+
+        public WorkspaceSlice Images { get; }
+
+        public WorkspaceSlice PooledGradient { get; }
+
+        public WorkspaceSlice ClassTokenGradient { get; }
+
+        public WorkspaceSlice EmbeddedGradient { get; }
+
+        public WorkspaceSlice GridGradient { get; }
     }
 }

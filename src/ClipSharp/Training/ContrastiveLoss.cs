@@ -1,14 +1,32 @@
 using ClipSharp.Tensors;
+using ClipSharp.Tensors.Kernels;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace ClipSharp.Training;
 
 /// <summary>
 /// CLIP's symmetric contrastive loss: logits = exp(logit_scale) · img_n · txt_nᵀ with rows L2-normalised, cross-entropy
-/// against the diagonal over rows (image → text) and over columns (text → image), averaged. Computed in double (the
-/// matrix is only B×B) and differentiated through the normalisation and the scale.
+/// against the diagonal over rows (image → text) and over columns (text → image), averaged; differentiated through
+/// the normalisation and the scale. The B×B logits are one GEMM and each direction one vectorised log-softmax per
+/// row (the columns through a transpose), so a large gradient-cached batch costs O(B²·E) multiply-adds in the GEMMs
+/// and O(B²) elsewhere. An instance keeps its buffers for the next batch of the same or a smaller shape.
 /// </summary>
-public static class ContrastiveLoss
+public sealed class ContrastiveLoss
 {
+    private float[] _image = [];
+    private float[] _text = [];
+    private float[] _norms = [];
+    private float[] _logits = [];
+    private float[] _rows = [];
+    private float[] _columns = [];
+    private float[] _dLogits = [];
+    private float[] _dImage = [];
+    private float[] _dText = [];
+    private int _batch;
+
+    /// <summary>logits_per_image [B, B] of the last <see cref="Compute(ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, float, Span{float}, Span{float}, out float)"/>.</summary>
+    internal ReadOnlySpan<float> Logits => _logits.AsSpan(0, _batch * _batch);
+
     // image, text: [B, E] raw tower outputs, row i of each a matching pair.
     public static ContrastiveLossResult Compute(Tensor image, Tensor text, float logitScale)
     {
@@ -23,141 +41,136 @@ public static class ContrastiveLoss
 
         int n = image.Dim(0);
         int e = image.Dim(1);
-        double[] a = Normalize(image.Span, n, e, out double[] imageNorms);
-        double[] b = Normalize(text.Span, n, e, out double[] textNorms);
-        double scale = Math.Exp(logitScale);
+        var loss = new ContrastiveLoss();
+        var dImage = new float[n * e];
+        var dText = new float[n * e];
+        float value = loss.Compute(image.Span, text.Span, n, e, logitScale, dImage, dText, out float dScale);
+        return new ContrastiveLossResult(
+            value, new Tensor(loss.Logits.ToArray(), n, n), new Tensor(dImage, n, e), new Tensor(dText, n, e), dScale);
+    }
 
-        var logits = new double[n * n];
-        for (int i = 0; i < n; i++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                double dot = 0;
-                for (int k = 0; k < e; k++)
-                {
-                    dot += a[(i * e) + k] * b[(j * e) + k];
-                }
+    /// <summary>
+    /// The loss of B pairs of E-dimensional features; dImage, dText [B, E] receive its gradients (overwritten) and
+    /// dLogitScale its derivative with respect to logit_scale. A row that cannot be normalised (norm 0, NaN or ∞) is an
+    /// <see cref="ArgumentException"/>; a non-finite loss is returned as it is, for the caller to judge.
+    /// </summary>
+    internal float Compute(
+        ReadOnlySpan<float> image, ReadOnlySpan<float> text, int n, int e, float logitScale,
+        Span<float> dImage, Span<float> dText, out float dLogitScale)
+    {
+        int nn = n * n;
+        _batch = n;
+        Grow(ref _image, n * e);
+        Grow(ref _text, n * e);
+        Grow(ref _norms, 2 * n);
+        Grow(ref _logits, nn);
+        Grow(ref _rows, nn);
+        Grow(ref _columns, nn);
+        Grow(ref _dLogits, nn);
+        Grow(ref _dImage, n * e);
+        Grow(ref _dText, n * e);
+        Span<float> a = _image.AsSpan(0, n * e);
+        Span<float> b = _text.AsSpan(0, n * e);
+        Span<float> logits = _logits.AsSpan(0, nn);
+        Normalize(image, a, _norms.AsSpan(0, n), n, e, nameof(image));
+        Normalize(text, b, _norms.AsSpan(n, n), n, e, nameof(text));
+        float scale = MathF.Exp(logitScale);
 
-                logits[(i * n) + j] = scale * dot;
-            }
-        }
+        // logits[i, j] = scale · a_i · b_j: logits_per_image; its transpose is logits_per_text.
+        Gemm.Sgemm(false, true, n, n, e, scale, a, e, b, e, 0f, logits, n);
+        Span<float> rows = _rows.AsSpan(0, nn);
+        Span<float> columns = _columns.AsSpan(0, nn);
+        Transpose(logits, columns, n);
 
-        // dLogits = (softmax over rows − I + softmax over columns − I) / (2B).
-        var dLogits = new double[n * n];
+        // Each direction: cross-entropy against the diagonal, Σ (logsumexp − target logit); probabilities kept.
         double loss = 0;
         for (int i = 0; i < n; i++)
         {
-            loss += SoftmaxCrossEntropy(logits, i * n, 1, n, i, dLogits);
-            loss += SoftmaxCrossEntropy(logits, i, n, n, i, dLogits);
+            loss += LogSoftmaxRow(logits.Slice(i * n, n), rows.Slice(i * n, n), i);
+            loss += LogSoftmaxRow(columns.Slice(i * n, n), columns.Slice(i * n, n), i);
         }
 
-        loss /= 2.0 * n;
-        double dScale = 0;
-        for (int i = 0; i < dLogits.Length; i++)
+        // dLogits = (softmax over rows − I + (softmax over columns − I)ᵀ) / (2B); d/d logit_scale = Σ dLogits ⊙ logits
+        // (logits are linear in exp(logit_scale)).
+        Span<float> dLogits = _dLogits.AsSpan(0, nn);
+        Transpose(columns, dLogits, n);
+        TensorPrimitives.Add(dLogits, rows, dLogits);
+        for (int i = 0; i < n; i++)
         {
-            dLogits[i] /= 2.0 * n;
-            dScale += dLogits[i] * logits[i];
+            dLogits[(i * n) + i] -= 2f;
         }
+
+        TensorPrimitives.Multiply(dLogits, 1f / (2f * n), dLogits);
+        dLogitScale = TensorPrimitives.Dot(dLogits, logits);
 
         // Through the cosines: da = scale·dL·b, db = scale·dLᵀ·a; then through each row's normalisation.
-        var dImage = new float[n * e];
-        var dText = new float[n * e];
-        var da = new double[e];
-        var db = new double[e];
+        Span<float> da = _dImage.AsSpan(0, n * e);
+        Span<float> db = _dText.AsSpan(0, n * e);
+        Gemm.Sgemm(false, false, n, e, n, scale, dLogits, n, b, e, 0f, da, e);
+        Gemm.Sgemm(true, false, n, e, n, scale, dLogits, n, a, e, 0f, db, e);
+        NormalizeBackward(a, da, _norms.AsSpan(0, n), dImage, n, e);
+        NormalizeBackward(b, db, _norms.AsSpan(n, n), dText, n, e);
+        return (float)(loss / (2.0 * n));
+    }
+
+    // Row i of one direction: p = softmax(row) (p may be row itself); returns logsumexp(row) − row[target].
+    private static double LogSoftmaxRow(Span<float> row, Span<float> p, int target)
+    {
+        float max = TensorPrimitives.Max(row);
+        float logit = row[target];
+        TensorPrimitives.Subtract(row, max, p);
+        TensorPrimitives.Exp(p, p);
+        float sum = TensorPrimitives.Sum(p);
+        TensorPrimitives.Multiply(p, 1f / sum, p);
+        return max + Math.Log(sum) - logit;
+    }
+
+    private static void Transpose(ReadOnlySpan<float> x, Span<float> y, int n)
+    {
         for (int i = 0; i < n; i++)
         {
-            Array.Clear(da);
-            Array.Clear(db);
             for (int j = 0; j < n; j++)
             {
-                double gRow = scale * dLogits[(i * n) + j];
-                double gCol = scale * dLogits[(j * n) + i];
-                for (int k = 0; k < e; k++)
-                {
-                    da[k] += gRow * b[(j * e) + k];
-                    db[k] += gCol * a[(j * e) + k];
-                }
+                y[(j * n) + i] = x[(i * n) + j];
             }
-
-            NormalizeBackward(a.AsSpan(i * e, e), da, imageNorms[i], dImage.AsSpan(i * e, e));
-            NormalizeBackward(b.AsSpan(i * e, e), db, textNorms[i], dText.AsSpan(i * e, e));
         }
-
-        var perImage = new float[n * n];
-        for (int i = 0; i < perImage.Length; i++)
-        {
-            perImage[i] = (float)logits[i];
-        }
-
-        return new ContrastiveLossResult(
-            (float)loss, new Tensor(perImage, n, n), new Tensor(dImage, n, e), new Tensor(dText, n, e), (float)dScale);
     }
 
-    // Cross-entropy of the n logits at start, start+stride, ... against the target; adds softmax − onehot into grad.
-    private static double SoftmaxCrossEntropy(double[] logits, int start, int stride, int n, int target, double[] grad)
+    private static void Normalize(ReadOnlySpan<float> x, Span<float> y, Span<float> norms, int n, int e, string name)
     {
-        double max = double.NegativeInfinity;
-        for (int j = 0; j < n; j++)
-        {
-            max = Math.Max(max, logits[start + (j * stride)]);
-        }
-
-        double sum = 0;
-        for (int j = 0; j < n; j++)
-        {
-            sum += Math.Exp(logits[start + (j * stride)] - max);
-        }
-
-        double logSum = max + Math.Log(sum);
-        for (int j = 0; j < n; j++)
-        {
-            int at = start + (j * stride);
-            grad[at] += Math.Exp(logits[at] - logSum) - (j == target ? 1.0 : 0.0);
-        }
-
-        return logSum - logits[start + (target * stride)];
-    }
-
-    private static double[] Normalize(ReadOnlySpan<float> x, int n, int e, out double[] norms)
-    {
-        var result = new double[n * e];
-        norms = new double[n];
         for (int i = 0; i < n; i++)
         {
-            double sq = 0;
-            for (int k = 0; k < e; k++)
+            ReadOnlySpan<float> row = x.Slice(i * e, e);
+            float norm = TensorPrimitives.Norm(row);
+            if (norm == 0 || !float.IsFinite(norm))
             {
-                sq += (double)x[(i * e) + k] * x[(i * e) + k];
-            }
-
-            double norm = Math.Sqrt(sq);
-            if (norm == 0 || !double.IsFinite(norm))
-            {
-                throw new ArgumentException($"feature row {i} has norm {norm}; it cannot be L2-normalised.", nameof(x));
+                throw new ArgumentException($"{name} feature row {i} has norm {norm}; it cannot be L2-normalised.", name);
             }
 
             norms[i] = norm;
-            for (int k = 0; k < e; k++)
-            {
-                result[(i * e) + k] = x[(i * e) + k] / norm;
-            }
+            TensorPrimitives.Multiply(row, 1f / norm, y.Slice(i * e, e));
         }
-
-        return result;
     }
 
-    // y = x/‖x‖: dx = (dy − y·(y·dy)) / ‖x‖.
-    private static void NormalizeBackward(ReadOnlySpan<double> y, ReadOnlySpan<double> dy, double norm, Span<float> dx)
+    // y = x/‖x‖: dx = (dy − y·(y·dy)) / ‖x‖, row by row.
+    private static void NormalizeBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> norms, Span<float> dx, int n, int e)
     {
-        double dot = 0;
-        for (int k = 0; k < y.Length; k++)
+        for (int i = 0; i < n; i++)
         {
-            dot += y[k] * dy[k];
+            ReadOnlySpan<float> yr = y.Slice(i * e, e);
+            ReadOnlySpan<float> dyr = dy.Slice(i * e, e);
+            Span<float> dxr = dx.Slice(i * e, e);
+            float dot = TensorPrimitives.Dot(yr, dyr);
+            TensorPrimitives.MultiplyAdd(yr, -dot, dyr, dxr);
+            TensorPrimitives.Multiply(dxr, 1f / norms[i], dxr);
         }
+    }
 
-        for (int k = 0; k < y.Length; k++)
+    private static void Grow(ref float[] buffer, int length)
+    {
+        if (buffer.Length < length)
         {
-            dx[k] = (float)((dy[k] - (y[k] * dot)) / norm);
+            buffer = new float[length];
         }
     }
 }

@@ -1,6 +1,8 @@
 using ClipSharp.Layers;
+using ClipSharp.Layers.Workspaces;
 using ClipSharp.Models;
 using ClipSharp.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace ClipSharp.Training;
 
@@ -16,6 +18,21 @@ public sealed class ContrastiveTrainer
 
     private readonly Func<Parameter, bool>? _frozen;
 
+    // What a step reuses from the last: the towers' workspaces, the loss's buffers, the features and their gradients,
+    // and for gradient caching the batch norms' state between passes. Steady-state steps allocate nothing.
+    private readonly Workspace _imageWorkspace = new();
+    private readonly Workspace _textWorkspace = new();
+    private readonly ContrastiveLoss _loss = new();
+    private readonly BatchNorm2d[] _norms;
+    private readonly long[] _tracked;
+    private float[] _imageFeatures = [];
+    private float[] _textFeatures = [];
+    private float[] _dImage = [];
+    private float[] _dText = [];
+    private float[] _scratchFeatures = [];
+    private float[] _buffers = [];
+    private float _dLogitScale;
+
     public ContrastiveTrainer(ClipModel model, ContrastiveTrainerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -27,6 +44,8 @@ public sealed class ContrastiveTrainer
         }
 
         Gradients = model.CreateGradients();
+        _norms = model.Visual is ModifiedResNet resnet ? [.. resnet.BatchNorms()] : [];
+        _tracked = new long[_norms.Length];
         Optimizer = new AdamW(model.Parameters.Layout, Options.Optimizer);
         TowerLock locked = Options.Lock;
         if (locked != TowerLock.None)
@@ -51,15 +70,11 @@ public sealed class ContrastiveTrainer
     public long StepCount => Optimizer.StepCount;
 
     /// <summary>Forward, loss, backward, clip, AdamW, clamp. images: [B, 3, R, R]; tokens: [B, ctx].</summary>
+    /// <exception cref="TrainingDivergedException">The features or the loss are not finite; the parameters were left unchanged.</exception>
     public TrainingStepResult Step(Tensor images, ReadOnlySpan<int> tokens)
     {
         long step = Optimizer.StepCount;
-        ContrastiveLossResult loss = ComputeGradients(images, tokens);
-        if (!float.IsFinite(loss.Loss))
-        {
-            throw new InvalidOperationException($"the loss is {loss.Loss} at step {step}; the parameters were left unchanged.");
-        }
-
+        float loss = Accumulate(images, tokens, step);
         double norm = Options.MaxGradNorm is double max
             ? GradientClipping.ClipByGlobalNorm(Gradients.Data, max)
             : GradientClipping.GlobalNorm(Gradients.Data);
@@ -67,11 +82,30 @@ public sealed class ContrastiveTrainer
         Optimizer.Step(Model.Parameters.Data, Gradients.Data, lr, _frozen);
         Span<float> scale = Model.LogitScaleParameter.Value.Span;
         scale[0] = Math.Clamp(scale[0], 0f, MaxLogitScale);
-        return new TrainingStepResult(step, loss.Loss, lr, norm);
+        return new TrainingStepResult(step, loss, lr, norm);
     }
 
-    /// <summary>Zeroes <see cref="Gradients"/> and fills it with the gradient of the batch's loss; no update.</summary>
+    /// <summary>
+    /// Zeroes <see cref="Gradients"/> and fills it with the gradient of the batch's loss; no update. The result holds
+    /// copies of the logits and the feature gradients.
+    /// </summary>
+    /// <exception cref="TrainingDivergedException">The features or the loss are not finite.</exception>
     public ContrastiveLossResult ComputeGradients(Tensor images, ReadOnlySpan<int> tokens)
+    {
+        float loss = Accumulate(images, tokens, Optimizer.StepCount);
+        int n = images.Dim(0);
+        int e = Model.Config.EmbedDim;
+        return new ContrastiveLossResult(
+            loss, new Tensor(_loss.Logits.ToArray(), n, n), new Tensor(_dImage.AsSpan(0, n * e).ToArray(), n, e),
+            new Tensor(_dText.AsSpan(0, n * e).ToArray(), n, e), _dLogitScale);
+    }
+
+    private bool ImageLocked => Options.Lock.HasFlag(TowerLock.Image);
+
+    private bool TextLocked => Options.Lock.HasFlag(TowerLock.Text);
+
+    // Validates the batch, zeroes the gradients and fills them; returns the loss.
+    private float Accumulate(Tensor images, ReadOnlySpan<int> tokens, long step)
     {
         ArgumentNullException.ThrowIfNull(images);
         int batch = images.Rank > 0 ? images.Dim(0) : 0;
@@ -82,87 +116,126 @@ public sealed class ContrastiveTrainer
                 nameof(tokens));
         }
 
+        ImageInput.Validate(images, Model.Config.ImageResolution);
+        int e = Model.Config.EmbedDim;
+        Grow(ref _imageFeatures, batch * e);
+        Grow(ref _textFeatures, batch * e);
+        Grow(ref _dImage, batch * e);
+        Grow(ref _dText, batch * e);
         Array.Clear(Gradients.Data);
         int chunk = Options.ChunkSize ?? batch;
-        return chunk >= batch ? WholeBatch(images, tokens, batch) : Chunked(images, tokens, batch, chunk);
+        return chunk >= batch ? WholeBatch(images.Span, tokens, batch, step) : Chunked(images.Span, tokens, batch, chunk, step);
     }
 
-    private bool ImageLocked => Options.Lock.HasFlag(TowerLock.Image);
-
-    private bool TextLocked => Options.Lock.HasFlag(TowerLock.Text);
-
-    private ContrastiveLossResult WholeBatch(Tensor images, ReadOnlySpan<int> tokens, int batch)
+    private float WholeBatch(ReadOnlySpan<float> images, ReadOnlySpan<int> tokens, int batch, long step)
     {
-        ImageActivations? image = ImageLocked ? null : Model.Visual.ForwardTraining(images);
-        TextActivations? text = TextLocked ? null : Model.Text.ForwardTraining(tokens, batch);
-        Tensor imageFeatures = image?.Features ?? Model.EncodeImage(images);
-        Tensor textFeatures = text?.Features ?? Model.EncodeText(tokens, batch);
-        ContrastiveLossResult loss = ContrastiveLoss.Compute(imageFeatures, textFeatures, Model.LogitScale);
-        Gradients.View(Model.LogitScaleParameter).Span[0] += loss.LogitScaleGradient;
-        if (image is not null)
+        int e = Model.Config.EmbedDim;
+        Span<float> image = _imageFeatures.AsSpan(0, batch * e);
+        Span<float> text = _textFeatures.AsSpan(0, batch * e);
+
+        // A locked tower runs as at inference (eval-mode batch norm) and keeps nothing.
+        Model.Visual.Forward(images, batch, image, _imageWorkspace, ImageLocked ? ForwardPass.Inference : ForwardPass.Keep);
+        Model.Text.Forward(tokens, batch, text, _textWorkspace, TextLocked ? ForwardPass.Inference : ForwardPass.Keep);
+        float loss = Loss(batch, step);
+        if (!ImageLocked)
         {
-            Model.Visual.Backward(image, loss.ImageGradient.Span, Gradients);
+            Model.Visual.Backward(_imageWorkspace, _dImage.AsSpan(0, batch * e), Gradients);
         }
 
-        if (text is not null)
+        if (!TextLocked)
         {
-            Model.Text.Backward(text, loss.TextGradient.Span, Gradients);
+            Model.Text.Backward(_textWorkspace, _dText.AsSpan(0, batch * e), Gradients);
         }
 
         return loss;
     }
 
     // Gradient caching: (1) embed every chunk keeping nothing, (2) the full-batch loss and its gradient with respect
-    // to the embeddings, (3) re-run each chunk with activations and backpropagate its slice of that gradient.
-    private ContrastiveLossResult Chunked(Tensor images, ReadOnlySpan<int> tokens, int batch, int chunk)
+    // to the embeddings, (3) re-run each chunk keeping its activations and backpropagate its slice of that gradient.
+    // Passes (1) and (3) are the same forward, so (3) recomputes exactly the features the loss saw.
+    private float Chunked(ReadOnlySpan<float> images, ReadOnlySpan<int> tokens, int batch, int chunk, long step)
     {
         int ctx = Model.Config.ContextLength;
         int e = Model.Config.EmbedDim;
-        var imageFeatures = new float[batch * e];
-        var textFeatures = new float[batch * e];
-
+        int pixels = images.Length / batch;
+        ForwardPass imagePass = ImageLocked ? ForwardPass.Inference : ForwardPass.Training;
+        ForwardPass textPass = TextLocked ? ForwardPass.Inference : ForwardPass.Training;
         for (int start = 0; start < batch; start += chunk)
         {
             int n = Math.Min(chunk, batch - start);
-            Tensor imageChunk = images.Slice(start, n);
-            Tensor img = ImageLocked || Model.Buffers.Layout.Count == 0
-                ? Model.EncodeImage(imageChunk)
-                : Model.Visual.ForwardTraining(imageChunk).Features;
-            img.Span.CopyTo(imageFeatures.AsSpan(start * e, n * e));
-            Model.EncodeText(tokens.Slice(start * ctx, n * ctx), n).Span.CopyTo(textFeatures.AsSpan(start * e, n * e));
+            Model.Visual.Forward(images.Slice(start * pixels, n * pixels), n, _imageFeatures.AsSpan(start * e, n * e), _imageWorkspace, imagePass);
+            Model.Text.Forward(tokens.Slice(start * ctx, n * ctx), n, _textFeatures.AsSpan(start * e, n * e), _textWorkspace, textPass);
         }
 
-        ContrastiveLossResult loss = ContrastiveLoss.Compute(
-            new Tensor(imageFeatures, batch, e), new Tensor(textFeatures, batch, e), Model.LogitScale);
-        Gradients.View(Model.LogitScaleParameter).Span[0] += loss.LogitScaleGradient;
+        float loss = Loss(batch, step);
 
         // Batch-norm running statistics moved once per chunk in pass (1); pass (3) must not move them again.
-        float[] afterFirstPass = Model.Buffers.Data.ToArray();
-        BatchNorm2d[] norms = Model.Visual is ModifiedResNet resnet ? [.. resnet.BatchNorms()] : [];
-        long[] tracked = [.. norms.Select(bn => bn.NumBatchesTracked)];
+        Grow(ref _buffers, Model.Buffers.Data.Length);
+        Model.Buffers.Data.CopyTo(_buffers, 0);
+        for (int i = 0; i < _norms.Length; i++)
+        {
+            _tracked[i] = _norms[i].NumBatchesTracked;
+        }
+
         for (int start = 0; start < batch; start += chunk)
         {
             int n = Math.Min(chunk, batch - start);
             if (!ImageLocked)
             {
-                Tensor imageChunk = images.Slice(start, n);
-                ImageActivations image = Model.Visual.ForwardTraining(imageChunk);
-                Model.Visual.Backward(image, loss.ImageGradient.Span.Slice(start * e, n * e), Gradients);
+                Model.Visual.Forward(images.Slice(start * pixels, n * pixels), n, ChunkFeatures(n * e), _imageWorkspace, ForwardPass.Keep);
+                Model.Visual.Backward(_imageWorkspace, _dImage.AsSpan(start * e, n * e), Gradients);
             }
 
             if (!TextLocked)
             {
-                TextActivations text = Model.Text.ForwardTraining(tokens.Slice(start * ctx, n * ctx), n);
-                Model.Text.Backward(text, loss.TextGradient.Span.Slice(start * e, n * e), Gradients);
+                Model.Text.Forward(tokens.Slice(start * ctx, n * ctx), n, ChunkFeatures(n * e), _textWorkspace, ForwardPass.Keep);
+                Model.Text.Backward(_textWorkspace, _dText.AsSpan(start * e, n * e), Gradients);
             }
         }
 
-        afterFirstPass.CopyTo(Model.Buffers.Data, 0);
-        for (int i = 0; i < norms.Length; i++)
+        _buffers.AsSpan(0, Model.Buffers.Data.Length).CopyTo(Model.Buffers.Data);
+        for (int i = 0; i < _norms.Length; i++)
         {
-            norms[i].NumBatchesTracked = tracked[i];
+            _norms[i].NumBatchesTracked = _tracked[i];
         }
 
         return loss;
+    }
+
+    // The loss of the features in hand and its gradients; a non-finite feature or loss is a divergence.
+    private float Loss(int batch, long step)
+    {
+        int e = Model.Config.EmbedDim;
+        ReadOnlySpan<float> image = _imageFeatures.AsSpan(0, batch * e);
+        ReadOnlySpan<float> text = _textFeatures.AsSpan(0, batch * e);
+        if (!TensorPrimitives.IsFiniteAll(image) || !TensorPrimitives.IsFiniteAll(text))
+        {
+            throw new TrainingDivergedException(
+                $"the model's features overflowed to NaN or infinity at step {step}, so the loss is not finite; the parameters were left unchanged.",
+                step, null);
+        }
+
+        float loss = _loss.Compute(image, text, batch, e, Model.LogitScale, _dImage, _dText, out _dLogitScale);
+        if (!float.IsFinite(loss))
+        {
+            throw new TrainingDivergedException($"the loss is {loss} at step {step}; the parameters were left unchanged.", step, null);
+        }
+
+        Gradients.View(Model.LogitScaleParameter).Span[0] += _dLogitScale;
+        return loss;
+    }
+
+    private Span<float> ChunkFeatures(int length)
+    {
+        Grow(ref _scratchFeatures, length);
+        return _scratchFeatures.AsSpan(0, length);
+    }
+
+    private static void Grow(ref float[] buffer, int length)
+    {
+        if (buffer.Length < length)
+        {
+            buffer = new float[length];
+        }
     }
 }

@@ -153,7 +153,7 @@ public sealed class TrainingRun
                 {
                     result = Trainer.Step(batch.Images, batch.Tokens);
                 }
-                catch (Exception e) when (e is InvalidOperationException or ArgumentException && Diverges(e, batch))
+                catch (TrainingDivergedException e)
                 {
                     throw Diverged(e, step, lastCheckpoint);
                 }
@@ -213,25 +213,11 @@ public sealed class TrainingRun
             start, step, lastLoss, samplesHere / Math.Max(trainSeconds, 1e-9), trainSeconds, lastEval, _loader.BadSamples.Samples);
     }
 
-    // The trainer refuses a non-finite loss before touching the parameters; features that overflowed already fail in the
-    // loss's normalisation. Either is a divergence; any other failure is a bug or bad input and surfaces as it is.
-    private bool Diverges(Exception e, ClipBatch batch)
-    {
-        if (e is InvalidOperationException && e.Message.StartsWith("the loss is ", StringComparison.Ordinal))
-        {
-            return true;
-        }
-
-        ReadOnlySpan<float> image = _model.EncodeImage(batch.Images).Span;
-        ReadOnlySpan<float> text = _model.EncodeText(batch.Tokens, batch.Count).Span;
-        return !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(image) || !System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(text);
-    }
-
     // A checkpoint written after the last finite step holds the very weights whose loss was not finite; the last good
     // one is the newest written before that.
-    private TrainingDivergedException Diverged(Exception e, long step, string? lastCheckpoint)
+    private TrainingDivergedException Diverged(TrainingDivergedException e, long step, string? lastCheckpoint)
     {
-        string reason = e is InvalidOperationException ? e.Message : "the model's features overflowed to NaN or infinity, so the loss is not finite.";
+        string reason = e.Message;
         string? good = RunCheckpoint.List(CheckpointsFolder).LastOrDefault(c => RunCheckpoint.ReadState(c).Step < step);
         string kept = good is null
             ? "no checkpoint from before the divergence is left"

@@ -31,11 +31,26 @@ public sealed class AttentionBackwardTests
             return sum;
         }
 
-        var grad = new float[qkv.Length];
+        // The probabilities the forward weighted its output with, kept as the training forward keeps them; the output
+        // itself gets the same bits as without them.
+        var probabilities = new float[batch * heads * tokens * tokens];
+        var kept = new float[o.Length];
         ReadOnlySpan<float> packed = qkv;
+        Attention.Forward(packed, 3 * w, packed[w..], 3 * w, packed[(2 * w)..], 3 * w, kept, w, probabilities, batch, heads, tokens, tokens, d, causal);
+        Loss();
+        Assert.Equal(o, kept);
+        for (int row = 0; row < batch * heads * tokens; row++)
+        {
+            ReadOnlySpan<float> pRow = probabilities.AsSpan(row * tokens, tokens);
+            int visible = causal ? (row % tokens) + 1 : tokens;
+            Assert.Equal(1.0, pRow[..visible].ToArray().Sum(x => (double)x), 5);
+            Assert.All(pRow[visible..].ToArray(), x => Assert.Equal(0f, x));
+        }
+
+        var grad = new float[qkv.Length];
         Span<float> dPacked = grad;
         AttentionBackward.Backward(
-            packed, 3 * w, packed[w..], 3 * w, packed[(2 * w)..], 3 * w, r, w,
+            packed, 3 * w, packed[w..], 3 * w, packed[(2 * w)..], 3 * w, probabilities, r, w,
             dPacked, 3 * w, dPacked[w..], 3 * w, dPacked[(2 * w)..], 3 * w, batch, heads, tokens, tokens, d, causal);
 
         const float step = 1e-2f;

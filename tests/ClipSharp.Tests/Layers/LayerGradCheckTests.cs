@@ -1,4 +1,5 @@
 using ClipSharp.Layers;
+using ClipSharp.Layers.Workspaces;
 using ClipSharp.Models;
 
 namespace ClipSharp.Tests.Layers;
@@ -66,14 +67,14 @@ public sealed class LayerGradCheckTests
         var y = new float[x.Length];
         double Loss()
         {
-            layer.Forward(x, y, rows);
+            LayerRuns.Mlp(layer, x, y, rows, keep: false);
             return GradCheck.Dot(r, y);
         }
 
         var grads = Gradients(h);
-        MlpActivations a = layer.ForwardTraining(x, y, rows);
+        (float[] hidden, float[] activated) = LayerRuns.Mlp(layer, x, y, rows, keep: true);
         var dx = new float[x.Length];
-        layer.Backward(x, a, r, dx, rows, grads);
+        layer.Backward(x, hidden, activated, r, new float[hidden.Length], dx, rows, grads);
         GradCheck.Check("dx", x, dx, Loss, samples: x.Length);
         CheckParameters(h, grads, Loss);
     }
@@ -93,14 +94,14 @@ public sealed class LayerGradCheckTests
         var y = new float[x.Length];
         double Loss()
         {
-            layer.Forward(x, y, batch, tokens);
+            LayerRuns.Attention(layer, x, y, batch, tokens, keep: false);
             return GradCheck.Dot(r, y);
         }
 
         var grads = Gradients(h);
-        AttentionActivations a = layer.ForwardTraining(x, y, batch, tokens);
+        (float[] qkv, float[] probabilities, float[] attended) = LayerRuns.Attention(layer, x, y, batch, tokens, keep: true);
         var dx = new float[x.Length];
-        layer.Backward(x, a, r, dx, batch, tokens, grads);
+        layer.Backward(x, qkv, probabilities, attended, r, new float[attended.Length], new float[qkv.Length], dx, batch, tokens, grads);
         GradCheck.Check("dx", x, dx, Loss, samples: x.Length);
         CheckParameters(h, grads, Loss);
     }
@@ -116,18 +117,20 @@ public sealed class LayerGradCheckTests
         float[] x = LayerHarness.Random(batch * tokens * 4, 14);
         float[] r = LayerHarness.Random(x.Length, 15);
         var work = new float[x.Length];
+        var inference = new LayerRuns.Block(block, batch, tokens, keep: false);
         double Loss()
         {
+            // In place, as a tower runs its blocks at inference.
             x.CopyTo(work, 0);
-            block.Forward(work, batch, tokens);
+            inference.Forward(work, work);
             return GradCheck.Dot(r, work);
         }
 
         var grads = Gradients(h);
-        x.CopyTo(work, 0);
-        BlockActivations a = block.ForwardTraining(work, batch, tokens);
+        var kept = new LayerRuns.Block(block, batch, tokens, keep: true);
+        kept.Forward(x, work);
         float[] dx = (float[])r.Clone();
-        block.Backward(a, dx, batch, tokens, grads);
+        kept.Backward(x, dx, grads);
         GradCheck.Check("dx", x, dx, Loss, samples: x.Length);
         CheckParameters(h, grads, Loss);
     }
@@ -171,16 +174,17 @@ public sealed class LayerGradCheckTests
         float[] x = LayerHarness.Random(batch * 3 * spatial, 20);
         float[] r = LayerHarness.Random(x.Length, 21);
         var y = new float[x.Length];
+        var statistics = new double[bn.StatisticsLength];
         double Loss()
         {
-            bn.ForwardTraining(x, y, batch, spatial);
+            bn.Forward(x, y, statistics, batch, spatial, ForwardPass.Training);
             return GradCheck.Dot(r, y);
         }
 
         var grads = Gradients(h);
-        BatchNormActivations a = bn.ForwardTraining(x, y, batch, spatial);
+        bn.Forward(x, y, statistics, batch, spatial, ForwardPass.Keep);
         var dx = new float[x.Length];
-        bn.Backward(a, r, dx, batch, spatial, grads);
+        bn.Backward(x, statistics, r, dx, batch, spatial, grads);
         GradCheck.Check("dx", x, dx, Loss, samples: x.Length);
         CheckParameters(h, grads, Loss);
     }
@@ -199,16 +203,18 @@ public sealed class LayerGradCheckTests
         float[] x = LayerHarness.Random(batch * inplanes * size * size, 23);
         float[] r = LayerHarness.Random(batch * block.OutChannels * o * o, 24);
         var y = new float[r.Length];
+        var training = new LayerRuns.Bottleneck(block, batch, size, keep: false);
         double Loss()
         {
-            block.ForwardTraining(x, y, batch, size, size);
+            training.Forward(x, y, ForwardPass.Training);
             return GradCheck.Dot(r, y);
         }
 
         var grads = Gradients(h);
-        BottleneckActivations a = block.ForwardTraining(x, y, batch, size, size);
+        var kept = new LayerRuns.Bottleneck(block, batch, size, keep: true);
+        kept.Forward(x, y, ForwardPass.Keep);
         var dx = new float[x.Length];
-        block.Backward(a, r, dx, batch, size, size, grads);
+        kept.Backward(r, dx, grads);
 
         // ReLU kinks make a finite difference that straddles one meaningless; a small step keeps clear of them.
         GradCheck.Check("dx", x, dx, Loss, samples: 16, step: 1e-3f, tolerance: 5e-2);
@@ -227,14 +233,16 @@ public sealed class LayerGradCheckTests
         var y = new float[r.Length];
         double Loss()
         {
-            pool.Forward(x, y, batch);
+            LayerRuns.Pool(pool, x, y, batch, keep: false);
             return GradCheck.Dot(r, y);
         }
 
         var grads = Gradients(h);
-        AttentionPoolActivations a = pool.ForwardTraining(x, y, batch);
+        var a = LayerRuns.Pool(pool, x, y, batch, keep: true);
         var dx = new float[x.Length];
-        pool.Backward(a, r, dx, batch, grads);
+        pool.Backward(
+            a.Seq, a.Q, a.K, a.V, a.Probabilities, a.Attended, r, dx, batch,
+            new float[a.Attended.Length], new float[a.Q.Length], new float[a.K.Length], new float[a.V.Length], new float[a.Seq.Length], grads);
         GradCheck.Check("dx", x, dx, Loss, samples: x.Length);
         CheckParameters(h, grads, Loss, skip: "k_proj.bias");
     }

@@ -1,4 +1,5 @@
 using ClipSharp.Layers;
+using ClipSharp.Layers.Workspaces;
 
 namespace ClipSharp.Tests.Layers;
 
@@ -24,7 +25,7 @@ public sealed class ResNetLayerTests
         int outSize = block.OutputSize(size);
         Assert.Equal(size / stride, outSize);
         var y = new float[2 * planes * 4 * outSize * outSize];
-        block.Forward(x, y, 2, size, size);
+        new LayerRuns.Bottleneck(block, 2, size, keep: false).Forward(x, y, ForwardPass.Inference);
         Assert.All(y, v => Assert.True(v >= 0f && float.IsFinite(v)));
         Assert.Contains(y, v => v > 0f);
     }
@@ -44,7 +45,7 @@ public sealed class ResNetLayerTests
 
         float[] x = LayerHarness.Random(c * s * s, 12);
         var y = new float[3];
-        pool.Forward(x, y, 1);
+        LayerRuns.Pool(pool, x, y, 1, keep: false);
 
         // Tokens [1 + s², c]: mean first, then positions row-major, plus the positional embedding.
         float[] pos = pool.PositionalEmbedding.Value.ToArray();

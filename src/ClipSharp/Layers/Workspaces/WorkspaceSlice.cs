@@ -1,0 +1,8 @@
+namespace ClipSharp.Layers.Workspaces;
+
+/// <summary>A region of a workspace: where it starts and how many floats it holds.</summary>
+internal readonly record struct WorkspaceSlice(long Offset, int Length)
+{
+    /// <summary>The same region moved by <paramref name="floats"/>: the slice of the next layer of a stack.</summary>
+    public WorkspaceSlice Shift(long floats) => this with { Offset = Offset + floats };
+}
