@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace ClipSharp.Tensors.Kernels;
 
 public static class Conv2dBackward
@@ -34,8 +36,33 @@ public static class Conv2dBackward
             KernelArgs.Length(dx.Length, (long)batch * inChannels * inPlane, nameof(dx), $"[N={batch}, C={inChannels}, H={height}, W={width}]");
         }
 
-        var cols = new float[patch * outPlane];
-        float[]? dcols = dx.IsEmpty ? null : new float[patch * outPlane];
+        // Scratch for one image's unfolded patches and their gradient, rented so that a training step allocates nothing.
+        float[] cols = ArrayPool<float>.Shared.Rent(patch * outPlane);
+        float[]? dcols = dx.IsEmpty ? null : ArrayPool<float>.Shared.Rent(patch * outPlane);
+        try
+        {
+            Run(
+                x, weight, dy, dx, dWeight, dBias, batch, inChannels, height, width, outChannels, kernelH, kernelW, stride, padding, oh, ow,
+                cols.AsSpan(0, patch * outPlane), dcols is null ? default : dcols.AsSpan(0, patch * outPlane));
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(cols);
+            if (dcols is not null)
+            {
+                ArrayPool<float>.Shared.Return(dcols);
+            }
+        }
+    }
+
+    private static void Run(
+        ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dWeight, Span<float> dBias,
+        int batch, int inChannels, int height, int width, int outChannels, int kernelH, int kernelW, int stride, int padding, int oh, int ow,
+        Span<float> cols, Span<float> dcols)
+    {
+        int inPlane = height * width;
+        int outPlane = oh * ow;
+        int patch = inChannels * kernelH * kernelW;
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<float> xn = x.Slice(n * inChannels * inPlane, inChannels * inPlane);
@@ -50,7 +77,7 @@ public static class Conv2dBackward
                 }
             }
 
-            if (dcols is not null)
+            if (!dcols.IsEmpty)
             {
                 Gemm.Sgemm(true, false, patch, outPlane, outChannels, 1f, weight, patch, dyn, outPlane, 0f, dcols, outPlane);
                 Span<float> dxn = dx.Slice(n * inChannels * inPlane, inChannels * inPlane);

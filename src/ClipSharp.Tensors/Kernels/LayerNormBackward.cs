@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace ClipSharp.Tensors.Kernels;
 
 public static class LayerNormBackward
@@ -20,8 +22,11 @@ public static class LayerNormBackward
         KernelArgs.Length(dWeight.Length, cols, nameof(dWeight), $"[cols={cols}]");
         KernelArgs.Length(dBias.Length, cols, nameof(dBias), $"[cols={cols}]");
 
-        var xhat = new float[cols];
-        var g = new float[cols];
+        // Row scratch: on the stack for the usual widths, rented beyond, so a training step allocates nothing.
+        float[]? rented = cols > 1024 ? ArrayPool<float>.Shared.Rent(2 * cols) : null;
+        Span<float> scratch = rented is null ? stackalloc float[2 * cols] : rented.AsSpan(0, 2 * cols);
+        Span<float> xhat = scratch[..cols];
+        Span<float> g = scratch[cols..];
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<float> xr = x.Slice(r * cols, cols);
@@ -61,6 +66,11 @@ public static class LayerNormBackward
             {
                 dxr[i] = (float)(rstd * (g[i] - gMean - (xhat[i] * gxMean)));
             }
+        }
+
+        if (rented is not null)
+        {
+            ArrayPool<float>.Shared.Return(rented);
         }
     }
 }

@@ -11,8 +11,10 @@ public static class QuickGeluBackward
     {
         KernelArgs.Length(dy.Length, x.Length, nameof(dy), $"[n={x.Length}]");
         KernelArgs.Length(dx.Length, x.Length, nameof(dx), $"[n={x.Length}]");
-        Span<float> s = new float[Math.Min(Chunk, x.Length)];
-        Span<float> t = new float[s.Length];
+        // Two chunks of scratch, rented so that a training step allocates nothing.
+        float[] scratch = System.Buffers.ArrayPool<float>.Shared.Rent(2 * Chunk);
+        Span<float> s = scratch.AsSpan(0, Math.Min(Chunk, x.Length));
+        Span<float> t = scratch.AsSpan(Chunk, s.Length);
         for (int start = 0; start < x.Length; start += Chunk)
         {
             int n = Math.Min(Chunk, x.Length - start);
@@ -30,5 +32,7 @@ public static class QuickGeluBackward
             TensorPrimitives.Multiply(tc, sc, tc);
             TensorPrimitives.Multiply(tc, dy.Slice(start, n), dx.Slice(start, n));
         }
+
+        System.Buffers.ArrayPool<float>.Shared.Return(scratch);
     }
 }

@@ -118,7 +118,7 @@ public sealed class AttentionPool2d
         VProj.Backward(seq, c, dv, c, dSeq, c, batch * tokens, grads, accumulateDx: true);
         QProj.Backward(seq, tokens * c, dq, c, dSeq, tokens * c, batch, grads, accumulateDx: true);
 
-        Span<float> dPos = grads.View(PositionalEmbedding).Span;
+        Span<float> dPos = grads.SpanOf(PositionalEmbedding);
         for (int b = 0; b < batch; b++)
         {
             ReadOnlySpan<float> src = dSeq.Slice(b * tokens * c, tokens * c);

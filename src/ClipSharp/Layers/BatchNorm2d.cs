@@ -90,6 +90,6 @@ public sealed class BatchNorm2d
 
         BatchNormTraining.Backward(
             x, Weight.Value.Span, statistics[..Channels], statistics.Slice(Channels, Channels), dy, dx,
-            grads.View(Weight).Span, grads.View(Bias).Span, batch, Channels, spatial, Eps);
+            grads.SpanOf(Weight), grads.SpanOf(Bias), batch, Channels, spatial, Eps);
     }
 }

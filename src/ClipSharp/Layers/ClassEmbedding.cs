@@ -44,7 +44,7 @@ public sealed class ClassEmbedding
         ArgumentNullException.ThrowIfNull(grads);
         int w = Width;
         int tokens = patchCount + 1;
-        Span<float> dCls = grads.View(Weight).Span;
+        Span<float> dCls = grads.SpanOf(Weight);
         for (int b = 0; b < batch; b++)
         {
             ReadOnlySpan<float> seq = dy.Slice(b * tokens * w, tokens * w);

@@ -61,7 +61,7 @@ public sealed class Conv2d
     {
         ArgumentNullException.ThrowIfNull(grads);
         ClipSharp.Tensors.Kernels.Conv2dBackward.Backward(
-            x, Weight.Value.Span, dy, dx, grads.View(Weight).Span, Bias is null ? default : grads.View(Bias).Span,
+            x, Weight.Value.Span, dy, dx, grads.SpanOf(Weight), Bias is null ? default : grads.SpanOf(Bias),
             batch, InChannels, height, width, OutChannels, Kernel, Kernel, Stride, Padding);
     }
 }

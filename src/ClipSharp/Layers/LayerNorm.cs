@@ -32,6 +32,6 @@ public sealed class LayerNorm
     {
         ArgumentNullException.ThrowIfNull(grads);
         LayerNormBackward.Backward(
-            x, Weight.Value.Span, dy, dx, grads.View(Weight).Span, grads.View(Bias).Span, rows, Width, Eps);
+            x, Weight.Value.Span, dy, dx, grads.SpanOf(Weight), grads.SpanOf(Bias), rows, Width, Eps);
     }
 }

@@ -85,7 +85,7 @@ public sealed class Linear
     {
         ArgumentNullException.ThrowIfNull(grads);
         ApplyBackward(
-            Weight.Value.Span, grads.View(Weight).Span, Bias is null ? default : grads.View(Bias).Span, InFeatures, OutFeatures,
+            Weight.Value.Span, grads.SpanOf(Weight), Bias is null ? default : grads.SpanOf(Bias), InFeatures, OutFeatures,
             x, xStride, dy, dyStride, dx, dxStride, rows, accumulateDx);
     }
 

@@ -79,7 +79,7 @@ public sealed class MultiHeadAttention
             qkv, 3 * w, qkv[w..], 3 * w, qkv[(2 * w)..], 3 * w, probabilities, dAttended, w,
             dQkv, 3 * w, dQkv[w..], 3 * w, dQkv[(2 * w)..], 3 * w, batch, Heads, tokens, tokens, HeadDim, Causal);
         Linear.ApplyBackward(
-            InProjWeight.Value.Span, grads.View(InProjWeight).Span, grads.View(InProjBias).Span, w, 3 * w,
+            InProjWeight.Value.Span, grads.SpanOf(InProjWeight), grads.SpanOf(InProjBias), w, 3 * w,
             x, w, dQkv, 3 * w, dx, w, rows, accumulateDx: false);
     }
 }

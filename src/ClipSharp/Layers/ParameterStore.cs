@@ -127,6 +127,12 @@ public sealed class ParameterStore
 
     /// <summary>This store's tensor for an entry of its layout.</summary>
     public Tensor View(Parameter parameter)
+        => new(Data.AsMemory(checked((int)Offset(parameter)), parameter.Length), parameter.Shape.ToArray());
+
+    /// <summary>This store's values of an entry of its layout, as a span: what the backward passes accumulate into, with no allocation.</summary>
+    public Span<float> SpanOf(Parameter parameter) => Data.AsSpan(checked((int)Offset(parameter)), parameter.Length);
+
+    private long Offset(Parameter parameter)
     {
         ArgumentNullException.ThrowIfNull(parameter);
         if (!Layout.TryGet(parameter.Name, out Parameter own) || !ReferenceEquals(own, parameter))
@@ -140,7 +146,7 @@ public sealed class ParameterStore
             throw new InvalidOperationException($"parameter '{parameter.Name}' has no float32 storage in this store (it is held packed).");
         }
 
-        return new Tensor(Data.AsMemory(checked((int)offset), parameter.Length), parameter.Shape.ToArray());
+        return offset;
     }
 
     public Tensor this[string name]

@@ -41,7 +41,7 @@ public sealed class PositionalEmbedding
     {
         ArgumentNullException.ThrowIfNull(grads);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Tokens);
-        Span<float> dTable = grads.View(Weight).Span[..(length * Width)];
+        Span<float> dTable = grads.SpanOf(Weight)[..(length * Width)];
         int size = length * Width;
         for (int b = 0; b < batch; b++)
         {

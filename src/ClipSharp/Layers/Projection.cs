@@ -28,7 +28,7 @@ internal static class Projection
     {
         int inDim = proj.Shape[0];
         int outDim = proj.Shape[1];
-        Gemm.Sgemm(true, false, inDim, outDim, batch, 1f, pooled, inDim, dFeatures, outDim, 1f, grads.View(proj).Span, outDim);
+        Gemm.Sgemm(true, false, inDim, outDim, batch, 1f, pooled, inDim, dFeatures, outDim, 1f, grads.SpanOf(proj), outDim);
         Gemm.Sgemm(false, true, batch, inDim, outDim, 1f, dFeatures, outDim, proj.Value.Span, outDim, 0f, dPooled, inDim);
     }
 }

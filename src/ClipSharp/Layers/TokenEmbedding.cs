@@ -27,6 +27,6 @@ public sealed class TokenEmbedding
     public void Backward(ReadOnlySpan<int> ids, ReadOnlySpan<float> dy, ParameterStore grads)
     {
         ArgumentNullException.ThrowIfNull(grads);
-        EmbeddingBackward.Backward(ids, dy, grads.View(Weight).Span, Width);
+        EmbeddingBackward.Backward(ids, dy, grads.SpanOf(Weight), Width);
     }
 }

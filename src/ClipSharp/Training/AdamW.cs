@@ -25,6 +25,9 @@ public sealed class AdamW
         ];
     }
 
+    private Segment[]? _segments;
+    private Func<Parameter, bool>? _segmentsFrozen;
+
     public ParameterLayout Layout { get; }
 
     public AdamWOptions Options { get; }
@@ -82,10 +85,28 @@ public sealed class AdamW
         float eps = (float)Options.Eps;
 
         var constants = new UpdateConstants(b1, b2, oneMinusB1, oneMinusB2, negStepSize, bc2Sqrt, eps);
-        var segments = new List<(int Offset, int Length, float Decay, bool Decays)>();
+        Segment[] segments = Segments(frozen);
+        unsafe
+        {
+            fixed (float* wp = parameters, gp = gradients, mp = ExpAvg, vp = ExpAvgSq)
+            {
+                Tensors.Parallelism.For(segments.Length, SegmentLength, new Updates(segments, wp, gp, mp, vp, learningRate, constants));
+            }
+        }
+    }
+
+    // The pieces one step updates, for this set of frozen parameters: large tensors are cut so that the threads
+    // share them. Kept from the last step (a trainer always passes the same rule), so a step allocates nothing.
+    private Segment[] Segments(Func<Parameter, bool>? frozen)
+    {
+        if (_segments is not null && ReferenceEquals(frozen, _segmentsFrozen))
+        {
+            return _segments;
+        }
+
+        var segments = new List<Segment>();
         foreach (ParameterGroup group in Groups)
         {
-            float decay = (float)(1 - (learningRate * group.WeightDecay));
             foreach (Parameter p in group.Parameters)
             {
                 if (frozen is not null && frozen(p))
@@ -93,30 +114,16 @@ public sealed class AdamW
                     continue;
                 }
 
-                // Independent elements: large tensors are cut into pieces the threads share.
                 int offset = checked((int)p.Offset);
                 for (int start = 0; start < p.Length; start += SegmentLength)
                 {
-                    segments.Add((offset + start, Math.Min(SegmentLength, p.Length - start), decay, group.WeightDecay != 0));
+                    segments.Add(new Segment(offset + start, Math.Min(SegmentLength, p.Length - start), group.WeightDecay));
                 }
             }
         }
 
-        unsafe
-        {
-            fixed (float* wp = parameters, gp = gradients, mp = ExpAvg, vp = ExpAvgSq)
-            {
-                nint wa = (nint)wp, ga = (nint)gp, ma = (nint)mp, va = (nint)vp;
-                Parallel.For(0, segments.Count, new ParallelOptions { MaxDegreeOfParallelism = Tensors.Parallelism.MaxThreads }, i =>
-                {
-                    var (offset, length, decay, decays) = segments[i];
-                    Update(
-                        new Span<float>((float*)wa + offset, length), new ReadOnlySpan<float>((float*)ga + offset, length),
-                        new Span<float>((float*)ma + offset, length), new Span<float>((float*)va + offset, length),
-                        decays ? decay : null, constants);
-                });
-            }
-        }
+        _segmentsFrozen = frozen;
+        return _segments = [.. segments];
     }
 
     private const int SegmentLength = 1 << 15;
@@ -160,6 +167,22 @@ public sealed class AdamW
             v[i] = vi;
             float denom = (MathF.Sqrt(vi) / c.Bc2Sqrt) + c.Eps;
             w[i] = param + (c.NegStepSize * (mi / denom));
+        }
+    }
+
+    private readonly record struct Segment(int Offset, int Length, double WeightDecay);
+
+    // The forked loop body: one segment's update, its operands carried by value.
+    private readonly unsafe struct Updates(Segment[] segments, float* w, float* g, float* m, float* v, double learningRate, UpdateConstants constants)
+        : Tensors.IParallelBody
+    {
+        public void Run(int item)
+        {
+            Segment s = segments[item];
+            Update(
+                new Span<float>(w + s.Offset, s.Length), new ReadOnlySpan<float>(g + s.Offset, s.Length),
+                new Span<float>(m + s.Offset, s.Length), new Span<float>(v + s.Offset, s.Length),
+                s.WeightDecay != 0 ? (float)(1 - (learningRate * s.WeightDecay)) : null, constants);
         }
     }
 

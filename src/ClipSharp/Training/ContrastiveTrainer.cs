@@ -100,9 +100,9 @@ public sealed class ContrastiveTrainer
             new Tensor(_dText.AsSpan(0, n * e).ToArray(), n, e), _dLogitScale);
     }
 
-    private bool ImageLocked => Options.Lock.HasFlag(TowerLock.Image);
+    private bool ImageLocked => (Options.Lock & TowerLock.Image) != 0;
 
-    private bool TextLocked => Options.Lock.HasFlag(TowerLock.Text);
+    private bool TextLocked => (Options.Lock & TowerLock.Text) != 0;
 
     // Validates the batch, zeroes the gradients and fills them; returns the loss.
     private float Accumulate(Tensor images, ReadOnlySpan<int> tokens, long step)
@@ -221,7 +221,7 @@ public sealed class ContrastiveTrainer
             throw new TrainingDivergedException($"the loss is {loss} at step {step}; the parameters were left unchanged.", step, null);
         }
 
-        Gradients.View(Model.LogitScaleParameter).Span[0] += _dLogitScale;
+        Gradients.SpanOf(Model.LogitScaleParameter)[0] += _dLogitScale;
         return loss;
     }
 
