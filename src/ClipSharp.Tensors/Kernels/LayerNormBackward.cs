@@ -1,4 +1,5 @@
 using System.Buffers;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace ClipSharp.Tensors.Kernels;
 
@@ -22,7 +23,7 @@ public static class LayerNormBackward
         KernelArgs.Length(dWeight.Length, cols, nameof(dWeight), $"[cols={cols}]");
         KernelArgs.Length(dBias.Length, cols, nameof(dBias), $"[cols={cols}]");
 
-        // Row scratch: on the stack for the usual widths, rented beyond, so a training step allocates nothing.
+        // Two rows of scratch: on the stack for the usual widths, rented beyond, so a training step allocates nothing.
         float[]? rented = cols > 1024 ? ArrayPool<float>.Shared.Rent(2 * cols) : null;
         Span<float> scratch = rented is null ? stackalloc float[2 * cols] : rented.AsSpan(0, 2 * cols);
         Span<float> xhat = scratch[..cols];
@@ -31,41 +32,23 @@ public static class LayerNormBackward
         {
             ReadOnlySpan<float> xr = x.Slice(r * cols, cols);
             ReadOnlySpan<float> dyr = dy.Slice(r * cols, cols);
-            double sum = 0;
-            for (int i = 0; i < cols; i++)
-            {
-                sum += xr[i];
-            }
-
-            double mean = sum / cols;
-            double squares = 0;
-            for (int i = 0; i < cols; i++)
-            {
-                double d = xr[i] - mean;
-                squares += d * d;
-            }
-
-            double rstd = 1.0 / Math.Sqrt((squares / cols) + eps);
-            double gMean = 0;
-            double gxMean = 0;
-            for (int i = 0; i < cols; i++)
-            {
-                float xh = (float)((xr[i] - mean) * rstd);
-                xhat[i] = xh;
-                g[i] = dyr[i] * weight[i];
-                gMean += g[i];
-                gxMean += g[i] * (double)xh;
-                dWeight[i] += dyr[i] * xh;
-                dBias[i] += dyr[i];
-            }
-
-            gMean /= cols;
-            gxMean /= cols;
             Span<float> dxr = dx.Slice(r * cols, cols);
-            for (int i = 0; i < cols; i++)
-            {
-                dxr[i] = (float)(rstd * (g[i] - gMean - (xhat[i] * gxMean)));
-            }
+
+            // xhat = (x − mean)·rstd with the biased variance, as the forward normalised.
+            float mean = TensorPrimitives.Sum(xr) / cols;
+            TensorPrimitives.Subtract(xr, mean, xhat);
+            float rstd = 1f / MathF.Sqrt((TensorPrimitives.Dot(xhat, xhat) / cols) + eps);
+            TensorPrimitives.Multiply(xhat, rstd, xhat);
+
+            // g = dy·weight; dx = rstd·(g − mean(g) − xhat·mean(g·xhat)).
+            TensorPrimitives.Multiply(dyr, weight, g);
+            float gMean = TensorPrimitives.Sum(g) / cols;
+            float gxMean = TensorPrimitives.Dot(g, xhat) / cols;
+            TensorPrimitives.MultiplyAdd(dyr, xhat, dWeight, dWeight);
+            TensorPrimitives.Add(dBias, dyr, dBias);
+            TensorPrimitives.MultiplyAdd(xhat, -gxMean, g, dxr);
+            TensorPrimitives.Add(dxr, -gMean, dxr);
+            TensorPrimitives.Multiply(dxr, rstd, dxr);
         }
 
         if (rented is not null)
