@@ -20,28 +20,7 @@ public static class ClipCli
         ArgumentNullException.ThrowIfNull(args);
         var context = new CliContext(stdout, stderr);
         var threads = new Option<int?>("--threads") { Description = "Threads for the compute kernels (default: all cores).", Recursive = true };
-        var root = new RootCommand("ClipSharp: CLIP image and text embeddings, similarity and zero-shot classification.")
-        {
-            threads,
-            EmbedCommand.Create(context),
-            SimilarityCommand.Create(context),
-            ClassifyCommand.Create(context),
-            TokenizeCommand.Create(context),
-            InfoCommand.Create(context),
-            TokenizerCommand.Create(context),
-            ServeCommand.Create(context),
-            ConvertCommand.Create(context),
-            PullCommand.Create(context),
-            DataCommand.Create(context),
-            IndexCommand.Create(context),
-            SearchCommand.Create(context),
-            TagCommand.Create(context),
-            AskCommand.Create(context),
-            DemoCommand.Create(context),
-            TrainCommand.Create(context),
-            EvalCommand.Create(context),
-        };
-
+        RootCommand root = CreateRoot(context, threads);
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -75,6 +54,30 @@ public static class ClipCli
             return ExitError;
         }
     }
+
+    /// <summary>The command tree: every command of <c>clip</c> under one root.</summary>
+    internal static RootCommand CreateRoot(CliContext context, Option<int?> threads)
+        => new("ClipSharp: CLIP image and text embeddings, similarity and zero-shot classification.")
+        {
+            threads,
+            EmbedCommand.Create(context),
+            SimilarityCommand.Create(context),
+            ClassifyCommand.Create(context),
+            TokenizeCommand.Create(context),
+            InfoCommand.Create(context),
+            TokenizerCommand.Create(context),
+            ServeCommand.Create(context),
+            ConvertCommand.Create(context),
+            PullCommand.Create(context),
+            DataCommand.Create(context),
+            IndexCommand.Create(context),
+            SearchCommand.Create(context),
+            TagCommand.Create(context),
+            AskCommand.Create(context),
+            DemoCommand.Create(context),
+            TrainCommand.Create(context),
+            EvalCommand.Create(context),
+        };
 
     /// <summary>The one-line message for a failure the user can act on; null for a bug, which keeps its stack trace.</summary>
     private static string? Describe(Exception e) => e switch

@@ -63,7 +63,7 @@ public sealed class IndexCommandTests
             Assert.Contains("2 deleted files dropped", sync.Stderr, StringComparison.Ordinal);
             CliResult info = CliRunner.Run("index", "info", "--index", index);
             using JsonDocument infoJson = JsonDocument.Parse(info.StdoutLines.Single());
-            Assert.Equal(8, infoJson.RootElement.GetProperty("count").GetInt32());
+            Assert.Equal(8, infoJson.RootElement.GetProperty("entries").GetInt32());
             Assert.Equal("exact", infoJson.RootElement.GetProperty("engine").GetString());
         }
         finally

@@ -10,6 +10,7 @@ namespace ClipSharp.Cli.Tests;
 /// the library package. This catches what a project reference hides: a file missing from a package, a dependency
 /// that only the repository supplies, a tool that does not start.
 /// </summary>
+[Collection(ProcessHeavyCollection.Name)]
 public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
 {
     private readonly PackedFeed _feed;

@@ -11,7 +11,7 @@ internal static class IndexAddCommand
     {
         var model = new ModelOptions();
         var index = IndexCommand.IndexOption();
-        var batch = new Option<int>("--batch") { Description = "Files per committed batch.", DefaultValueFactory = _ => ImageIndexer.DefaultBatchSize };
+        var batch = new Option<int>("--batch", "-b") { Description = "Files per committed batch.", DefaultValueFactory = _ => ImageIndexer.DefaultBatchSize };
         var threshold = new Option<int?>("--hnsw-threshold")
         {
             Description = $"Entries from which an HNSW graph is kept for fast approximate search, exact below (default {SearchIndex.DefaultExactThreshold}, remembered by the index).",

@@ -16,7 +16,7 @@ internal static class SearchCommand
         var model = new ModelOptions();
         var index = IndexCommand.IndexOption();
         var engine = IndexCommand.EngineOption();
-        var image = new Option<string?>("--image") { Description = "Search with this image instead of a text query." };
+        var image = new Option<string?>("--image", "-i") { Description = "Search with this image instead of a text query." };
         var captions = new Option<string?>("--captions") { Description = "Comma-separated captions to rank for --image (no index needed)." };
         var top = new Option<int>("-k", "--top") { Description = "How many results.", DefaultValueFactory = _ => 10 };
         var json = new Option<bool>("--json") { Description = "One JSON line per result on stdout instead of a table." };
