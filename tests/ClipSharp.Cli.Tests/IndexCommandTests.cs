@@ -22,7 +22,7 @@ public sealed class IndexCommandTests
             {
                 Assert.Equal(10, summary.RootElement.GetProperty("added").GetInt32());
                 Assert.Equal(1, summary.RootElement.GetProperty("skipped").GetInt32());
-                Assert.Equal(10, summary.RootElement.GetProperty("total").GetInt32());
+                Assert.Equal(10, summary.RootElement.GetProperty("entries").GetInt32());
             }
 
             Assert.Contains($"skipped {Path.Combine(photos, "bad.jpg")}:", add.Stderr, StringComparison.Ordinal);

@@ -62,7 +62,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
             using System.Globalization;
             using ClipSharp;
 
-            Clip clip = Clip.Load(args[0], args[1]);
+            Clip clip = Clip.Load(args[0], args[1], TestContext.Current.CancellationToken);
             float[] embedding = clip.EncodeTexts([args[2]]).ToArray();
             Console.WriteLine(string.Join(" ", embedding.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
             """);
@@ -85,7 +85,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
         string output = _feed.Dotnet(app, "run", "-c", "Release", "--", Fixtures.TinyModel, Fixtures.TinyVocab, text);
         float[] fromApp = [.. output.Trim().Split(' ').Select(v => float.Parse(v, CultureInfo.InvariantCulture))];
 
-        float[] expected = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab).EncodeTexts([text]).ToArray();
+        float[] expected = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab, TestContext.Current.CancellationToken).EncodeTexts([text]).ToArray();
         Assert.Equal(expected, fromApp);
     }
 

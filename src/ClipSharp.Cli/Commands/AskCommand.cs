@@ -47,7 +47,7 @@ internal static class AskCommand
                 throw new CliException($"--choices/--template: {e.Message.Split(" (Parameter", 2)[0]}", e);
             }
 
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             float[] embedding = SearchCommand.EmbedImage(clip, imagePath);
             IReadOnlyList<ChoiceScore> scores = MultipleChoiceQuestion.Answer(clip, embedding, q, answers, t);
             if (parsed.GetValue(json))

@@ -41,7 +41,7 @@ internal static class ClassifyCommand
                 throw new CliException($"--top must be at least 1, got {k}.");
             }
 
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             var classifier = ZeroShotClassifier.Create(clip, classNames, prompts);
             IReadOnlyList<EmbeddingResult> results = Progress.Run(
                 context, "Embedding images", paths.Length, p => clip.EncodeImageFiles(paths, progress: p));
@@ -114,12 +114,7 @@ internal static class ClassifyCommand
         return labels;
     }
 
-    internal static IReadOnlyList<string> ReadTemplates(string value) => value switch
-    {
-        "default" => PromptTemplates.Default,
-        "single" => PromptTemplates.Single,
-        _ => PromptTemplates.Load(value),
-    };
+    internal static IReadOnlyList<string> ReadTemplates(string value) => PromptTemplates.Resolve(value);
 
     private static void WriteJson(CliContext context, int index, string image, ClassScore[] scores)
         => context.Out.WriteLine(JsonOutput.Line(w =>

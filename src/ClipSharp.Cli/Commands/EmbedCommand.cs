@@ -42,7 +42,7 @@ internal static class EmbedCommand
         }
 
         bool normalize = !noNormalize;
-        Clip clip = modelOptions.Load(parsed);
+        Clip clip = modelOptions.Load(parsed, context.Cancellation);
 
         string[] imagePaths = [.. inputs.Where(i => i.Kind == EmbeddingKind.Image).Select(i => i.Input)];
         string[] textInputs = [.. inputs.Where(i => i.Kind == EmbeddingKind.Text).Select(i => i.Input)];

@@ -31,7 +31,7 @@ internal static class EvalCommand
         {
             IReadOnlyList<string> prompts = ClassifyCommand.ReadTemplates(CliOptions.Value(parsed, templates, oldTemplates)!);
             LabelledImageFolder folder = LabelledImageFolder.Open(parsed.GetValue(data)!);
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             Tensor classes = ZeroShotClassifier.Create(clip, folder.ClassNames, prompts).ClassEmbeddings;
             Tensor images = Progress.Run(context, "embedding images", folder.Files.Count, p => ImageFolderEmbeddings.Encode(clip, folder, p));
             ZeroShotReport report = ZeroShotEvaluator.Evaluate(images, folder.Labels, classes, folder.ClassNames);
@@ -86,7 +86,7 @@ internal static class EvalCommand
         command.SetAction(parsed =>
         {
             CaptionDataset dataset = CaptionDataset.Open(parsed.GetValue(pairs)!);
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             var samples = dataset.Samples;
             IReadOnlyList<Imaging.DecodedImage> decoded = Progress.Run(context, "decoding images", samples.Count, p =>
             {
@@ -146,7 +146,7 @@ internal static class EvalCommand
         command.SetAction(parsed =>
         {
             LabelledImageFolder trainFolder = LabelledImageFolder.Open(parsed.GetValue(train)!);
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             Tensor trainFeatures = Progress.Run(context, "embedding images", trainFolder.Files.Count, p => ImageFolderEmbeddings.Encode(clip, trainFolder, p));
             Tensor fitX, testX;
             int[] fitY, testY;

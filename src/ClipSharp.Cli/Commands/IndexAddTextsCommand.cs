@@ -22,7 +22,7 @@ internal static class IndexAddTextsCommand
                 throw new CliException($"{path}: captions file not found.");
             }
 
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             int added = IndexCommand.Guard(() => CaptionIndexer.Add(clip, parsed.GetValue(index)!, File.ReadLines(path)));
             context.Warn($"{added} captions added.");
             if (parsed.GetValue(json))

@@ -40,9 +40,9 @@ internal static class PullCommand
                             task.MaxValue = Math.Max(1, p.Total ?? p.Done);
                             task.Value = p.Done;
                         });
-                        return client.PullAsync(name, rev, folder, progress).GetAwaiter().GetResult();
+                        return Pull(context, client, name, rev, folder, progress);
                     })
-                : client.PullAsync(name, rev, folder).GetAwaiter().GetResult();
+                : Pull(context, client, name, rev, folder, null);
             foreach (string file in files)
             {
                 context.Error.WriteLine($"clip: {Path.GetFileName(file)} ({new FileInfo(file).Length:N0} bytes)");
@@ -76,5 +76,18 @@ internal static class PullCommand
             return ClipCli.ExitOk;
         });
         return command;
+    }
+
+    private static IReadOnlyList<string> Pull(CliContext context, HubClient client, string name, string revision, string folder, IProgress<HubProgress>? progress)
+    {
+        try
+        {
+            return client.PullAsync(name, revision, folder, progress, context.Cancellation).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
+        {
+            context.Warn($"the partial download in {folder} is kept; run the same command again to resume it.");
+            throw;
+        }
     }
 }

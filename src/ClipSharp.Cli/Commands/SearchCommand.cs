@@ -47,7 +47,7 @@ internal static class SearchCommand
                 throw new CliException("--captions ranks captions for an image: give --image FILE.");
             }
 
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             float[] embedding = imagePath is not null ? EmbedImage(clip, imagePath) : clip.EncodeTexts([text!]).Span.ToArray();
             IReadOnlyList<SearchHit> hits = captionList is not null
                 ? RankCaptions(clip, embedding, captionList, k)

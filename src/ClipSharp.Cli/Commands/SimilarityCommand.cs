@@ -20,7 +20,7 @@ internal static class SimilarityCommand
         {
             string[] imagePaths = parsed.GetValue(images)!;
             string[] textInputs = parsed.GetValue(texts)!;
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             IReadOnlyList<EmbeddingResult> results = clip.EncodeImageFiles(imagePaths);
             var good = results.Where(r => r.Success).ToList();
             if (good.Count > 0)

@@ -48,7 +48,7 @@ internal static class TagCommand
                 files.AddRange(Directory.Exists(p) ? FolderScanner.Scan(p).Files : [p]);
             }
 
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             var tagger = ImageTagger.Create(clip, tagLabels, t);
             IReadOnlyList<EmbeddingResult> results = Progress.Run(context, "Embedding images", files.Count, p => clip.EncodeImageFiles(files, progress: p));
             var good = results.Where(r => r.Success).ToList();

@@ -138,7 +138,15 @@ internal static class TrainCommand
             TrainingRunResult result;
             try
             {
-                result = TrainProgress.Run(context, "training", progress => run.Run(progress));
+                result = TrainProgress.Run(context, "training", progress => run.Run(progress, context.Cancellation));
+            }
+            catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
+            {
+                string? kept = RunCheckpoint.List(run.CheckpointsFolder).LastOrDefault();
+                context.Warn(kept is null
+                    ? "stopped before the first checkpoint; nothing to resume."
+                    : $"the last checkpoint, {kept}, is kept; continue with: clip train --resume --out {outDir}");
+                throw;
             }
             catch (TrainingDivergedException e)
             {
