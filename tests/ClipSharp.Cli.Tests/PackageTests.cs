@@ -62,7 +62,7 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
             using System.Globalization;
             using ClipSharp;
 
-            Clip clip = Clip.Load(args[0], args[1], TestContext.Current.CancellationToken);
+            Clip clip = Clip.Load(args[0], args[1]);
             float[] embedding = clip.EncodeTexts([args[2]]).ToArray();
             Console.WriteLine(string.Join(" ", embedding.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
             """);
@@ -90,12 +90,12 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
     }
 
     /// <summary>
-    /// Packs ClipSharp.Tensors, ClipSharp, ClipSharp.Server and the tool from the build this test runs against, under a version
+    /// Packs ClipSharp.Tensors, ClipSharp, ClipSharp.Extensions.Hosting, ClipSharp.Server and the tool from the build this test runs against, under a version
     /// of their own, into a temporary folder; child processes use a temporary package cache.
     /// </summary>
     public sealed class PackedFeed : IDisposable
     {
-        private static readonly string[] s_packed = ["ClipSharp.Tensors", "ClipSharp", "ClipSharp.Server", "ClipSharp.Cli"];
+        private static readonly string[] s_packed = ["ClipSharp.Tensors", "ClipSharp", "ClipSharp.Extensions.Hosting", "ClipSharp.Server", "ClipSharp.Cli"];
 
         public PackedFeed()
         {
