@@ -8,10 +8,11 @@ namespace ClipSharp.Cli;
 /// </summary>
 internal sealed class CliContext
 {
-    public CliContext(TextWriter stdout, TextWriter stderr)
+    public CliContext(TextWriter stdout, TextWriter stderr, CancellationToken cancellation = default)
     {
         Out = stdout;
         Error = stderr;
+        Cancellation = cancellation;
         bool interactive = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
         Ui = AnsiConsole.Create(new AnsiConsoleSettings
         {
@@ -32,6 +33,9 @@ internal sealed class CliContext
     public TextWriter Error { get; }
 
     public IAnsiConsole Ui { get; }
+
+    /// <summary>Cancelled by the first Ctrl+C (SIGINT) or SIGTERM: long commands stop at a safe point.</summary>
+    public CancellationToken Cancellation { get; }
 
     public bool Interactive => Ui.Profile.Capabilities.Interactive;
 

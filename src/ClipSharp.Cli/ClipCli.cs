@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using ClipSharp.Checkpoints;
 using ClipSharp.Cli.Commands;
 using ClipSharp.Imaging;
@@ -15,33 +16,19 @@ public static class ClipCli
     public const int ExitError = 1;
     public const int ExitUsage = 2;
 
+    /// <summary>Stopped by SIGINT or SIGTERM (128 + SIGINT, as a shell reports an interrupted command).</summary>
+    public const int ExitInterrupted = 130;
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var context = new CliContext(stdout, stderr);
+        // The first SIGINT (Ctrl+C) or SIGTERM asks the command to stop at a safe point; a second one ends the process.
+        using var interrupt = new CancellationTokenSource();
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Interrupt(c, interrupt));
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Interrupt(c, interrupt));
+        var context = new CliContext(stdout, stderr, interrupt.Token);
         var threads = new Option<int?>("--threads") { Description = "Threads for the compute kernels (default: all cores).", Recursive = true };
-        var root = new RootCommand("ClipSharp: CLIP image and text embeddings, similarity and zero-shot classification.")
-        {
-            threads,
-            EmbedCommand.Create(context),
-            SimilarityCommand.Create(context),
-            ClassifyCommand.Create(context),
-            TokenizeCommand.Create(context),
-            InfoCommand.Create(context),
-            TokenizerCommand.Create(context),
-            ServeCommand.Create(context),
-            ConvertCommand.Create(context),
-            PullCommand.Create(context),
-            DataCommand.Create(context),
-            IndexCommand.Create(context),
-            SearchCommand.Create(context),
-            TagCommand.Create(context),
-            AskCommand.Create(context),
-            DemoCommand.Create(context),
-            TrainCommand.Create(context),
-            EvalCommand.Create(context),
-        };
-
+        RootCommand root = CreateRoot(context, threads);
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -67,7 +54,18 @@ public static class ClipCli
                 Parallelism.MaxThreads = threadCount.Value;
             }
 
-            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+            return parsed.Invoke(new InvocationConfiguration
+            {
+                Output = stdout,
+                Error = stderr,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null,
+            });
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            stderr.WriteLine("clip: interrupted.");
+            return ExitInterrupted;
         }
         catch (Exception e) when (Describe(e) is string message)
         {
@@ -75,6 +73,39 @@ public static class ClipCli
             return ExitError;
         }
     }
+
+    private static void Interrupt(PosixSignalContext signal, CancellationTokenSource interrupt)
+    {
+        if (!interrupt.IsCancellationRequested)
+        {
+            signal.Cancel = true;
+            interrupt.Cancel();
+        }
+    }
+
+    /// <summary>The command tree: every command of <c>clip</c> under one root.</summary>
+    internal static RootCommand CreateRoot(CliContext context, Option<int?> threads)
+        => new("ClipSharp: CLIP image and text embeddings, similarity and zero-shot classification.")
+        {
+            threads,
+            EmbedCommand.Create(context),
+            SimilarityCommand.Create(context),
+            ClassifyCommand.Create(context),
+            TokenizeCommand.Create(context),
+            InfoCommand.Create(context),
+            TokenizerCommand.Create(context),
+            ServeCommand.Create(context),
+            ConvertCommand.Create(context),
+            PullCommand.Create(context),
+            DataCommand.Create(context),
+            IndexCommand.Create(context),
+            SearchCommand.Create(context),
+            TagCommand.Create(context),
+            AskCommand.Create(context),
+            DemoCommand.Create(context),
+            TrainCommand.Create(context),
+            EvalCommand.Create(context),
+        };
 
     /// <summary>The one-line message for a failure the user can act on; null for a bug, which keeps its stack trace.</summary>
     private static string? Describe(Exception e) => e switch

@@ -29,7 +29,7 @@ public sealed class EmbedCommandTests
     public void NoNormalizeGivesTheRawProjections()
     {
         string[] model = CliRunner.TinyModelArgs();
-        Clip clip = Clip.Load(model[1], model[3]);
+        Clip clip = Clip.Load(model[1], model[3], TestContext.Current.CancellationToken);
         float[] raw = clip.EncodeTexts(["a photo of a cat"], normalize: false).ToArray();
         CliResult r = CliRunner.Run(["embed", .. model, "--text", "a photo of a cat", "--no-normalize"]);
         Assert.Equal(0, r.ExitCode);

@@ -22,7 +22,7 @@ public sealed class IndexCommandTests
             {
                 Assert.Equal(10, summary.RootElement.GetProperty("added").GetInt32());
                 Assert.Equal(1, summary.RootElement.GetProperty("skipped").GetInt32());
-                Assert.Equal(10, summary.RootElement.GetProperty("total").GetInt32());
+                Assert.Equal(10, summary.RootElement.GetProperty("entries").GetInt32());
             }
 
             Assert.Contains($"skipped {Path.Combine(photos, "bad.jpg")}:", add.Stderr, StringComparison.Ordinal);
@@ -63,7 +63,7 @@ public sealed class IndexCommandTests
             Assert.Contains("2 deleted files dropped", sync.Stderr, StringComparison.Ordinal);
             CliResult info = CliRunner.Run("index", "info", "--index", index);
             using JsonDocument infoJson = JsonDocument.Parse(info.StdoutLines.Single());
-            Assert.Equal(8, infoJson.RootElement.GetProperty("count").GetInt32());
+            Assert.Equal(8, infoJson.RootElement.GetProperty("entries").GetInt32());
             Assert.Equal("exact", infoJson.RootElement.GetProperty("engine").GetString());
         }
         finally

@@ -67,9 +67,9 @@ public sealed class IndexCrashTests
             Assert.Equal(known.Order(StringComparer.Ordinal), complete.Entries.Select(e => e.Source).Order(StringComparer.Ordinal));
 
             // The stored embeddings are the files' own: nothing was torn or shifted by the kills.
-            Clip clip = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab);
+            Clip clip = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab, TestContext.Current.CancellationToken);
             var sample = complete.Entries.Where((_, i) => i % 40 == 0).ToList();
-            IReadOnlyList<EmbeddingResult> fresh = clip.EncodeImageFiles([.. sample.Select(e => e.Source)]);
+            IReadOnlyList<EmbeddingResult> fresh = clip.EncodeImageFiles([.. sample.Select(e => e.Source)], cancellation: TestContext.Current.CancellationToken);
             for (int i = 0; i < sample.Count; i++)
             {
                 float[] stored = complete.Embedding(sample[i].Id).ToArray();

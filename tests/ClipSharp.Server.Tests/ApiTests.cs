@@ -39,7 +39,7 @@ public sealed class ApiTests(ServerFixture server) : IClassFixture<ServerFixture
         Assert.Equal(["text", "text", "image"], data.Select(d => d.GetProperty("kind").GetString()));
         float[] expected = server.Clip.EncodeTexts(["a photo of a cat"]).ToArray();
         Assert.Equal(expected, data[0].GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle()).ToArray());
-        float[] image = server.Clip.EncodeImageFiles([s_png])[0].Embedding!;
+        float[] image = server.Clip.EncodeImageFiles([s_png], cancellation: Ct)[0].Embedding!;
         Assert.Equal(image, data[2].GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle()).ToArray());
     }
 

@@ -179,7 +179,7 @@ public sealed class SearchApiTests(PlantedIndex planted) : IClassFixture<Planted
     [Fact]
     public void AnIndexFromAnotherModelIsRefused()
     {
-        Clip other = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab);
+        Clip other = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab, Ct);
         other.Model.Parameters.Data[0] += 0.5f;
         var e = Assert.Throws<SearchIndexException>(() => ClipServer.Create(other, planted.Index, PlantedIndex.Options));
         Assert.Contains("the index was built with model", e.Message, StringComparison.Ordinal);

@@ -22,7 +22,7 @@ public sealed class TagApiTests(ServerFixture server) : IClassFixture<ServerFixt
         JsonElement result = body.RootElement.GetProperty("results")[0];
 
         ImageTagger tagger = ImageTagger.Create(server.Clip, LabelsFile.Parse(lines, "test"), 0.4f);
-        TagVerdict expected = tagger.Tag(["x"], server.Clip.EncodeImageFiles([s_png])[0].Embedding!)[0];
+        TagVerdict expected = tagger.Tag(["x"], server.Clip.EncodeImageFiles([s_png], cancellation: Ct)[0].Embedding!)[0];
         JsonElement[] labels = [.. result.GetProperty("labels").EnumerateArray()];
         Assert.Equal(expected.Scores.Select(s => s.Label), labels.Select(l => l.GetProperty("label").GetString()));
         Assert.Equal(expected.Scores.Select(s => s.Probability), labels.Select(l => l.GetProperty("probability").GetSingle()));

@@ -18,8 +18,9 @@ internal static class AskCommand
             DefaultValueFactory = _ => MultipleChoiceQuestion.DefaultTemplate,
         };
         var json = new Option<bool>("--json") { Description = "One JSON line on stdout instead of a table." };
-        var image = new Argument<string>("image") { Description = "The image the question is about." };
-        var question = new Argument<string>("question") { Description = "The question." };
+        var image = new Option<string?>("--image", "-i") { Description = "The image the question is about." };
+        // Older versions took the image as the first of two arguments: "ask IMAGE QUESTION" still works.
+        var question = new Argument<string[]>("question") { Description = "The question.", Arity = new ArgumentArity(1, 2) };
         var command = new Command("ask", "Answer a multiple-choice question about an image; prints each answer's probability.")
         {
             choices, template, json, image, question,
@@ -28,7 +29,14 @@ internal static class AskCommand
         command.SetAction(parsed =>
         {
             string[] answers = [.. parsed.GetValue(choices)!.Split(',').Select(c => c.Trim()).Where(c => c.Length > 0)];
-            string q = parsed.GetValue(question)!;
+            string[] positional = parsed.GetValue(question)!;
+            string? imagePath = parsed.GetValue(image) ?? (positional.Length == 2 ? positional[0] : null);
+            if (imagePath is null || (positional.Length == 2 && parsed.GetValue(image) is not null))
+            {
+                throw new CliException("give the image with -i FILE and one question.");
+            }
+
+            string q = positional[^1];
             string t = parsed.GetValue(template)!;
             try
             {
@@ -39,15 +47,15 @@ internal static class AskCommand
                 throw new CliException($"--choices/--template: {e.Message.Split(" (Parameter", 2)[0]}", e);
             }
 
-            Clip clip = model.Load(parsed);
-            float[] embedding = SearchCommand.EmbedImage(clip, parsed.GetValue(image)!);
+            Clip clip = model.Load(parsed, context.Cancellation);
+            float[] embedding = SearchCommand.EmbedImage(clip, imagePath);
             IReadOnlyList<ChoiceScore> scores = MultipleChoiceQuestion.Answer(clip, embedding, q, answers, t);
             if (parsed.GetValue(json))
             {
                 context.Out.WriteLine(JsonOutput.Line(w =>
                 {
                     w.WriteStartObject();
-                    w.WriteString("image", parsed.GetValue(image));
+                    w.WriteString("image", imagePath);
                     w.WriteString("question", q);
                     w.WriteString("answer", scores[0].Answer);
                     w.WriteStartArray("choices");

@@ -14,34 +14,39 @@ internal static class ClassifyCommand
         var model = new ModelOptions();
         var labels = new Option<string?>("--labels", "-l") { Description = "Comma-separated class names, e.g. \"cat,dog\"." };
         var labelsFile = new Option<string?>("--labels-file") { Description = "A file with one class name per line." };
-        var templates = new Option<string>("--templates")
-        {
-            Description = "Prompt templates: 'default' (the shipped ensemble), 'single' (\"a photo of a {}.\"), or a file with one template per line containing {}.",
-            DefaultValueFactory = _ => "default",
-        };
+        var templates = CliOptions.Template();
+        var oldTemplates = CliOptions.Legacy<string>("--templates");
         var top = new Option<int>("--top", "-k") { Description = "How many labels to show per image.", DefaultValueFactory = _ => 5 };
         var json = new Option<bool>("--json") { Description = "One JSON line per image on stdout instead of tables." };
-        var images = new Argument<string[]>("images") { Description = "Image files to classify.", Arity = ArgumentArity.OneOrMore };
+        var images = CliOptions.Images("Image files to classify (repeatable; one flag takes several, as in -i *.jpg).");
+        var oldImages = CliOptions.LegacyImageArguments();
         var command = new Command("classify", "Zero-shot classification: rank class names by how well they describe each image.")
         {
-            labels, labelsFile, templates, top, json, images,
+            labels, labelsFile, templates, oldTemplates, top, json, images, oldImages,
         };
         model.AddTo(command);
         command.SetAction(parsed =>
         {
             IReadOnlyList<string> classNames = ReadLabels(parsed.GetValue(labels), parsed.GetValue(labelsFile));
-            IReadOnlyList<string> prompts = ReadTemplates(parsed.GetValue(templates)!);
+            IReadOnlyList<string> prompts = ReadTemplates(CliOptions.Value(parsed, templates, oldTemplates)!);
+            string[] paths = CliOptions.ImagePaths(parsed, images, oldImages);
+            if (paths.Length == 0)
+            {
+                throw new CliException("give the images to classify: -i FILE (repeatable).");
+            }
+
             int k = parsed.GetValue(top);
             if (k < 1)
             {
                 throw new CliException($"--top must be at least 1, got {k}.");
             }
 
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             var classifier = ZeroShotClassifier.Create(clip, classNames, prompts);
             IReadOnlyList<EmbeddingResult> results = Progress.Run(
-                context, "Embedding images", parsed.GetValue(images)!.Length, p => clip.EncodeImageFiles(parsed.GetValue(images)!, progress: p));
+                context, "Embedding images", paths.Length, p => clip.EncodeImageFiles(paths, progress: p));
             var good = results.Where(r => r.Success).ToList();
+            int[] goodIndex = [.. Enumerable.Range(0, results.Count).Where(i => results[i].Success)];
             if (good.Count > 0)
             {
                 var embeddings = Tensor.Zeros(good.Count, clip.EmbedDim);
@@ -55,7 +60,7 @@ internal static class ClassifyCommand
                 {
                     for (int i = 0; i < good.Count; i++)
                     {
-                        WriteJson(context, good[i].Input, scores[i]);
+                        WriteJson(context, goodIndex[i], good[i].Input, scores[i]);
                     }
                 }
                 else
@@ -109,17 +114,13 @@ internal static class ClassifyCommand
         return labels;
     }
 
-    internal static IReadOnlyList<string> ReadTemplates(string value) => value switch
-    {
-        "default" => PromptTemplates.Default,
-        "single" => PromptTemplates.Single,
-        _ => PromptTemplates.Load(value),
-    };
+    internal static IReadOnlyList<string> ReadTemplates(string value) => PromptTemplates.Resolve(value);
 
-    private static void WriteJson(CliContext context, string image, ClassScore[] scores)
+    private static void WriteJson(CliContext context, int index, string image, ClassScore[] scores)
         => context.Out.WriteLine(JsonOutput.Line(w =>
         {
             w.WriteStartObject();
+            w.WriteNumber("index", index);
             w.WriteString("image", image);
             w.WriteStartArray("labels");
             foreach (ClassScore s in scores)

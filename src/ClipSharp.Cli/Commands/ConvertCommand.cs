@@ -21,9 +21,10 @@ internal static class ConvertCommand
         dtype.AcceptOnlyFromAmong("f32", "f16", "bf16", "int8");
         var vocab = new Option<string?>("--vocab") { Description = "Tokenizer to use instead of the model's: bpe_simple_vocab_16e6.txt.gz, or a folder with vocab.json + merges.txt." };
         var force = new Option<bool>("--force") { Description = "Replace OUT if it exists." };
+        var json = CliOptions.Json();
         var command = new Command("convert", "Convert a model (PyTorch .pt, safetensors, HF or OpenAI folder) into an HF or OpenAI model folder.")
         {
-            input, output, layout, dtype, vocab, force,
+            input, output, layout, dtype, vocab, force, json,
         };
         command.SetAction(parsed =>
         {
@@ -50,6 +51,20 @@ internal static class ConvertCommand
             ModelConverter.Convert(checkpoint, outFolder, target, type, parsed.GetValue(force));
             context.Error.WriteLine(
                 $"clip: wrote {outFolder} ({(target == ModelLayout.Hf ? "Hugging Face" : "OpenAI")} layout, {type}, {checkpoint.StateDict.Count} tensors) from {checkpoint.WeightsPath}");
+            if (parsed.GetValue(json))
+            {
+                context.Out.WriteLine(JsonOutput.Line(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("out", Path.GetFullPath(outFolder));
+                    w.WriteString("layout", target == ModelLayout.Hf ? "hf" : "openai");
+                    w.WriteString("dtype", parsed.GetValue(dtype));
+                    w.WriteNumber("tensors", checkpoint.StateDict.Count);
+                    w.WriteString("source", checkpoint.WeightsPath);
+                    w.WriteEndObject();
+                }));
+            }
+
             return ClipCli.ExitOk;
         });
         return command;

@@ -19,7 +19,7 @@ internal static class DataCommand
     {
         var output = new Option<string>("--out", "-o") { Description = "The dataset folder to create.", Required = true };
         var count = new Option<int>("--count", "-n") { Description = "Training images.", Required = true };
-        var seed = new Option<long>("--seed") { Description = "Fixes every image, caption and the held-out combinations.", DefaultValueFactory = _ => 0 };
+        var seed = CliOptions.Seed("Fixes every image, caption and the held-out combinations.");
         var size = new Option<int>("--size") { Description = "Image side in pixels, 48 to 64.", DefaultValueFactory = _ => SceneRenderer.MinSize };
         var valCount = new Option<int?>("--val-count") { Description = "Validation images (default: a tenth of --count)." };
         var perClass = new Option<int>("--eval-per-class") { Description = "Images per class in each evaluation set.", DefaultValueFactory = _ => 10 };

@@ -11,7 +11,7 @@ internal static class DemoCommand
     public static Command Create(CliContext context)
     {
         var output = new Option<string>("--out", "-o") { Description = "Folder for the tokenizer, the log, the plots and the trained model.", DefaultValueFactory = _ => "clip-demo" };
-        var seed = new Option<long>("--seed") { Description = "Fixes the data, the held-out combinations, the initialisation and the data order.", DefaultValueFactory = _ => 0 };
+        var seed = CliOptions.Seed("Fixes the data, the held-out combinations, the initialisation and the data order.");
         var minutes = new Option<double>("--minutes")
         {
             Description = "Wall-clock budget of the whole demo; the step count is fitted to it from the measured speed.",
@@ -20,7 +20,7 @@ internal static class DemoCommand
         var steps = new Option<long?>("--steps") { Description = "Train exactly this many steps instead of fitting the budget (fully deterministic)." };
         var trainCount = new Option<int>("--train-count") { Description = "Distinct training images.", DefaultValueFactory = _ => 20000 };
         var perClass = new Option<int>("--eval-per-class") { Description = "Held-out images per class in each evaluation set.", DefaultValueFactory = _ => 20 };
-        var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 128 };
+        var batch = new Option<int>("--batch", "-b") { Description = "Batch size.", DefaultValueFactory = _ => 128 };
         var width = new Option<int>("--width") { Description = "Width of both towers (and the embedding).", DefaultValueFactory = _ => 128 };
         var layers = new Option<int>("--layers") { Description = "Layers of each tower.", DefaultValueFactory = _ => 4 };
         var evalEvery = new Option<long>("--eval-every") { Description = "Validate every this many steps (0: only at the end).", DefaultValueFactory = _ => 250 };

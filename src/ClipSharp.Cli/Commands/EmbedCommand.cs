@@ -13,20 +13,22 @@ internal static class EmbedCommand
     public static Command Create(CliContext context)
     {
         var model = new ModelOptions();
-        var images = new Option<string[]>("--image", "-i") { Description = "An image file to embed (repeatable).", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
-        var texts = new Option<string[]>("--text", "-t") { Description = "A text to embed (repeatable).", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
-        var output = new Option<string?>("--output", "-o") { Description = "Write an [N, E] matrix to this .npy or .safetensors file instead of JSON lines." };
-        var force = new Option<bool>("--force") { Description = "Replace --output if it exists." };
+        var images = CliOptions.Images("Image files to embed (repeatable; one flag takes several).");
+        var texts = CliOptions.Texts("Texts to embed (repeatable; one flag takes several).");
+        var output = CliOptions.Out<string?>("Write an [N, E] matrix to this .npy or .safetensors file instead of JSON lines.");
+        var oldOutput = CliOptions.Legacy<string?>("--output");
+        var force = new Option<bool>("--force") { Description = "Replace --out if it exists." };
+        var json = CliOptions.Json("With --out, print a JSON summary on stdout (without --out the embeddings are JSON lines already).");
         var noNormalize = new Option<bool>("--no-normalize") { Description = "Emit the raw projections instead of unit-length embeddings." };
-        var command = new Command("embed", "Embed images and texts into CLIP's shared space.") { images, texts, output, force, noNormalize };
+        var command = new Command("embed", "Embed images and texts into CLIP's shared space.") { images, texts, output, oldOutput, force, noNormalize, json };
         model.AddTo(command);
-        command.SetAction(parsed => Run(context, parsed, model, images, texts, output, force, noNormalize));
+        command.SetAction(parsed => Run(context, parsed, model, images, texts, CliOptions.Value(parsed, output, oldOutput), parsed.GetValue(force), parsed.GetValue(noNormalize), parsed.GetValue(json)));
         return command;
     }
 
     private static int Run(
         CliContext context, ParseResult parsed, ModelOptions modelOptions, Option<string[]> imageOption, Option<string[]> textOption,
-        Option<string?> outputOption, Option<bool> forceOption, Option<bool> noNormalizeOption)
+        string? output, bool force, bool noNormalize, bool json)
     {
         List<(string Input, EmbeddingKind Kind)> inputs = InputsInOrder(parsed, imageOption, textOption);
         if (inputs.Count == 0)
@@ -34,15 +36,13 @@ internal static class EmbedCommand
             throw new CliException("nothing to embed: give at least one --image FILE or --text STRING.");
         }
 
-        string? output = parsed.GetValue(outputOption);
-        bool force = parsed.GetValue(forceOption);
         if (output is not null)
         {
             CheckOutputPath(output, force);
         }
 
-        bool normalize = !parsed.GetValue(noNormalizeOption);
-        Clip clip = modelOptions.Load(parsed);
+        bool normalize = !noNormalize;
+        Clip clip = modelOptions.Load(parsed, context.Cancellation);
 
         string[] imagePaths = [.. inputs.Where(i => i.Kind == EmbeddingKind.Image).Select(i => i.Input)];
         string[] textInputs = [.. inputs.Where(i => i.Kind == EmbeddingKind.Text).Select(i => i.Input)];
@@ -67,11 +67,19 @@ internal static class EmbedCommand
         var good = results.Where(r => r.Success).ToList();
         if (output is null)
         {
-            foreach (EmbeddingResult r in good)
+            for (int i = 0; i < results.Count; i++)
             {
+                EmbeddingResult r = results[i];
+                if (!r.Success)
+                {
+                    continue;
+                }
+
+                int index = i;
                 context.Out.WriteLine(JsonOutput.Line(w =>
                 {
                     w.WriteStartObject();
+                    w.WriteNumber("index", index);
                     w.WriteString("input", r.Input);
                     w.WriteString("kind", r.Kind == EmbeddingKind.Image ? "image" : "text");
                     JsonOutput.WriteFloats(w, "embedding", r.Embedding);
@@ -83,6 +91,18 @@ internal static class EmbedCommand
         {
             WriteMatrix(output, good, clip, force);
             context.Error.WriteLine($"clip: wrote {good.Count} x {clip.EmbedDim} embeddings to {output}");
+            if (json)
+            {
+                context.Out.WriteLine(JsonOutput.Line(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("model", clip.Name);
+                    w.WriteNumber("dim", clip.EmbedDim);
+                    w.WriteNumber("count", good.Count);
+                    w.WriteString("out", output);
+                    w.WriteEndObject();
+                }));
+            }
         }
 
         return ReportFailures(context, results);
@@ -121,8 +141,8 @@ internal static class EmbedCommand
             }
             else if (token.Type == TokenType.Argument && pending is not null)
             {
+                // One flag may take several values (-i a.jpg b.jpg): they belong to it until the next option.
                 inputs.Add((token.Value, pending.Value));
-                pending = null;
             }
         }
 
@@ -144,7 +164,7 @@ internal static class EmbedCommand
         string extension = Path.GetExtension(output).ToLowerInvariant();
         if (extension is not ".npy" and not ".safetensors")
         {
-            throw new CliException($"{output}: --output must end in .npy or .safetensors.");
+            throw new CliException($"{output}: --out must end in .npy or .safetensors.");
         }
 
         if (File.Exists(output) && !force)

@@ -18,23 +18,20 @@ internal static class EvalCommand
     {
         var model = new ModelOptions();
         var data = new Option<string>("--data") { Description = "An image folder with one subfolder per class, named by the class.", Required = true };
-        var templates = new Option<string>("--templates")
-        {
-            Description = "Prompt templates: 'default' (the shipped ensemble), 'single' (\"a photo of a {}.\"), or a file with one template per line containing {}.",
-            DefaultValueFactory = _ => "default",
-        };
+        var templates = CliOptions.Template();
+        var oldTemplates = CliOptions.Legacy<string>("--templates");
         var confusion = new Option<string?>("--confusion") { Description = "Write the confusion matrix as a PNG here." };
         var json = new Option<bool>("--json") { Description = "One JSON line with the results on stdout." };
         var command = new Command("zeroshot", "Zero-shot top-1 and top-5 accuracy, per-class accuracy and a confusion matrix on a labelled image folder.")
         {
-            data, templates, confusion, json,
+            data, templates, oldTemplates, confusion, json,
         };
         model.AddTo(command);
         command.SetAction(parsed =>
         {
-            IReadOnlyList<string> prompts = ClassifyCommand.ReadTemplates(parsed.GetValue(templates)!);
+            IReadOnlyList<string> prompts = ClassifyCommand.ReadTemplates(CliOptions.Value(parsed, templates, oldTemplates)!);
             LabelledImageFolder folder = LabelledImageFolder.Open(parsed.GetValue(data)!);
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             Tensor classes = ZeroShotClassifier.Create(clip, folder.ClassNames, prompts).ClassEmbeddings;
             Tensor images = Progress.Run(context, "embedding images", folder.Files.Count, p => ImageFolderEmbeddings.Encode(clip, folder, p));
             ZeroShotReport report = ZeroShotEvaluator.Evaluate(images, folder.Labels, classes, folder.ClassNames);
@@ -89,7 +86,7 @@ internal static class EvalCommand
         command.SetAction(parsed =>
         {
             CaptionDataset dataset = CaptionDataset.Open(parsed.GetValue(pairs)!);
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             var samples = dataset.Samples;
             IReadOnlyList<Imaging.DecodedImage> decoded = Progress.Run(context, "decoding images", samples.Count, p =>
             {
@@ -138,7 +135,7 @@ internal static class EvalCommand
         var test = new Option<string?>("--test") { Description = "Labelled image folder to score on (the same class names); default: a split of --train." };
         var testFraction = new Option<double>("--test-fraction") { Description = "Without --test: the share of each class held out for scoring.", DefaultValueFactory = _ => 0.25 };
         var l2 = new Option<double>("--l2") { Description = "L2 penalty on the weights.", DefaultValueFactory = _ => 1e-3 };
-        var seed = new Option<int>("--seed") { Description = "Seed of the train/test split.", DefaultValueFactory = _ => 0 };
+        var seed = CliOptions.Seed("Seed of the train/test split.");
         var json = new Option<bool>("--json") { Description = "One JSON line with the results on stdout." };
         var command = new Command(
             "linear-probe", "Logistic regression (L2, L-BFGS) on the frozen image features; reports the test accuracy.")
@@ -149,7 +146,7 @@ internal static class EvalCommand
         command.SetAction(parsed =>
         {
             LabelledImageFolder trainFolder = LabelledImageFolder.Open(parsed.GetValue(train)!);
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             Tensor trainFeatures = Progress.Run(context, "embedding images", trainFolder.Files.Count, p => ImageFolderEmbeddings.Encode(clip, trainFolder, p));
             Tensor fitX, testX;
             int[] fitY, testY;

@@ -11,7 +11,7 @@ internal static class IndexAddCommand
     {
         var model = new ModelOptions();
         var index = IndexCommand.IndexOption();
-        var batch = new Option<int>("--batch") { Description = "Files per committed batch.", DefaultValueFactory = _ => ImageIndexer.DefaultBatchSize };
+        var batch = new Option<int>("--batch", "-b") { Description = "Files per committed batch.", DefaultValueFactory = _ => ImageIndexer.DefaultBatchSize };
         var threshold = new Option<int?>("--hnsw-threshold")
         {
             Description = $"Entries from which an HNSW graph is kept for fast approximate search, exact below (default {SearchIndex.DefaultExactThreshold}, remembered by the index).",
@@ -42,12 +42,22 @@ internal static class IndexAddCommand
                 throw new CliException($"--hnsw-threshold must be at least 1, got {parsed.GetValue(threshold)}.");
             }
 
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             var indexer = new ImageIndexer(clip) { BatchSize = batchSize, ExactThreshold = parsed.GetValue(threshold) };
             (List<string> files, List<string> outside) = FolderScanner.Scan(root);
-            IndexAddSummary summary = IndexCommand.Guard(() => Progress.Run(
-                context, "Indexing", files.Count,
-                p => indexer.Add(parsed.GetValue(index)!, files, outside, p is null ? null : new Progress<IndexProgress>(x => p.Report(x.Done)))));
+            IndexAddSummary summary;
+            try
+            {
+                summary = IndexCommand.Guard(() => Progress.Run(
+                    context, "Indexing", files.Count,
+                    p => indexer.Add(parsed.GetValue(index)!, files, outside, p is null ? null : new Progress<IndexProgress>(x => p.Report(x.Done)), context.Cancellation)));
+            }
+            catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
+            {
+                context.Warn("the batches committed before the interruption stay in the index; run the same command again to add the rest.");
+                throw;
+            }
+
             foreach (SkippedFile s in summary.Skipped)
             {
                 context.Warn($"skipped {s.Path}: {s.Reason}");
@@ -69,7 +79,7 @@ internal static class IndexAddCommand
                     w.WriteNumber("unchanged", summary.Unchanged);
                     w.WriteNumber("skipped", summary.Skipped.Count);
                     w.WriteNumber("links_not_followed", summary.OutsideLinks.Count);
-                    w.WriteNumber("total", summary.Total);
+                    w.WriteNumber("entries", summary.Total);
                     w.WriteEndObject();
                 }));
             }

@@ -10,8 +10,9 @@ internal static class IndexAddTextsCommand
     {
         var model = new ModelOptions();
         var index = IndexCommand.IndexOption();
+        var json = CliOptions.Json();
         var file = new Argument<string>("file") { Description = "Text file with one caption per line." };
-        var command = new Command("add-texts", "Add captions (one per line) to a caption index, for `clip search --image` to rank.") { index, file };
+        var command = new Command("add-texts", "Add captions (one per line) to a caption index, for `clip search --image` to rank.") { index, json, file };
         model.AddTo(command);
         command.SetAction(parsed =>
         {
@@ -21,9 +22,18 @@ internal static class IndexAddTextsCommand
                 throw new CliException($"{path}: captions file not found.");
             }
 
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             int added = IndexCommand.Guard(() => CaptionIndexer.Add(clip, parsed.GetValue(index)!, File.ReadLines(path)));
             context.Warn($"{added} captions added.");
+            if (parsed.GetValue(json))
+            {
+                context.Out.WriteLine(JsonOutput.Line(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("added", added);
+                    w.WriteEndObject();
+                }));
+            }
             return ClipCli.ExitOk;
         });
         return command;

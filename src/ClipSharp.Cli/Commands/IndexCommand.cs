@@ -8,7 +8,7 @@ internal static class IndexCommand
 {
     public const string DefaultIndex = ".clip-index";
 
-    public static Option<string> IndexOption() => new("--index", "-i")
+    public static Option<string> IndexOption() => new("--index")
     {
         Description = $"Index folder (default: {DefaultIndex} in the current folder).",
         DefaultValueFactory = _ => DefaultIndex,

@@ -9,7 +9,8 @@ internal static class IndexInfoCommand
     public static Command Create(CliContext context)
     {
         var index = IndexCommand.IndexOption();
-        var command = new Command("info", "Show an index's model, size and engine as JSON.") { index };
+        var json = CliOptions.Json("Accepted for uniformity: the output is one JSON line already.");
+        var command = new Command("info", "Show an index's model, size and engine as JSON.") { index, json };
         command.SetAction(parsed =>
         {
             using SearchIndex opened = IndexCommand.Guard(() => SearchIndex.Open(parsed.GetValue(index)!));
@@ -18,8 +19,8 @@ internal static class IndexInfoCommand
                 w.WriteStartObject();
                 w.WriteString("path", opened.Path);
                 w.WriteString("kind", opened.Kind.ToString().ToLowerInvariant());
-                w.WriteNumber("count", opened.Count);
-                w.WriteNumber("dimension", opened.Dimension);
+                w.WriteNumber("entries", opened.Count);
+                w.WriteNumber("dim", opened.Dimension);
                 w.WriteString("engine", opened.Engine.ToString().ToLowerInvariant());
                 w.WriteString("model", opened.ModelName);
                 w.WriteString("model_id", opened.ModelId);

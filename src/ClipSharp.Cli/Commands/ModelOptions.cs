@@ -22,5 +22,7 @@ internal sealed class ModelOptions
         command.Add(Vocab);
     }
 
-    public Clip Load(ParseResult parsed) => Clip.Load(parsed.GetValue(Model)!, parsed.GetValue(Vocab));
+    public Clip Load(ParseResult parsed) => Load(parsed, CancellationToken.None);
+
+    public Clip Load(ParseResult parsed, CancellationToken cancellation) => Clip.Load(parsed.GetValue(Model)!, parsed.GetValue(Vocab), cancellation);
 }

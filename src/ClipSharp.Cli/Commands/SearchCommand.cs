@@ -16,7 +16,7 @@ internal static class SearchCommand
         var model = new ModelOptions();
         var index = IndexCommand.IndexOption();
         var engine = IndexCommand.EngineOption();
-        var image = new Option<string?>("--image") { Description = "Search with this image instead of a text query." };
+        var image = new Option<string?>("--image", "-i") { Description = "Search with this image instead of a text query." };
         var captions = new Option<string?>("--captions") { Description = "Comma-separated captions to rank for --image (no index needed)." };
         var top = new Option<int>("-k", "--top") { Description = "How many results.", DefaultValueFactory = _ => 10 };
         var json = new Option<bool>("--json") { Description = "One JSON line per result on stdout instead of a table." };
@@ -47,7 +47,7 @@ internal static class SearchCommand
                 throw new CliException("--captions ranks captions for an image: give --image FILE.");
             }
 
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             float[] embedding = imagePath is not null ? EmbedImage(clip, imagePath) : clip.EncodeTexts([text!]).Span.ToArray();
             IReadOnlyList<SearchHit> hits = captionList is not null
                 ? RankCaptions(clip, embedding, captionList, k)

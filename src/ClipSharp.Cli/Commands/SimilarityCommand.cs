@@ -11,8 +11,8 @@ internal static class SimilarityCommand
     public static Command Create(CliContext context)
     {
         var model = new ModelOptions();
-        var images = new Option<string[]>("--image", "-i") { Description = "An image file (repeatable).", Arity = ArgumentArity.OneOrMore, Required = true };
-        var texts = new Option<string[]>("--text", "-t") { Description = "A text (repeatable).", Arity = ArgumentArity.OneOrMore, Required = true };
+        var images = CliOptions.Images("Image files (repeatable; one flag takes several).", required: true);
+        var texts = CliOptions.Texts("Texts (repeatable; one flag takes several).", required: true);
         var json = new Option<bool>("--json") { Description = "One JSON line per image on stdout instead of tables." };
         var command = new Command("similarity", "Cosine similarity matrix of images × texts, with softmax probabilities per image.") { images, texts, json };
         model.AddTo(command);
@@ -20,7 +20,7 @@ internal static class SimilarityCommand
         {
             string[] imagePaths = parsed.GetValue(images)!;
             string[] textInputs = parsed.GetValue(texts)!;
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             IReadOnlyList<EmbeddingResult> results = clip.EncodeImageFiles(imagePaths);
             var good = results.Where(r => r.Success).ToList();
             if (good.Count > 0)

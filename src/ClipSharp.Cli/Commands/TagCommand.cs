@@ -14,16 +14,17 @@ internal static class TagCommand
         var model = new ModelOptions();
         var labels = new Option<string?>("--labels", "-l") { Description = "Comma-separated label names (default prompts and negatives)." };
         var labelsFile = new Option<string?>("--labels-file") { Description = "Labels file: one label per line, optional '| prompt=… | negative=… | threshold=…' fields." };
-        var threshold = new Option<float>("--threshold", "-t")
+        var threshold = new Option<float>("--threshold")
         {
             Description = "Probability at or above which a label is given, unless its line sets its own.",
             DefaultValueFactory = _ => ImageTagger.DefaultThreshold,
         };
         var json = new Option<bool>("--json") { Description = "One JSON line per image on stdout instead of a table." };
-        var paths = new Argument<string[]>("paths") { Description = "Image files or folders.", Arity = ArgumentArity.OneOrMore };
+        var paths = CliOptions.Images("Image files or folders (repeatable; one flag takes several, as in -i *.jpg).");
+        var oldPaths = CliOptions.LegacyImageArguments();
         var command = new Command("tag", "Tag images with every label whose prompt beats its negative prompts.")
         {
-            labels, labelsFile, threshold, json, paths,
+            labels, labelsFile, threshold, json, paths, oldPaths,
         };
         model.AddTo(command);
         command.SetAction(parsed =>
@@ -35,13 +36,19 @@ internal static class TagCommand
                 throw new CliException($"--threshold must be a probability between 0 and 1, got {t.ToString(CultureInfo.InvariantCulture)}.");
             }
 
+            string[] given = CliOptions.ImagePaths(parsed, paths, oldPaths);
+            if (given.Length == 0)
+            {
+                throw new CliException("give the images to tag: -i FILE or FOLDER (repeatable).");
+            }
+
             var files = new List<string>();
-            foreach (string p in parsed.GetValue(paths)!)
+            foreach (string p in given)
             {
                 files.AddRange(Directory.Exists(p) ? FolderScanner.Scan(p).Files : [p]);
             }
 
-            Clip clip = model.Load(parsed);
+            Clip clip = model.Load(parsed, context.Cancellation);
             var tagger = ImageTagger.Create(clip, tagLabels, t);
             IReadOnlyList<EmbeddingResult> results = Progress.Run(context, "Embedding images", files.Count, p => clip.EncodeImageFiles(files, progress: p));
             var good = results.Where(r => r.Success).ToList();
@@ -49,9 +56,9 @@ internal static class TagCommand
             IReadOnlyList<TagVerdict> verdicts = tagger.Tag([.. good.Select(r => r.Input)], embeddings);
             if (parsed.GetValue(json))
             {
-                foreach (TagVerdict v in verdicts)
+                for (int i = 0; i < verdicts.Count; i++)
                 {
-                    WriteJson(context, v);
+                    WriteJson(context, i, verdicts[i]);
                 }
             }
             else if (verdicts.Count > 0)
@@ -87,10 +94,11 @@ internal static class TagCommand
         }
     }
 
-    private static void WriteJson(CliContext context, TagVerdict v)
+    private static void WriteJson(CliContext context, int index, TagVerdict v)
         => context.Out.WriteLine(JsonOutput.Line(w =>
         {
             w.WriteStartObject();
+            w.WriteNumber("index", index);
             w.WriteString("image", v.Image);
             w.WriteStartArray("tags");
             foreach (string tag in v.Tags)

@@ -48,12 +48,13 @@ internal static class TrainCommand
         var logEvery = new Option<long?>("--log-every") { Description = "Log every N steps (default 1)." };
         var val = new Option<string?>("--val") { Description = "Validation pairs (same formats as --data): image↔text retrieval R@1 and R@5." };
         var valZeroShot = new Option<string?>("--val-zeroshot") { Description = "A labelled image folder (one subfolder per class): zero-shot top-1 with the prompt \"a {class}\"." };
+        var json = CliOptions.Json("Accepted for uniformity: the summary on stdout is one JSON line already.");
         var workers = new Option<int?>("--workers") { Description = "Data-loading threads (default: cores less one)." };
         var command = new Command("train", "Train CLIP with the contrastive loss: from scratch (a preset or a custom size) or by fine-tuning a model folder.")
         {
             config, data, output, resume, model, preset, embedDim, imageSize, patch, visionWidth, visionLayers, textWidth, textLayers, textHeads,
             contextLength, vocab, merges, batch, steps, epochs, lr, warmup, weightDecay, maxGradNorm, seed, augment, lockTower, chunk,
-            checkpointEvery, keep, evalEvery, logEvery, val, valZeroShot, workers,
+            checkpointEvery, keep, evalEvery, logEvery, val, valZeroShot, workers, json,
         };
         command.SetAction(parsed =>
         {
@@ -137,7 +138,15 @@ internal static class TrainCommand
             TrainingRunResult result;
             try
             {
-                result = TrainProgress.Run(context, "training", progress => run.Run(progress));
+                result = TrainProgress.Run(context, "training", progress => run.Run(progress, context.Cancellation));
+            }
+            catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
+            {
+                string? kept = RunCheckpoint.List(run.CheckpointsFolder).LastOrDefault();
+                context.Warn(kept is null
+                    ? "stopped before the first checkpoint; nothing to resume."
+                    : $"the last checkpoint, {kept}, is kept; continue with: clip train --resume --out {outDir}");
+                throw;
             }
             catch (TrainingDivergedException e)
             {

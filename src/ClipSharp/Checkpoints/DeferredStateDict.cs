@@ -37,6 +37,9 @@ internal sealed class DeferredStateDict : IReadOnlyDictionary<string, Tensor>
         _tensors = new Lazy<Dictionary<string, Tensor>>(ReadAll, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
+    /// <summary>Checked before each tensor is read: a cancelled load stops between two tensors.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     public int Count => _storedNames.Count;
 
     public IEnumerable<string> Keys => _storedNames.Keys;
@@ -89,6 +92,7 @@ internal sealed class DeferredStateDict : IReadOnlyDictionary<string, Tensor>
         {
             foreach (Parameter p in parameters)
             {
+                Cancellation.ThrowIfCancellationRequested();
                 if (_tensors.IsValueCreated)
                 {
                     _tensors.Value[p.Name].Span.CopyTo(p.Value.Span);
@@ -105,6 +109,7 @@ internal sealed class DeferredStateDict : IReadOnlyDictionary<string, Tensor>
 
             foreach (Parameter p in packed)
             {
+                Cancellation.ThrowIfCancellationRequested();
                 p.AttachPacked(QuantizedWeights.ReadPacked(source, p.Name, _storedNames[p.Name]));
             }
         });
@@ -117,6 +122,7 @@ internal sealed class DeferredStateDict : IReadOnlyDictionary<string, Tensor>
         {
             foreach (var (name, stored) in _storedNames)
             {
+                Cancellation.ThrowIfCancellationRequested();
                 tensors.Add(name, ModelFolder.ReadFloat32(source, name, stored));
             }
         });

@@ -35,12 +35,12 @@ public static class ModelFolder
     /// tensors are not read yet: <see cref="ClipModel.FromStateDict"/> reads them from the file straight into the
     /// model's parameters. For a caller that builds the model at once, while the file is unchanged.
     /// </summary>
-    internal static ClipCheckpoint Load(string path, string? vocabOverride, bool deferWeights)
+    internal static ClipCheckpoint Load(string path, string? vocabOverride, bool deferWeights, CancellationToken cancellation = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         try
         {
-            return LoadCore(path, vocabOverride, deferWeights);
+            return LoadCore(path, vocabOverride, deferWeights, cancellation);
         }
         catch (CheckpointFormatException e)
         {
@@ -56,7 +56,7 @@ public static class ModelFolder
     public static string StripWrapperPrefix(string name)
         => name.StartsWith(WrapperPrefix, StringComparison.Ordinal) ? name[WrapperPrefix.Length..] : name;
 
-    private static ClipCheckpoint LoadCore(string path, string? vocabOverride, bool deferWeights)
+    private static ClipCheckpoint LoadCore(string path, string? vocabOverride, bool deferWeights, CancellationToken cancellation)
     {
         string full = System.IO.Path.GetFullPath(path);
         string folder;
@@ -169,11 +169,12 @@ public static class ModelFolder
                 dtypes.Add(name, file.DType(stored));
                 if (!deferWeights)
                 {
+                    cancellation.ThrowIfCancellationRequested();
                     stateDict.Add(name, ReadFloat32(file, name, stored));
                 }
             }
 
-            loaded = deferWeights ? new DeferredStateDict(weightsPath, () => OpenWeights(weightsPath), storedNames, stateShapes, dtypes) : stateDict;
+            loaded = deferWeights ? new DeferredStateDict(weightsPath, () => OpenWeights(weightsPath), storedNames, stateShapes, dtypes) { Cancellation = cancellation } : stateDict;
         }
 
         ClipStateDictLayout.Validate(config, stateShapes, weightsPath);

@@ -63,12 +63,19 @@ public sealed class Clip
     /// <summary>Loads a model folder or file (Hugging Face or OpenAI layout) with its tokenizer and preprocessing.</summary>
     /// <param name="path">A model folder, or one .safetensors file.</param>
     /// <param name="vocab">Tokenizer files to use instead of the model's (a bpe_simple_vocab_16e6.txt.gz, or a folder with it or with vocab.json + merges.txt).</param>
-    public static Clip Load(string path, string? vocab = null)
+    public static Clip Load(string path, string? vocab = null) => Load(path, vocab, CancellationToken.None);
+
+    /// <summary>As <see cref="Load(string, string?)"/>; a cancelled token stops the load between two tensors.</summary>
+    public static Clip Load(string path, string? vocab, CancellationToken cancellation)
     {
+        cancellation.ThrowIfCancellationRequested();
+
         // The checkpoint never leaves this call, so its weights can go from the file straight into the model.
         // Its matrix weights are packed for the GEMM once, here, rather than on every product.
-        ClipCheckpoint checkpoint = ModelFolder.Load(path, vocab, deferWeights: true);
-        return FromCheckpoint(checkpoint, packWeights: true);
+        ClipCheckpoint checkpoint = ModelFolder.Load(path, vocab, deferWeights: true, cancellation);
+        Clip clip = FromCheckpoint(checkpoint, packWeights: true);
+        cancellation.ThrowIfCancellationRequested();
+        return clip;
     }
 
     public static Clip FromCheckpoint(ClipCheckpoint checkpoint) => FromCheckpoint(checkpoint, packWeights: false);
@@ -141,16 +148,19 @@ public sealed class Clip
     /// its result carries the reason instead of an embedding.
     /// </summary>
     public IReadOnlyList<EmbeddingResult> EncodeImageFiles(
-        IReadOnlyList<string> paths, bool normalize = true, ImageDecodeOptions? decodeOptions = null, IProgress<int>? progress = null)
+        IReadOnlyList<string> paths, bool normalize = true, ImageDecodeOptions? decodeOptions = null, IProgress<int>? progress = null,
+        CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
         var results = new EmbeddingResult[paths.Count];
         int done = 0;
         for (int start = 0; start < paths.Count; start += ImageBatchSize)
         {
+            // A cancelled token stops at the next batch (and the decoding of this one): what was embedded is dropped.
+            cancellation.ThrowIfCancellationRequested();
             int count = Math.Min(ImageBatchSize, paths.Count - start);
             var decoded = new DecodedImage?[count];
-            Parallel.For(0, count, ParallelOptions(), i =>
+            Parallel.For(0, count, ParallelOptions(cancellation), i =>
             {
                 string path = paths[start + i];
                 try
@@ -312,5 +322,5 @@ public sealed class Clip
         }
     }
 
-    private static ParallelOptions ParallelOptions() => new() { MaxDegreeOfParallelism = Parallelism.MaxThreads };
+    private static ParallelOptions ParallelOptions(CancellationToken cancellation = default) => new() { MaxDegreeOfParallelism = Parallelism.MaxThreads, CancellationToken = cancellation };
 }

@@ -49,7 +49,7 @@ public sealed class ImageIndexer
             int count = Math.Min(BatchSize, files.Count - start);
             var plans = new FilePlan?[count];
             var problems = new string?[count];
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Tensors.Parallelism.MaxThreads }, i =>
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Tensors.Parallelism.MaxThreads, CancellationToken = cancellation }, i =>
             {
                 try
                 {
@@ -86,7 +86,7 @@ public sealed class ImageIndexer
             var pending = new List<PendingEntry>(toEmbed.Count);
             if (toEmbed.Count > 0)
             {
-                IReadOnlyList<EmbeddingResult> results = _clip.EncodeImageFiles([.. toEmbed.Select(p => p.Path)]);
+                IReadOnlyList<EmbeddingResult> results = _clip.EncodeImageFiles([.. toEmbed.Select(p => p.Path)], cancellation: cancellation);
                 for (int i = 0; i < results.Count; i++)
                 {
                     FilePlan p = toEmbed[i];

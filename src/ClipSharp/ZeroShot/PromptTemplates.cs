@@ -41,6 +41,18 @@ public static class PromptTemplates
     /// <summary>The single plain prompt, for when ensembling is not wanted.</summary>
     public static IReadOnlyList<string> Single { get; } = ["a photo of a {}."];
 
+    /// <summary>A template set by name: <c>default</c> (<see cref="Default"/>), <c>single</c> (<see cref="Single"/>), or else a file for <see cref="Load"/>.</summary>
+    public static IReadOnlyList<string> Resolve(string nameOrPath)
+    {
+        ArgumentNullException.ThrowIfNull(nameOrPath);
+        return nameOrPath switch
+        {
+            "default" => Default,
+            "single" => Single,
+            _ => Load(nameOrPath),
+        };
+    }
+
     /// <summary>
     /// Reads templates from a text file: one per line, each containing <c>{}</c>; blank lines and lines
     /// starting with <c>#</c> are ignored.

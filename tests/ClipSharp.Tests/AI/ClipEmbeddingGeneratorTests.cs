@@ -39,7 +39,7 @@ public sealed class ClipEmbeddingGeneratorTests
         using IEmbeddingGenerator<DataContent, Embedding<float>> generator = new ClipImageEmbeddingGenerator(clip);
         GeneratedEmbeddings<Embedding<float>> embeddings = await generator.GenerateAsync(
             [new DataContent(png, "image/png")], cancellationToken: TestContext.Current.CancellationToken);
-        float[] expected = clip.EncodeImageFiles([folder["a.png"]])[0].Embedding!;
+        float[] expected = clip.EncodeImageFiles([folder["a.png"]], cancellation: TestContext.Current.CancellationToken)[0].Embedding!;
         Assert.Equal(expected, embeddings.Single().Vector.ToArray());
 
         var e = await Assert.ThrowsAsync<ArgumentException>(() => generator.GenerateAsync(

@@ -25,7 +25,7 @@ public sealed class DeferredStateDictTests
     {
         (string path, string vocab) = Paths(model);
         ClipCheckpoint eager = ModelFolder.Load(path, vocab);
-        ClipCheckpoint deferred = ModelFolder.Load(path, vocab, deferWeights: true);
+        ClipCheckpoint deferred = ModelFolder.Load(path, vocab, deferWeights: true, cancellation: TestContext.Current.CancellationToken);
         Assert.IsType<DeferredStateDict>(deferred.StateDict);
         Assert.All(deferred.SourceDTypes.Values, d => Assert.Equal(dtype == "f16" ? SafeTensorsDType.F16 : SafeTensorsDType.F32, d));
 
@@ -55,7 +55,7 @@ public sealed class DeferredStateDictTests
     public void TheDictionaryViewReadsTheSameTensors()
     {
         ClipCheckpoint eager = ModelFolder.Load(Fixtures.TinyModel, Fixtures.TinyVocab);
-        ClipCheckpoint deferred = ModelFolder.Load(Fixtures.TinyModel, Fixtures.TinyVocab, deferWeights: true);
+        ClipCheckpoint deferred = ModelFolder.Load(Fixtures.TinyModel, Fixtures.TinyVocab, deferWeights: true, cancellation: TestContext.Current.CancellationToken);
 
         Assert.Equal(eager.StateDict.Count, deferred.StateDict.Count);
         Assert.Equal(eager.StateDict.Keys, deferred.StateDict.Keys);
@@ -79,7 +79,7 @@ public sealed class DeferredStateDictTests
     [Fact]
     public void AShapeMismatchIsReportedFromTheHeaderWithoutReading()
     {
-        ClipCheckpoint deferred = ModelFolder.Load(Fixtures.TinyModel, Fixtures.TinyVocab, deferWeights: true);
+        ClipCheckpoint deferred = ModelFolder.Load(Fixtures.TinyModel, Fixtures.TinyVocab, deferWeights: true, cancellation: TestContext.Current.CancellationToken);
         ClipConfig wider = deferred.Config with { EmbedDim = deferred.Config.EmbedDim * 2 };
 
         var ex = Assert.Throws<StateDictMismatchException>(() => ClipModel.FromStateDict(wider, deferred.StateDict));
@@ -112,7 +112,7 @@ public sealed class DeferredStateDictTests
         }
 
         var eager = Assert.Throws<ModelLoadException>(() => ModelFolder.Load(weights, Fixtures.TinyVocab));
-        var deferred = Assert.Throws<ModelLoadException>(() => Clip.Load(weights, Fixtures.TinyVocab));
+        var deferred = Assert.Throws<ModelLoadException>(() => Clip.Load(weights, Fixtures.TinyVocab, TestContext.Current.CancellationToken));
 
         Assert.Contains("'logit_scale'", deferred.Message, StringComparison.Ordinal);
         Assert.Equal(eager.Message, deferred.Message);

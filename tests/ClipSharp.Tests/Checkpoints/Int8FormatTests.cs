@@ -86,7 +86,7 @@ public sealed class Int8FormatTests
         Assert.True(training.Parameters.HoldsEveryEntry);
         Assert.Empty(training.PackedWeights());
 
-        Clip inference = Clip.Load(folder);
+        Clip inference = Clip.Load(folder, null, TestContext.Current.CancellationToken);
         Assert.False(inference.Model.Parameters.HoldsEveryEntry);
         var packed = inference.Model.PackedWeights().ToDictionary(p => p.Name, p => p.Weight);
         Assert.Contains("visual.transformer.resblocks.1.mlp.c_fc.weight", packed.Keys);
@@ -150,7 +150,7 @@ public sealed class Int8FormatTests
         var eager = Assert.Throws<ModelLoadException>(() => ModelFolder.Load(folder));
         Assert.IsType<CheckpointFormatException>(eager.InnerException);
         Assert.Contains(expected, eager.Message);
-        var deferred = Assert.Throws<ModelLoadException>(() => Clip.Load(folder));
+        var deferred = Assert.Throws<ModelLoadException>(() => Clip.Load(folder, null, TestContext.Current.CancellationToken));
         Assert.Contains(expected, deferred.Message);
     }
 }

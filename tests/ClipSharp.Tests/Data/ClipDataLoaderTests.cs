@@ -108,7 +108,7 @@ public sealed class ClipDataLoaderTests
     [Fact]
     public void BatchesFeedBothTowersOfTheTinyModel()
     {
-        Clip clip = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab);
+        Clip clip = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab, TestContext.Current.CancellationToken);
         var loader = new ClipDataLoader(Synthetic(6), clip.Tokenizer, new RandomResizedCrop(clip.ImageTransform.Resolution), new DataLoaderOptions
         {
             BatchSize = 6,

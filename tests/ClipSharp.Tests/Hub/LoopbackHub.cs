@@ -47,6 +47,9 @@ internal sealed class LoopbackHub : IDisposable
 
     public bool ApiAvailable { get; set; } = true;
 
+    /// <summary>When set, CDN bodies go out in 64 KiB pieces with this pause between them: a slow download to interrupt.</summary>
+    public TimeSpan? PieceDelay { get; set; }
+
     /// <summary>"METHOD path [range]" of every request so far.</summary>
     public string[] Requests
     {
@@ -208,7 +211,20 @@ internal sealed class LoopbackHub : IDisposable
             return;
         }
 
-        response.OutputStream.Write(body);
+        if (PieceDelay is TimeSpan pause)
+        {
+            for (int offset = 0; offset < body.Length; offset += 65536)
+            {
+                response.OutputStream.Write(body, offset, Math.Min(65536, body.Length - offset));
+                response.OutputStream.Flush();
+                Thread.Sleep(pause);
+            }
+        }
+        else
+        {
+            response.OutputStream.Write(body);
+        }
+
         response.Close();
     }
 

@@ -18,7 +18,7 @@ public sealed class PackedFloat32Tests
     public void Embeddings_EqualTheUnpackedModel_BitForBit(string model)
     {
         string path = ReducedPrecisionFolders.Original(model);
-        Clip packed = Clip.Load(path, Fixtures.TinyVocab);
+        Clip packed = Clip.Load(path, Fixtures.TinyVocab, TestContext.Current.CancellationToken);
         ClipCheckpoint checkpoint = ModelFolder.Load(path, Fixtures.TinyVocab);
         ClipModel unpacked = ClipModel.FromStateDict(checkpoint.Config, checkpoint.StateDict);
 
@@ -65,7 +65,7 @@ public sealed class PackedFloat32Tests
         ClipCheckpoint checkpoint = ModelFolder.Load(folder, Fixtures.TinyVocab);
         Assert.Equal(ModelLayout.Hf, checkpoint.Layout);
         ClipModel unpacked = ClipModel.FromStateDict(checkpoint.Config, checkpoint.StateDict);
-        Clip packed = Clip.Load(folder, Fixtures.TinyVocab);
+        Clip packed = Clip.Load(folder, Fixtures.TinyVocab, TestContext.Current.CancellationToken);
         Assert.Empty(unpacked.PackedWeights());
         Assert.Contains(packed.Model.PackedWeights(), w => w.Name == "visual.proj" && w.Weight.Precision == WeightPrecision.Float32);
 

@@ -21,8 +21,8 @@ public sealed class ReducedPrecisionFidelityTests(ITestOutputHelper output)
         SafeTensorsDType dtype = Enum.Parse<SafeTensorsDType>(dtypeName);
         using var temp = new TempFolder();
         string folder = ReducedPrecisionFolders.Convert(temp, model, dtype);
-        Clip reference = Clip.Load(ReducedPrecisionFolders.Original(model), Fixtures.TinyVocab);
-        Clip reduced = Clip.Load(folder);
+        Clip reference = Clip.Load(ReducedPrecisionFolders.Original(model), Fixtures.TinyVocab, TestContext.Current.CancellationToken);
+        Clip reduced = Clip.Load(folder, null, TestContext.Current.CancellationToken);
 
         // The matrix weights are held packed in the stored precision, with no float32 copy in the store.
         var packed = reduced.Model.PackedWeights().ToList();

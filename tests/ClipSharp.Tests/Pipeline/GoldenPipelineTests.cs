@@ -30,7 +30,7 @@ public sealed class GoldenPipelineTests(ITestOutputHelper output)
         int[] tokens = clip.Tokenizer.TokenizeBatch(captions, clip.Model.Config.ContextLength);
         Assert.Equal(reference.ReadInt32("tokens"), tokens);
 
-        IReadOnlyList<EmbeddingResult> imageResults = clip.EncodeImageFiles(images, normalize: false);
+        IReadOnlyList<EmbeddingResult> imageResults = clip.EncodeImageFiles(images, normalize: false, cancellation: TestContext.Current.CancellationToken);
         Assert.All(imageResults, r => Assert.True(r.Success, r.Error));
         var encodeImage = new Tensor(imageResults.SelectMany(r => r.Embedding!).ToArray(), images.Length, clip.EmbedDim);
         Tensor encodeText = clip.EncodeTexts(captions, normalize: false);
@@ -38,7 +38,7 @@ public sealed class GoldenPipelineTests(ITestOutputHelper output)
 
         Report(layout, "encode_image", encodeImage, reference.ReadTensor("encode_image"));
         Report(layout, "encode_text", encodeText, reference.ReadTensor("encode_text"));
-        Report(layout, "image_features_normalized", clip.EncodeImageFiles(images).SelectMany(r => r.Embedding!).ToArray(), reference.ReadTensor("image_features_normalized"));
+        Report(layout, "image_features_normalized", clip.EncodeImageFiles(images, cancellation: TestContext.Current.CancellationToken).SelectMany(r => r.Embedding!).ToArray(), reference.ReadTensor("image_features_normalized"));
         Report(layout, "text_features_normalized", clip.EncodeTexts(captions), reference.ReadTensor("text_features_normalized"));
         Report(layout, "logits_per_image", logitsPerImage, reference.ReadTensor("logits_per_image"));
         Report(layout, "logits_per_text", logitsPerText, reference.ReadTensor("logits_per_text"));
@@ -69,8 +69,8 @@ public sealed class GoldenPipelineTests(ITestOutputHelper output)
         Assert.Equal(hf.EncodeTexts(captions).ToArray(), openAi.EncodeTexts(captions).ToArray());
         string[] images = ImagePaths();
         Assert.Equal(
-            hf.EncodeImageFiles(images).SelectMany(r => r.Embedding!).ToArray(),
-            openAi.EncodeImageFiles(images).SelectMany(r => r.Embedding!).ToArray());
+            hf.EncodeImageFiles(images, cancellation: TestContext.Current.CancellationToken).SelectMany(r => r.Embedding!).ToArray(),
+            openAi.EncodeImageFiles(images, cancellation: TestContext.Current.CancellationToken).SelectMany(r => r.Embedding!).ToArray());
     }
 
     [Fact]
@@ -79,12 +79,12 @@ public sealed class GoldenPipelineTests(ITestOutputHelper output)
         Clip clip = LoadFixture("openai");
         string missing = Path.Combine(Path.GetTempPath(), $"clipsharp-missing-{Guid.NewGuid():N}.png");
         string[] images = [ImagePaths()[0], missing, ImagePaths()[2]];
-        IReadOnlyList<EmbeddingResult> results = clip.EncodeImageFiles(images);
+        IReadOnlyList<EmbeddingResult> results = clip.EncodeImageFiles(images, cancellation: TestContext.Current.CancellationToken);
         Assert.True(results[0].Success);
         Assert.False(results[1].Success);
         Assert.Contains(missing, results[1].Error, StringComparison.Ordinal);
         Assert.True(results[2].Success);
-        Assert.Equal(clip.EncodeImageFiles([images[2]])[0].Embedding, results[2].Embedding);
+        Assert.Equal(clip.EncodeImageFiles([images[2]], cancellation: TestContext.Current.CancellationToken)[0].Embedding, results[2].Embedding);
     }
 
     internal static Clip LoadFixture(string layout)
@@ -92,7 +92,7 @@ public sealed class GoldenPipelineTests(ITestOutputHelper output)
         string vocab = layout == "hf"
             ? Path.GetDirectoryName(Fixtures.RequireVocab(Fixtures.HfVocabJson))!
             : Fixtures.RequireVocab(Fixtures.OpenAiMerges);
-        return Clip.Load(Fixtures.GoldenPath("hf", layout), vocab);
+        return Clip.Load(Fixtures.GoldenPath("hf", layout), vocab, TestContext.Current.CancellationToken);
     }
 
     internal static string[] ImagePaths()

@@ -13,7 +13,7 @@ public sealed class LengthAwareEncodeTextsTests
     [InlineData(64)]
     public void BucketedBatchesGiveTheFullContextBitsInInputOrder(int batchSize)
     {
-        Clip loaded = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab);
+        Clip loaded = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab, TestContext.Current.CancellationToken);
         var clip = new Clip(loaded.Model, loaded.Tokenizer, loaded.ImageTransform, loaded.Name) { TextBatchSize = batchSize };
         string[] captions = File.ReadAllLines(Path.Combine(Fixtures.RepoRoot, "tests", "fixtures", "tiny-bpe", "captions.txt"))
             .Where(line => line.Length > 0)
@@ -51,7 +51,7 @@ public sealed class LengthAwareEncodeTextsTests
     [Fact]
     public void EncodeTokensGivesTheBitsOfEncodeTexts()
     {
-        Clip clip = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab);
+        Clip clip = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab, TestContext.Current.CancellationToken);
         string[] captions = ["a photo of a cat sleeping on a sofa", "a dog", string.Empty, "a close-up photo of a red apple on a wooden table"];
         int[] tokens = clip.Tokenizer.TokenizeBatch(captions, clip.Model.Config.ContextLength, truncate: true);
         Tensor fromTokens = clip.EncodeTokens(tokens, captions.Length, normalize: false);
@@ -63,7 +63,7 @@ public sealed class LengthAwareEncodeTextsTests
     [Fact]
     public void NormalizedEmbeddingsAreUnitRows()
     {
-        Clip clip = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab);
+        Clip clip = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab, TestContext.Current.CancellationToken);
         Tensor t = clip.EncodeTexts(["a photo of a cat", "a dog", string.Empty]);
         for (int i = 0; i < 3; i++)
         {

@@ -15,9 +15,9 @@ public sealed class ReadmeExampleTests
         string dog = Fixtures.GoldenPath("preprocess", "photo_q90_640x480.jpg");
         Clip clip = Clip.Load(
             Fixtures.GoldenPath("model", "vit_tiny"),
-            Path.Combine(Fixtures.RepoRoot, "tests", "fixtures", "tiny-bpe", "bpe_tiny_1000.txt.gz"));
+            Path.Combine(Fixtures.RepoRoot, "tests", "fixtures", "tiny-bpe", "bpe_tiny_1000.txt.gz"), TestContext.Current.CancellationToken);
 
-        IReadOnlyList<EmbeddingResult> images = clip.EncodeImageFiles([cat, dog]);
+        IReadOnlyList<EmbeddingResult> images = clip.EncodeImageFiles([cat, dog], cancellation: TestContext.Current.CancellationToken);
         Tensor texts = clip.EncodeTexts(["a photo of a cat", "a photo of a dog"]);
         Tensor cosine = Clip.CosineSimilarity(clip.EncodeImages([ImageDecoder.Decode(cat)]), texts);
 

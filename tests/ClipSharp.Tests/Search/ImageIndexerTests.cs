@@ -34,7 +34,7 @@ public sealed class ImageIndexerTests
         Assert.Equal((40, 40), (entry.Width, entry.Height));
         Assert.NotNull(entry.Hash);
 
-        float[] query = TinyClip.Instance.EncodeImageFiles([images[3]])[0].Embedding!;
+        float[] query = TinyClip.Instance.EncodeImageFiles([images[3]], cancellation: TestContext.Current.CancellationToken)[0].Embedding!;
         SearchHit best = index.Search(query, 3)[0];
         Assert.Equal(images[3], best.Source);
         Assert.Equal(1f, best.Score, 1e-4f);
@@ -66,7 +66,7 @@ public sealed class ImageIndexerTests
         Assert.Equal(7, index.Count);
         Assert.DoesNotContain(index.Entries, e => e.Source == images[4]);
         Assert.Equal(index.Count, index.Entries.Select(e => e.Source).Distinct().Count());
-        float[] changed = TinyClip.Instance.EncodeImageFiles([images[2]])[0].Embedding!;
+        float[] changed = TinyClip.Instance.EncodeImageFiles([images[2]], cancellation: TestContext.Current.CancellationToken)[0].Embedding!;
         Assert.Equal(images[2], index.Search(changed, 1)[0].Source);
         Assert.Equal(1f, index.Search(changed, 1)[0].Score, 1e-4f);
     }
@@ -81,7 +81,7 @@ public sealed class ImageIndexerTests
         Clip other = TinyClip.Other();
         string otherId = ModelIdentity.Compute(other);
         Assert.NotEqual(ModelIdentity.Compute(TinyClip.Instance), otherId);
-        Assert.Equal(ModelIdentity.Compute(TinyClip.Instance), ModelIdentity.Compute(Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab)));
+        Assert.Equal(ModelIdentity.Compute(TinyClip.Instance), ModelIdentity.Compute(Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab, TestContext.Current.CancellationToken)));
         var e = Assert.Throws<SearchIndexException>(() => new ImageIndexer(other).Add(root["index"], photos, null, TestContext.Current.CancellationToken));
         Assert.Contains("other-tiny", e.Message, StringComparison.Ordinal);
         using SearchIndex index = SearchIndex.Open(root["index"]);

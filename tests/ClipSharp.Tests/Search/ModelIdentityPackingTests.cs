@@ -18,7 +18,7 @@ public sealed class ModelIdentityPackingTests
     public void PackedAndUnpackedFloat32Models_HaveOneIdentity(string model)
     {
         string path = ReducedPrecisionFolders.Original(model);
-        Clip packed = Clip.Load(path, Fixtures.TinyVocab);
+        Clip packed = Clip.Load(path, Fixtures.TinyVocab, TestContext.Current.CancellationToken);
         Clip unpacked = Clip.FromCheckpoint(ModelFolder.Load(path, Fixtures.TinyVocab));
         Assert.Contains(packed.Model.PackedWeights(), p => p.Weight.Precision == WeightPrecision.Float32);
         Assert.Contains(packed.Model.PackedWeights(), p => QuantizedWeights.IsInputMajor(p.Name));
@@ -51,8 +51,8 @@ public sealed class ModelIdentityPackingTests
         string original = ReducedPrecisionFolders.Original("vit_tiny");
         string edited = ReducedPrecisionFolders.Rewrite(temp, original, "edited", tensors =>
             tensors["visual.transformer.resblocks.0.mlp.c_fc.weight"].Floats![5] += 0.25f);
-        Clip before = Clip.Load(original, Fixtures.TinyVocab);
-        Clip after = Clip.Load(edited, Fixtures.TinyVocab);
+        Clip before = Clip.Load(original, Fixtures.TinyVocab, TestContext.Current.CancellationToken);
+        Clip after = Clip.Load(edited, Fixtures.TinyVocab, TestContext.Current.CancellationToken);
         Assert.Equal(WeightPrecision.Float32, after.Model.PackedWeights().Single(p => p.Name == "visual.transformer.resblocks.0.mlp.c_fc.weight").Weight.Precision);
         Assert.NotEqual(ModelIdentity.Compute(before), ModelIdentity.Compute(after));
     }

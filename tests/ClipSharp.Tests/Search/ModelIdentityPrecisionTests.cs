@@ -15,10 +15,10 @@ public sealed class ModelIdentityPrecisionTests
         using var temp = new IO.TempFolder();
         string f16 = ReducedPrecisionFolders.Convert(temp, "vit_tiny", SafeTensorsDType.F16);
         string int8 = ReducedPrecisionFolders.Convert(temp, "vit_tiny", SafeTensorsDType.I8);
-        string original = ModelIdentity.Compute(Clip.Load(ReducedPrecisionFolders.Original("vit_tiny"), Fixtures.TinyVocab));
-        string half = ModelIdentity.Compute(Clip.Load(f16));
-        string quantized = ModelIdentity.Compute(Clip.Load(int8));
-        Assert.Equal(quantized, ModelIdentity.Compute(Clip.Load(int8)));
+        string original = ModelIdentity.Compute(Clip.Load(ReducedPrecisionFolders.Original("vit_tiny"), Fixtures.TinyVocab, TestContext.Current.CancellationToken));
+        string half = ModelIdentity.Compute(Clip.Load(f16, null, TestContext.Current.CancellationToken));
+        string quantized = ModelIdentity.Compute(Clip.Load(int8, null, TestContext.Current.CancellationToken));
+        Assert.Equal(quantized, ModelIdentity.Compute(Clip.Load(int8, null, TestContext.Current.CancellationToken)));
         Assert.Equal(3, new[] { original, half, quantized }.Distinct().Count());
 
         // The same int8 weights with one scale changed are another model.
@@ -27,6 +27,6 @@ public sealed class ModelIdentityPrecisionTests
             string scale = tensors.Keys.First(k => k.EndsWith("_scale", StringComparison.Ordinal));
             tensors[scale].Floats![0] *= 2;
         });
-        Assert.NotEqual(quantized, ModelIdentity.Compute(Clip.Load(edited)));
+        Assert.NotEqual(quantized, ModelIdentity.Compute(Clip.Load(edited, null, TestContext.Current.CancellationToken)));
     }
 }

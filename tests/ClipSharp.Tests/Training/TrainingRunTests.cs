@@ -74,7 +74,7 @@ public sealed class TrainingRunTests : IDisposable
         Assert.Equal(5, state.DataSeed);
         Assert.Equal(24, state.SamplesSeen);
 
-        Clip clip = Clip.Load(result.FinalCheckpoint);
+        Clip clip = Clip.Load(result.FinalCheckpoint, null, TestContext.Current.CancellationToken);
         Assert.Equal(Config, clip.Model.Config);
         Assert.Equal(32, clip.EncodeTexts(["a red circle"]).Dim(1));
         Assert.Single(RunCheckpoint.List(Path.Combine(_temp.FullName, "ck", TrainingRun.CheckpointsFolderName)));
@@ -104,8 +104,8 @@ public sealed class TrainingRunTests : IDisposable
         Assert.Contains("last good checkpoint", e.Message, StringComparison.Ordinal);
         IReadOnlyList<string> left = RunCheckpoint.List(Path.Combine(_temp.FullName, "nan", TrainingRun.CheckpointsFolderName));
         Assert.Equal(RunCheckpoint.FolderName(2), Path.GetFileName(Assert.Single(left)));
-        Assert.All(AllParameters(Clip.Load(e.LastCheckpoint!).Model), v => Assert.True(float.IsFinite(v)));
-        Assert.True(float.IsFinite(Clip.Load(e.LastCheckpoint!).EncodeTexts(["a red circle"]).Span[0]));
+        Assert.All(AllParameters(Clip.Load(e.LastCheckpoint!, null, TestContext.Current.CancellationToken).Model), v => Assert.True(float.IsFinite(v)));
+        Assert.True(float.IsFinite(Clip.Load(e.LastCheckpoint!, null, TestContext.Current.CancellationToken).EncodeTexts(["a red circle"]).Span[0]));
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class TrainingRunTests : IDisposable
         float[] before = [.. model.Parameters.Data];
         TrainingRunResult result = Run("fine", 1, lr: 0, model: model).Run(null, TestContext.Current.CancellationToken);
         // Learning rate 0 (and so no decay): the checkpoint holds the starting weights.
-        Assert.Equal(before, AllParameters(Clip.Load(result.FinalCheckpoint).Model));
+        Assert.Equal(before, AllParameters(Clip.Load(result.FinalCheckpoint, null, TestContext.Current.CancellationToken).Model));
     }
 
     // Every parameter's values in layout order, packed ones included (an inference model keeps its matrix weights packed).

@@ -9,7 +9,7 @@ public sealed class ZeroShotClassifierTests
 {
     private static readonly string[] s_labels = ["cat", "residual block", "snowy street"];
 
-    private static Clip TinyClip() => Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab);
+    private static Clip TinyClip() => Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab, TestContext.Current.CancellationToken);
 
     [Fact]
     public void ClassEmbeddingIsTheNormalisedMeanOfNormalisedPromptEmbeddings()
@@ -42,7 +42,7 @@ public sealed class ZeroShotClassifierTests
         Clip clip = TinyClip();
         var classifier = ZeroShotClassifier.Create(clip, s_labels, PromptTemplates.Single);
         string[] images = GoldenPipelineTests.ImagePaths();
-        var embeddings = new Tensor(clip.EncodeImageFiles(images).SelectMany(r => r.Embedding!).ToArray(), images.Length, clip.EmbedDim);
+        var embeddings = new Tensor(clip.EncodeImageFiles(images, cancellation: TestContext.Current.CancellationToken).SelectMany(r => r.Embedding!).ToArray(), images.Length, clip.EmbedDim);
 
         IReadOnlyList<ClassScore[]> all = classifier.Classify(embeddings);
         IReadOnlyList<ClassScore[]> top2 = classifier.Classify(embeddings, topK: 2);

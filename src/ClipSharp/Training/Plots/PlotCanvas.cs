@@ -11,13 +11,30 @@ internal static class PlotCanvas
         new(148, 103, 189), new(140, 86, 75), new(227, 119, 194), new(127, 127, 127),
     ];
 
-    public static SKFont Font(float size) => new(SKTypeface.Default, size);
+    /// <summary>
+    /// DejaVu Sans, embedded: Skia's default typeface comes from the system's fonts, and where there are none (a
+    /// container, Skia's build without fontconfig) it draws no text at all.
+    /// </summary>
+    private static readonly Lazy<SKTypeface> s_typeface = new(LoadTypeface);
+
+    public static SKTypeface Typeface => s_typeface.Value;
+
+    public static SKFont Font(float size) => new(Typeface, size);
 
     public static void Text(SKCanvas canvas, string text, float x, float y, float size, SKTextAlign align = SKTextAlign.Left, SKColor? color = null)
     {
         using SKFont font = Font(size);
         using var paint = new SKPaint { Color = color ?? SKColors.Black, IsAntialias = true };
         canvas.DrawText(text, x, y, align, font, paint);
+    }
+
+    private static SKTypeface LoadTypeface()
+    {
+        const string name = "ClipSharp.Plots.DejaVuSans.ttf";
+        using Stream stream = typeof(PlotCanvas).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"the embedded font {name} is missing from the assembly.");
+        using SKData data = SKData.Create(stream);
+        return SKTypeface.FromData(data) ?? throw new InvalidOperationException($"the embedded font {name} cannot be read.");
     }
 
     /// <summary>Encodes the surface as PNG and writes it atomically.</summary>
