@@ -71,11 +71,11 @@ public sealed class Bottleneck
         Span<float> y = ws[l.Output];
 
         Conv1.Forward(x, ws[l.Conv1], batch, height, width);
-        Bn1.Forward(ws[l.Conv1], ws[l.Relu1], Stats(statistics, l.Bn1Statistics), batch, hw, pass);
+        Bn1.Forward(ws[l.Conv1], ws[l.Relu1], l.Bn1Statistics.Of(statistics), batch, hw, pass);
         Relu.Forward(ws[l.Relu1], ws[l.Relu1]);
 
         Conv2.Forward(ws[l.Relu1], ws[l.Conv2], batch, height, width);
-        Bn2.Forward(ws[l.Conv2], ws[l.Relu2], Stats(statistics, l.Bn2Statistics), batch, hw, pass);
+        Bn2.Forward(ws[l.Conv2], ws[l.Relu2], l.Bn2Statistics.Of(statistics), batch, hw, pass);
         Relu.Forward(ws[l.Relu2], ws[l.Relu2]);
 
         if (Stride > 1)
@@ -84,7 +84,7 @@ public sealed class Bottleneck
         }
 
         Conv3.Forward(ws[l.Pooled], ws[l.Conv3], batch, oh, ow);
-        Bn3.Forward(ws[l.Conv3], y, Stats(statistics, l.Bn3Statistics), batch, oh * ow, pass);
+        Bn3.Forward(ws[l.Conv3], y, l.Bn3Statistics.Of(statistics), batch, oh * ow, pass);
 
         if (DownsampleConv is not null)
         {
@@ -94,7 +94,7 @@ public sealed class Bottleneck
             }
 
             DownsampleConv.Forward(ws[l.ShortcutInput], ws[l.Identity], batch, oh, ow);
-            DownsampleBn!.Forward(ws[l.Identity], ws[l.Shortcut], Stats(statistics, l.DownsampleStatistics), batch, oh * ow, pass);
+            DownsampleBn!.Forward(ws[l.Identity], ws[l.Shortcut], l.DownsampleStatistics.Of(statistics), batch, oh * ow, pass);
             TensorPrimitives.Add(y, ws[l.Shortcut], y);
         }
         else
@@ -109,7 +109,7 @@ public sealed class Bottleneck
     // ReLU) -> dx: the gradient of Input [B, inplanes, H, W] (overwritten). The block's slices must hold what a kept
     // Forward wrote; g: the stack's shared backward scratch.
     internal void Backward(
-        WorkspaceArena ws, ReadOnlySpan<double> statistics, in BottleneckLayout l, in BottleneckGradientLayout g,
+        WorkspaceArena ws, Span<double> statistics, in BottleneckLayout l, in BottleneckGradientLayout g,
         Span<float> dy, Span<float> dx, int batch, int height, int width, ParameterStore grads)
     {
         int hw = height * width;
@@ -121,7 +121,7 @@ public sealed class Bottleneck
 
         ReluBackward.Backward(ws[l.Output], dy, dy);
         Span<float> dConv3 = ws[g.Conv3][..dy.Length];
-        Bn3.Backward(ws[l.Conv3], Stats(statistics, l.Bn3Statistics), dy, dConv3, batch, oh * ow, grads);
+        Bn3.Backward(ws[l.Conv3], l.Bn3Statistics.Of(statistics), dy, dConv3, batch, oh * ow, grads);
         Span<float> dA2 = ws[g.Relu2][..inner];
         Span<float> dPooled = Stride > 1 ? ws[g.Pooled][..pooled] : dA2;
         Conv3.Backward(ws[l.Pooled], dConv3, dPooled, batch, oh, ow, grads);
@@ -131,17 +131,17 @@ public sealed class Bottleneck
         }
 
         ReluBackward.Backward(ws[l.Relu2], dA2, dA2);
-        Bn2.Backward(ws[l.Conv2], Stats(statistics, l.Bn2Statistics), dA2, dA2, batch, hw, grads);
+        Bn2.Backward(ws[l.Conv2], l.Bn2Statistics.Of(statistics), dA2, dA2, batch, hw, grads);
         Span<float> dA1 = ws[g.Relu1][..inner];
         Conv2.Backward(ws[l.Relu1], dA2, dA1, batch, height, width, grads);
         ReluBackward.Backward(ws[l.Relu1], dA1, dA1);
-        Bn1.Backward(ws[l.Conv1], Stats(statistics, l.Bn1Statistics), dA1, dA1, batch, hw, grads);
+        Bn1.Backward(ws[l.Conv1], l.Bn1Statistics.Of(statistics), dA1, dA1, batch, hw, grads);
         Conv1.Backward(ws[l.Input], dA1, dx, batch, height, width, grads);
 
         if (DownsampleConv is not null)
         {
             Span<float> dIdentity = ws[g.Conv3][..dy.Length];
-            DownsampleBn!.Backward(ws[l.Identity], Stats(statistics, l.DownsampleStatistics), dy, dIdentity, batch, oh * ow, grads);
+            DownsampleBn!.Backward(ws[l.Identity], l.DownsampleStatistics.Of(statistics), dy, dIdentity, batch, oh * ow, grads);
             int shortcutLength = batch * Inplanes * oh * ow;
             Span<float> dShortcut = Stride > 1 ? ws[g.Pooled][..shortcutLength] : ws[g.Relu1][..dx.Length];
             DownsampleConv.Backward(ws[l.ShortcutInput], dIdentity, dShortcut, batch, oh, ow, grads);
@@ -159,10 +159,4 @@ public sealed class Bottleneck
             TensorPrimitives.Add(dx, dy, dx);
         }
     }
-
-    private static Span<double> Stats(Span<double> statistics, WorkspaceSlice slice)
-        => statistics.IsEmpty ? default : statistics.Slice((int)slice.Offset, slice.Length);
-
-    private static ReadOnlySpan<double> Stats(ReadOnlySpan<double> statistics, WorkspaceSlice slice)
-        => statistics.Slice((int)slice.Offset, slice.Length);
 }

@@ -173,13 +173,13 @@ public sealed class ModifiedResNet : IImageEncoder
         int plane = s1 * s1;
 
         Conv1.Forward(images, ws[l.Conv1], batch, ImageResolution, ImageResolution);
-        Bn1.Forward(ws[l.Conv1], ws[l.Relu1], Stats(statistics, l.Bn1Statistics), batch, plane, pass);
+        Bn1.Forward(ws[l.Conv1], ws[l.Relu1], l.Bn1Statistics.Of(statistics), batch, plane, pass);
         Relu.Forward(ws[l.Relu1], ws[l.Relu1]);
         Conv2.Forward(ws[l.Relu1], ws[l.Conv2], batch, s1, s1);
-        Bn2.Forward(ws[l.Conv2], ws[l.Relu2], Stats(statistics, l.Bn2Statistics), batch, plane, pass);
+        Bn2.Forward(ws[l.Conv2], ws[l.Relu2], l.Bn2Statistics.Of(statistics), batch, plane, pass);
         Relu.Forward(ws[l.Relu2], ws[l.Relu2]);
         Conv3.Forward(ws[l.Relu2], ws[l.Conv3], batch, s1, s1);
-        Bn3.Forward(ws[l.Conv3], ws[l.Relu3], Stats(statistics, l.Bn3Statistics), batch, plane, pass);
+        Bn3.Forward(ws[l.Conv3], ws[l.Relu3], l.Bn3Statistics.Of(statistics), batch, plane, pass);
         Relu.Forward(ws[l.Relu3], ws[l.Relu3]);
         Span<float> x = ws[blocks[0].Input];
         AvgPool2d.Forward(ws[l.Relu3], x, batch, Width, s1, s1, 2, 2);
@@ -233,7 +233,7 @@ public sealed class ModifiedResNet : IImageEncoder
             {
                 k--;
                 Span<float> dIn = StreamGradient(ws, l, k)[..blocks[k].Input.Length];
-                int size = Side(blocks[k].Input.Length, batch, stage[i].Inplanes);
+                int size = blocks[k].Size;
                 stage[i].Backward(ws, stats, blocks[k], l.BlockGradients, dx, dIn, batch, size, size, grads);
                 dx = dIn;
             }
@@ -244,15 +244,15 @@ public sealed class ModifiedResNet : IImageEncoder
         Span<float> d3 = ws[l.Stem3Gradient];
         AvgPool2dBackward.Backward(dx, d3, batch, Width, s1, s1, 2, 2);
         ReluBackward.Backward(ws[l.Relu3], d3, d3);
-        Bn3.Backward(ws[l.Conv3], Stats(stats, l.Bn3Statistics), d3, d3, batch, plane, grads);
+        Bn3.Backward(ws[l.Conv3], l.Bn3Statistics.Of(stats), d3, d3, batch, plane, grads);
         Span<float> d2 = ws[l.Stem2Gradient];
         Conv3.Backward(ws[l.Relu2], d3, d2, batch, s1, s1, grads);
         ReluBackward.Backward(ws[l.Relu2], d2, d2);
-        Bn2.Backward(ws[l.Conv2], Stats(stats, l.Bn2Statistics), d2, d2, batch, plane, grads);
+        Bn2.Backward(ws[l.Conv2], l.Bn2Statistics.Of(stats), d2, d2, batch, plane, grads);
         Span<float> d1 = ws[l.Stem1Gradient];
         Conv2.Backward(ws[l.Relu1], d2, d1, batch, s1, s1, grads);
         ReluBackward.Backward(ws[l.Relu1], d1, d1);
-        Bn1.Backward(ws[l.Conv1], Stats(stats, l.Bn1Statistics), d1, d1, batch, plane, grads);
+        Bn1.Backward(ws[l.Conv1], l.Bn1Statistics.Of(stats), d1, d1, batch, plane, grads);
         Conv1.Backward(ws[l.Images], d1, default, batch, ImageResolution, ImageResolution, grads);
     }
 
@@ -261,11 +261,6 @@ public sealed class ModifiedResNet : IImageEncoder
 
     private static Span<float> StreamGradient(WorkspaceArena ws, in Layout l, int index)
         => ws[index % 2 == 0 ? l.StreamGradientEven : l.StreamGradientOdd];
-
-    private static int Side(int length, int batch, int channels) => (int)Math.Round(Math.Sqrt(length / ((double)batch * channels)));
-
-    private static Span<double> Stats(Span<double> statistics, WorkspaceSlice slice)
-        => statistics.IsEmpty ? default : statistics.Slice((int)slice.Offset, slice.Length);
 
     /// <summary>Every batch norm of the tower: the stem's, then each bottleneck's (the shortcut's last).</summary>
     public IEnumerable<BatchNorm2d> BatchNorms()

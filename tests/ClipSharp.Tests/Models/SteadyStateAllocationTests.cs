@@ -146,7 +146,7 @@ public sealed class SteadyStateAllocationTests(ITestOutputHelper output)
     private void Report(string what, int threads, long bytes)
         => output.WriteLine($"{what}, {threads} thread(s): {bytes} bytes allocated per call");
 
-    private static float[] RandomValues(int count, int seed)
+    internal static float[] RandomValues(int count, int seed)
     {
         var random = new Random(seed);
         var values = new float[count];

@@ -22,7 +22,7 @@ public sealed class OneForwardTests
         ClipModel model = ClipModel.Create(config, seed: 21);
         const int batch = 4;
         int r = config.ImageResolution;
-        float[] pixels = SteadyStateTrainingAllocationTests.Values(batch * 3 * r * r, 22);
+        float[] pixels = ClipSharp.Tests.Models.SteadyStateAllocationTests.RandomValues(batch * 3 * r * r, 22);
         int e = config.EmbedDim;
         using var workspace = new Workspace();
         float[] inference = model.EncodeImage(new Tensor(pixels, batch, 3, r, r)).ToArray();

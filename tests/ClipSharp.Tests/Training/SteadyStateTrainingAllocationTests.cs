@@ -37,7 +37,7 @@ public sealed class SteadyStateTrainingAllocationTests(ITestOutputHelper output)
         ClipModel model = ClipModel.Create(config, seed: 11);
         const int batch = 6;
         int r = config.ImageResolution;
-        var images = new Tensor(Values(batch * 3 * r * r, 12), batch, 3, r, r);
+        var images = new Tensor(SteadyStateAllocationTests.RandomValues(batch * 3 * r * r, 12), batch, 3, r, r);
         int[] tokens = Tokens(config, batch, 13);
         var trainer = new ContrastiveTrainer(
             model, new ContrastiveTrainerOptions { Schedule = new ConstantSchedule(1e-4), ChunkSize = chunk, MaxGradNorm = 1.0 });
@@ -66,18 +66,6 @@ public sealed class SteadyStateTrainingAllocationTests(ITestOutputHelper output)
         {
             Parallelism.MaxThreads = saved;
         }
-    }
-
-    internal static float[] Values(int count, int seed)
-    {
-        var random = new Random(seed);
-        var values = new float[count];
-        for (int i = 0; i < count; i++)
-        {
-            values[i] = (float)((random.NextDouble() * 2) - 1);
-        }
-
-        return values;
     }
 
     // Start token, random ids, end-of-text (the largest id) at a different position per row, zero padding.

@@ -14,6 +14,7 @@ internal readonly struct BottleneckLayout
         long hw = (long)size * size;
         int o = block.OutputSize(size);
         long ohw = (long)o * o;
+        Size = size;
         Input = input;
         Output = output;
         Conv1 = layout.Add(batch * block.Planes * hw);
@@ -34,6 +35,9 @@ internal readonly struct BottleneckLayout
         Bn2Statistics = statistics.Add(block.Bn2.StatisticsLength);
         Bn3Statistics = statistics.Add(block.Bn3.StatisticsLength);
     }
+
+    /// <summary>The side H = W of the block's input maps.</summary>
+    public int Size { get; }
 
     /// <summary>The block's input: [B, inplanes, H, W].</summary>
     public WorkspaceSlice Input { get; }
