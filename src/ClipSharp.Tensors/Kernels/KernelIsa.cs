@@ -7,6 +7,7 @@ namespace ClipSharp.Tensors.Kernels;
 internal enum KernelIsa
 {
     Scalar,
+    Vector128,
     Vector256,
     Vector512,
 }
@@ -22,6 +23,7 @@ internal static class KernelIsas
     {
         KernelIsa.Vector512 => Vector512.IsHardwareAccelerated,
         KernelIsa.Vector256 => Vector256.IsHardwareAccelerated,
+        KernelIsa.Vector128 => Vector128.IsHardwareAccelerated,
         _ => true,
     };
 }
