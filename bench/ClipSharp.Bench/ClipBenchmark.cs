@@ -229,13 +229,11 @@ internal static class ClipBenchmark
 
         if (peerEnvironment)
         {
-            info.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
-            info.Environment["OPENBLAS_CORETYPE"] = "SkylakeX";
+            PeerEnvironment.Apply(info);
         }
         else
         {
-            info.Environment.Remove("OMP_WAIT_POLICY");
-            info.Environment.Remove("OPENBLAS_CORETYPE");
+            PeerEnvironment.Clear(info);
         }
 
         using Process process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {file}.");

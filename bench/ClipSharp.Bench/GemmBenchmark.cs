@@ -4,7 +4,7 @@ using ClipSharp.Tensors.Kernels;
 namespace ClipSharp.Bench;
 
 /// <summary>
-/// SGEMM throughput of <see cref="Gemm.Sgemm"/> against OpenBLAS on the same data in the same process,
+/// SGEMM throughput of <c>Gemm.Sgemm</c> against OpenBLAS on the same data in the same process,
 /// for a square reference size and the CLIP ViT-B/32 and text-tower linear layers.
 /// </summary>
 internal static class GemmBenchmark

@@ -27,13 +27,25 @@ internal sealed unsafe class OpenBlas
         {
             if (NativeLibrary.TryLoad(name, out IntPtr library) && NativeLibrary.TryGetExport(library, "cblas_sgemm", out _))
             {
-                message = $"OpenBLAS: {name}, OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)"}";
+                message = $"OpenBLAS: {name}, core {CoreName(library)}, OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset: OpenBLAS detects)"}";
                 return new OpenBlas(library);
             }
         }
 
         message = "OpenBLAS: not found (install with `apt-get install -y libopenblas0-pthread`); reporting ClipSharp only.";
         return null;
+    }
+
+    // The kernels OpenBLAS chose (its detection, or OPENBLAS_CORETYPE): the peer's half of the table's machine line.
+    private static string CoreName(IntPtr library)
+    {
+        if (!NativeLibrary.TryGetExport(library, "openblas_get_corename", out IntPtr export))
+        {
+            return "unknown";
+        }
+
+        var corename = (delegate* unmanaged<byte*>)export;
+        return Marshal.PtrToStringUTF8((IntPtr)corename()) ?? "unknown";
     }
 
     public void SetThreads(int threads)

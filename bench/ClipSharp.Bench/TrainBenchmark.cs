@@ -66,7 +66,7 @@ internal static class TrainBenchmark
             + $"text width {s_config.TransformerWidth} × {s_config.TransformerLayers} ({s_config.TransformerHeads} heads), context {s_config.ContextLength}, vocab {s_config.VocabSize}: "
             + $"{ClipModel.CountParameters(s_config) / 1e6:F2}M parameters");
         Console.WriteLine($"Step:       batch {batch}: forward, contrastive loss, backward, AdamW; median of {reps} after warm-up; {threads} thread(s)");
-        Console.WriteLine($"Peer:       {(peer ? $"PyTorch via {python} {peerScript ?? "(bench/train_peer.py not found)"}, OMP_WAIT_POLICY=PASSIVE OPENBLAS_CORETYPE=SkylakeX" : "off")}");
+        Console.WriteLine($"Peer:       {(peer ? $"PyTorch via {python} {peerScript ?? "(bench/train_peer.py not found)"}, {PeerEnvironment.Describe()}" : "off")}");
         Console.WriteLine();
 
         Parallelism.MaxThreads = threads;
@@ -143,9 +143,7 @@ internal static class TrainBenchmark
             start.ArgumentList.Add(a);
         }
 
-        // For the peer only: OpenBLAS's AVX-512 kernels, and no spinning idle threads on our cores.
-        start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
-        start.Environment["OPENBLAS_CORETYPE"] = "SkylakeX";
+        PeerEnvironment.Apply(start);
         try
         {
             using Process process = Process.Start(start)!;
