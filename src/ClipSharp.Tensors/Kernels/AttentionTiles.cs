@@ -1,4 +1,5 @@
-using System.Runtime.Intrinsics;
+using ClipSharp.Tensors.Kernels.Operators;
+using ClipSharp.Tensors.Kernels.Simd;
 
 namespace ClipSharp.Tensors.Kernels;
 
@@ -153,29 +154,5 @@ internal static unsafe partial class AttentionTiles
 
     // o[d] = x[d]·scale for d < n.
     public static void ScaleTo(float* x, float* o, int n, float scale, KernelIsa isa)
-    {
-        int d = 0;
-        if (isa == KernelIsa.Vector512)
-        {
-            Vector512<float> s = Vector512.Create(scale);
-            for (; d + 16 <= n; d += 16)
-            {
-                (Vector512.Load(x + d) * s).Store(o + d);
-            }
-        }
-
-        if (isa != KernelIsa.Scalar)
-        {
-            Vector256<float> s = Vector256.Create(scale);
-            for (; d + 8 <= n; d += 8)
-            {
-                (Vector256.Load(x + d) * s).Store(o + d);
-            }
-        }
-
-        for (; d < n; d++)
-        {
-            o[d] = x[d] * scale;
-        }
-    }
+        => UnaryMap.Run(new ScaleOperator(scale), ref *x, ref *o, n, isa);
 }

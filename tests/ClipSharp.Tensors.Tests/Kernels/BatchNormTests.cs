@@ -7,7 +7,7 @@ namespace ClipSharp.Tensors.Tests.Kernels;
 // 1e-6 of the terms' magnitude |x·scale| + |shift|, plus 1e-7.
 public sealed class BatchNormTests
 {
-    public static TheoryData<string> Isas => new("Scalar", "Vector256", "Vector512");
+    public static TheoryData<string> Isas => new("Scalar", "Vector128", "Vector256", "Vector512");
 
     [Theory]
     [MemberData(nameof(Isas))]
