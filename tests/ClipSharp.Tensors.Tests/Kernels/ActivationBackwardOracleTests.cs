@@ -18,17 +18,7 @@ public sealed class ActivationBackwardOracleTests
     public void ReluBackward_MatchesOracleExactly_ForEveryLength(string isaName)
     {
         KernelIsa isa = KernelTestKit.Isa(isaName);
-        var random = new Random(15);
-        for (int n = 0; n <= 256; n++)
-        {
-            float[] y = KernelTestKit.Uniform(random, n, -4f, 4f);
-            float[] dy = KernelTestKit.Uniform(random, n, -1f, 1f);
-            var expected = new float[n];
-            var actual = new float[n];
-            ActivationReference.ReluBackward(y, dy, expected);
-            ReluBackward.Backward(y, dy, actual, isa);
-            Assert.Equal(expected, actual);
-        }
+        ForEveryLength(15, -4f, 4f, (x, dy, dx) => ActivationReference.ReluBackward(x, dy, dx), (y, dy, dx) => ReluBackward.Backward(y, dy, dx, isa), (expected, actual, _) => Assert.Equal(expected, actual));
     }
 
     [Theory]
@@ -36,17 +26,9 @@ public sealed class ActivationBackwardOracleTests
     public void QuickGeluBackward_MatchesOracle_ForEveryLength(string isaName)
     {
         KernelIsa isa = KernelTestKit.Isa(isaName);
-        var random = new Random(16);
-        for (int n = 0; n <= 256; n++)
-        {
-            float[] x = KernelTestKit.Uniform(random, n, -8f, 8f);
-            float[] dy = KernelTestKit.Uniform(random, n, -1f, 1f);
-            var expected = new float[n];
-            var actual = new float[n];
-            ActivationReference.QuickGeluBackward(x, dy, expected);
-            QuickGeluBackward.Backward(x, dy, actual, isa);
-            KernelTestKit.Close(expected, actual, Rtol, Atol, $"QuickGeluBackward {isaName} n={n}");
-        }
+        ForEveryLength(
+            16, -8f, 8f, (x, dy, dx) => ActivationReference.QuickGeluBackward(x, dy, dx), (x, dy, dx) => QuickGeluBackward.Backward(x, dy, dx, isa),
+            (expected, actual, n) => KernelTestKit.Close(expected, actual, Rtol, Atol, $"QuickGeluBackward {isaName} n={n}"));
     }
 
     [Theory]
@@ -54,17 +36,9 @@ public sealed class ActivationBackwardOracleTests
     public void GeluBackward_MatchesOracle_ForEveryLength(string isaName)
     {
         KernelIsa isa = KernelTestKit.Isa(isaName);
-        var random = new Random(17);
-        for (int n = 0; n <= 256; n++)
-        {
-            float[] x = KernelTestKit.Uniform(random, n, -8f, 8f);
-            float[] dy = KernelTestKit.Uniform(random, n, -1f, 1f);
-            var expected = new float[n];
-            var actual = new float[n];
-            ActivationReference.GeluBackward(x, dy, expected);
-            GeluBackward.Backward(x, dy, actual, isa);
-            KernelTestKit.Close(expected, actual, Rtol, Atol, $"GeluBackward {isaName} n={n}");
-        }
+        ForEveryLength(
+            17, -8f, 8f, (x, dy, dx) => ActivationReference.GeluBackward(x, dy, dx), (x, dy, dx) => GeluBackward.Backward(x, dy, dx, isa),
+            (expected, actual, n) => KernelTestKit.Close(expected, actual, Rtol, Atol, $"GeluBackward {isaName} n={n}"));
     }
 
     [Theory]
@@ -79,6 +53,24 @@ public sealed class ActivationBackwardOracleTests
         {
             run();
             Assert.All(dx, v => Assert.True(float.IsFinite(v), $"{isaName}: {string.Join(", ", dx)}"));
+        }
+    }
+
+    // For n = 0 … 256: inputs in [low, high], upstream gradients in [−1, 1], the oracle's dx against the kernel's.
+    private static void ForEveryLength(
+        int seed, float low, float high, Action<float[], float[], float[]> oracle, Action<float[], float[], float[]> kernel,
+        Action<float[], float[], int> compare)
+    {
+        var random = new Random(seed);
+        for (int n = 0; n <= 256; n++)
+        {
+            float[] x = KernelTestKit.Uniform(random, n, low, high);
+            float[] dy = KernelTestKit.Uniform(random, n, -1f, 1f);
+            var expected = new float[n];
+            var actual = new float[n];
+            oracle(x, dy, expected);
+            kernel(x, dy, actual);
+            compare(expected, actual, n);
         }
     }
 }

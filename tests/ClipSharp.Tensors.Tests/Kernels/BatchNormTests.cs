@@ -17,7 +17,7 @@ public sealed class BatchNormTests
         var random = new Random(61);
         foreach ((int n, int c) in ((int, int)[])[(1, 1), (2, 3)])
         {
-            for (int s = 0; s <= 256; s += s < 40 ? 1 : 9)
+            for (int s = 0; s <= 256; s++)
             {
                 float[] x = KernelTestKit.Uniform(random, n * c * s, -3f, 3f);
                 float[] weight = KernelTestKit.Uniform(random, c, 0.2f, 2f);
