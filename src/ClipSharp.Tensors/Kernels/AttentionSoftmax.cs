@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using ClipSharp.Tensors.Kernels.Simd;
 
 namespace ClipSharp.Tensors.Kernels;
 
@@ -11,8 +12,9 @@ internal static unsafe class AttentionSoftmax
     // The row s must have room for visible rounded up to a whole vector of the chosen ISA.
     public static float ExpInPlace(float* s, int visible, KernelIsa isa) => isa switch
     {
-        KernelIsa.Vector512 => ExpInPlace512(s, visible),
-        KernelIsa.Vector256 => ExpInPlace256(s, visible),
+        KernelIsa.Vector512 => ExpInPlace<Simd512, Vector512<float>>(s, visible),
+        KernelIsa.Vector256 => ExpInPlace<Simd256, Vector256<float>>(s, visible),
+        KernelIsa.Vector128 => ExpInPlace<Simd128, Vector128<float>>(s, visible),
         _ => ExpInPlaceScalar(s, visible),
     };
 
@@ -27,7 +29,7 @@ internal static unsafe class AttentionSoftmax
         float sum = 0f;
         for (int j = 0; j < visible; j++)
         {
-            float e = VectorExp.Exp(s[j] - max);
+            float e = SimdExp.Exp(s[j] - max);
             s[j] = e;
             sum += e;
         }
@@ -35,82 +37,42 @@ internal static unsafe class AttentionSoftmax
         return sum;
     }
 
-    private static float ExpInPlace512(float* s, int visible)
+    private static float ExpInPlace<TWidth, TVec>(float* s, int visible)
+        where TWidth : struct, ISimdWidth<TVec>
+        where TVec : struct
     {
-        const int W = 16;
-        int full = visible / W * W;
+        int w = TWidth.Count;
+        int full = visible / w * w;
         int rest = visible - full;
-        Vector512<float> tail = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(rest)).AsSingle();
-        Vector512<float> m = Vector512.Create(float.NegativeInfinity);
-        for (int j = 0; j < full; j += W)
+        ref float row = ref *s;
+        TVec tail = TWidth.FirstLanes(rest);
+        TVec m = TWidth.Create(float.NegativeInfinity);
+        for (int j = 0; j < full; j += w)
         {
-            m = Vector512.Max(m, Vector512.Load(s + j));
+            m = TWidth.Max(m, TWidth.Load(ref row, (nuint)j));
         }
 
         if (rest > 0)
         {
-            m = Vector512.Max(m, Vector512.ConditionalSelect(tail, Vector512.Load(s + full), m));
+            m = TWidth.Max(m, TWidth.ConditionalSelect(tail, TWidth.Load(ref row, (nuint)full), m));
         }
 
-        Vector256<float> m8 = Vector256.Max(m.GetLower(), m.GetUpper());
-        Vector128<float> m4 = Vector128.Max(m8.GetLower(), m8.GetUpper());
-        float max = MathF.Max(MathF.Max(m4[0], m4[1]), MathF.Max(m4[2], m4[3]));
-
-        Vector512<float> shift = Vector512.Create(max);
-        Vector512<float> acc = Vector512<float>.Zero;
-        for (int j = 0; j < full; j += W)
+        TVec shift = TWidth.Create(TWidth.MaxAcross(m));
+        TVec acc = TWidth.Zero;
+        for (int j = 0; j < full; j += w)
         {
-            Vector512<float> e = VectorExp.Exp(Vector512.Load(s + j) - shift);
-            e.Store(s + j);
-            acc += e;
+            TVec e = SimdExp.Exp<TWidth, TVec>(TWidth.Subtract(TWidth.Load(ref row, (nuint)j), shift));
+            TWidth.Store(e, ref row, (nuint)j);
+            acc = TWidth.Add(acc, e);
         }
 
         if (rest > 0)
         {
-            Vector512<float> e = VectorExp.Exp(Vector512.Load(s + full) - shift) & tail;
-            e.Store(s + full);
-            acc += e;
+            TVec e = TWidth.And(SimdExp.Exp<TWidth, TVec>(TWidth.Subtract(TWidth.Load(ref row, (nuint)full), shift)), tail);
+            TWidth.Store(e, ref row, (nuint)full);
+            acc = TWidth.Add(acc, e);
         }
 
-        return Vector512.Sum(acc);
-    }
-
-    private static float ExpInPlace256(float* s, int visible)
-    {
-        const int W = 8;
-        int full = visible / W * W;
-        int rest = visible - full;
-        Vector256<float> tail = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(rest)).AsSingle();
-        Vector256<float> m = Vector256.Create(float.NegativeInfinity);
-        for (int j = 0; j < full; j += W)
-        {
-            m = Vector256.Max(m, Vector256.Load(s + j));
-        }
-
-        if (rest > 0)
-        {
-            m = Vector256.Max(m, Vector256.ConditionalSelect(tail, Vector256.Load(s + full), m));
-        }
-
-        Vector128<float> m4 = Vector128.Max(m.GetLower(), m.GetUpper());
-        float max = MathF.Max(MathF.Max(m4[0], m4[1]), MathF.Max(m4[2], m4[3]));
-
-        Vector256<float> shift = Vector256.Create(max);
-        Vector256<float> acc = Vector256<float>.Zero;
-        for (int j = 0; j < full; j += W)
-        {
-            Vector256<float> e = VectorExp.Exp(Vector256.Load(s + j) - shift);
-            e.Store(s + j);
-            acc += e;
-        }
-
-        if (rest > 0)
-        {
-            Vector256<float> e = VectorExp.Exp(Vector256.Load(s + full) - shift) & tail;
-            e.Store(s + full);
-            acc += e;
-        }
-
-        return Vector256.Sum(acc);
+        return TWidth.Sum(acc);
     }
 }

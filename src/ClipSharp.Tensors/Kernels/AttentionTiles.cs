@@ -1,4 +1,6 @@
 using System.Runtime.Intrinsics;
+using ClipSharp.Tensors.Kernels.Operators;
+using ClipSharp.Tensors.Kernels.Simd;
 
 namespace ClipSharp.Tensors.Kernels;
 
@@ -21,57 +23,20 @@ internal static unsafe partial class AttentionTiles
     // qs: [Rows, headDim]; kT: [headDim, ldk]; s: [Rows, lds], lds ≥ PaddedKeys(keys).
     public static void Scores(float* kT, int ldk, float* qs, int headDim, float* s, int lds, int keys, KernelIsa isa)
     {
-        int c = 0;
-        if (isa == KernelIsa.Vector512)
+        switch (isa)
         {
-            const int W = 16;
-            int vectors = (keys + W - 1) / W;
-            for (; c + 4 <= vectors; c += 4)
-            {
-                ScoresTile512x4(kT, ldk, qs, headDim, s, lds, c * W);
-            }
-
-            if (c + 2 <= vectors)
-            {
-                ScoresTile512x2(kT, ldk, qs, headDim, s, lds, c * W);
-                c += 2;
-            }
-
-            if (c < vectors)
-            {
-                ScoresTile512x1(kT, ldk, qs, headDim, s, lds, c * W);
-            }
-        }
-        else if (isa == KernelIsa.Vector256)
-        {
-            const int W = 8;
-            int vectors = (keys + W - 1) / W;
-            for (; c + 2 <= vectors; c += 2)
-            {
-                ScoresTile256x2(kT, ldk, qs, headDim, s, lds, c * W);
-            }
-
-            if (c < vectors)
-            {
-                ScoresTile256x1(kT, ldk, qs, headDim, s, lds, c * W);
-            }
-        }
-        else
-        {
-            for (int r = 0; r < Rows; r++)
-            {
-                float* q = qs + ((nint)r * headDim);
-                for (int j = 0; j < keys; j++)
-                {
-                    float a = 0f;
-                    for (int d = 0; d < headDim; d++)
-                    {
-                        a = MathF.FusedMultiplyAdd(q[d], kT[((nint)d * ldk) + j], a);
-                    }
-
-                    s[((nint)r * lds) + j] = a;
-                }
-            }
+            case KernelIsa.Vector512:
+                Scores<Simd512, Vector512<float>, TileFour>(kT, ldk, qs, headDim, s, lds, keys);
+                break;
+            case KernelIsa.Vector256:
+                Scores<Simd256, Vector256<float>, TileTwo>(kT, ldk, qs, headDim, s, lds, keys);
+                break;
+            case KernelIsa.Vector128:
+                Scores<Simd128, Vector128<float>, TileFour>(kT, ldk, qs, headDim, s, lds, keys);
+                break;
+            default:
+                ScoresScalar(kT, ldk, qs, headDim, s, lds, keys);
+                break;
         }
     }
 
@@ -80,59 +45,13 @@ internal static unsafe partial class AttentionTiles
     // stored and reloaded. p: [rows, ldp]; v: [keys, headDim]; acc: [rows, headDim].
     public static void Accumulate(float* p, int ldp, int rows, int j0, int j1, float* v, int headDim, float* acc, bool zero, KernelIsa isa)
     {
-        int d = 0;
-        if (isa == KernelIsa.Vector512)
+        int d = isa switch
         {
-            for (; d + 64 <= headDim; d += 64)
-            {
-                if (rows == Rows)
-                {
-                    AccumulateTile512x4x4(p, ldp, j0, j1, v, headDim, acc, zero, d);
-                }
-                else
-                {
-                    AccumulateTile512x1x4(p, ldp, j0, j1, v, headDim, acc, zero, d);
-                }
-            }
-
-            for (; d + 16 <= headDim; d += 16)
-            {
-                if (rows == Rows)
-                {
-                    AccumulateTile512x4x1(p, ldp, j0, j1, v, headDim, acc, zero, d);
-                }
-                else
-                {
-                    AccumulateTile512x1x1(p, ldp, j0, j1, v, headDim, acc, zero, d);
-                }
-            }
-        }
-        else if (isa == KernelIsa.Vector256)
-        {
-            for (; d + 16 <= headDim; d += 16)
-            {
-                if (rows == Rows)
-                {
-                    AccumulateTile256x4x2(p, ldp, j0, j1, v, headDim, acc, zero, d);
-                }
-                else
-                {
-                    AccumulateTile256x1x2(p, ldp, j0, j1, v, headDim, acc, zero, d);
-                }
-            }
-
-            for (; d + 8 <= headDim; d += 8)
-            {
-                if (rows == Rows)
-                {
-                    AccumulateTile256x4x1(p, ldp, j0, j1, v, headDim, acc, zero, d);
-                }
-                else
-                {
-                    AccumulateTile256x1x1(p, ldp, j0, j1, v, headDim, acc, zero, d);
-                }
-            }
-        }
+            KernelIsa.Vector512 => Accumulate<Simd512, Vector512<float>, TileFour>(p, ldp, rows, j0, j1, v, headDim, acc, zero),
+            KernelIsa.Vector256 => Accumulate<Simd256, Vector256<float>, TileTwo>(p, ldp, rows, j0, j1, v, headDim, acc, zero),
+            KernelIsa.Vector128 => Accumulate<Simd128, Vector128<float>, TileFour>(p, ldp, rows, j0, j1, v, headDim, acc, zero),
+            _ => 0,
+        };
 
         for (int r = 0; r < rows; r++)
         {
@@ -153,29 +72,5 @@ internal static unsafe partial class AttentionTiles
 
     // o[d] = x[d]·scale for d < n.
     public static void ScaleTo(float* x, float* o, int n, float scale, KernelIsa isa)
-    {
-        int d = 0;
-        if (isa == KernelIsa.Vector512)
-        {
-            Vector512<float> s = Vector512.Create(scale);
-            for (; d + 16 <= n; d += 16)
-            {
-                (Vector512.Load(x + d) * s).Store(o + d);
-            }
-        }
-
-        if (isa != KernelIsa.Scalar)
-        {
-            Vector256<float> s = Vector256.Create(scale);
-            for (; d + 8 <= n; d += 8)
-            {
-                (Vector256.Load(x + d) * s).Store(o + d);
-            }
-        }
-
-        for (; d < n; d++)
-        {
-            o[d] = x[d] * scale;
-        }
-    }
+        => UnaryMap.Run(new ScaleOperator(scale), ref *x, ref *o, n, isa);
 }

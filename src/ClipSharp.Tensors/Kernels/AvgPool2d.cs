@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using ClipSharp.Tensors.Kernels.Operators;
+using ClipSharp.Tensors.Kernels.Simd;
 
 namespace ClipSharp.Tensors.Kernels;
 
@@ -52,7 +54,7 @@ public static class AvgPool2d
                 rowSum.AsSpan(0, width).Clear();
                 for (int i = 0; i < kernel; i++)
                 {
-                    VectorOps.MultiplyAdd(ref sr, ref Unsafe.Add(ref xPlane, (nint)((r * stride) + i) * width), width, 1f, isa);
+                    BinaryMap.Run(new MultiplyAddOperator(1f), ref Unsafe.Add(ref xPlane, (nint)((r * stride) + i) * width), ref sr, ref sr, width, isa);
                 }
 
                 for (int c = 0; c < ow; c++)

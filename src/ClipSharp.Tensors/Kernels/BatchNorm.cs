@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using ClipSharp.Tensors.Kernels.Operators;
+using ClipSharp.Tensors.Kernels.Simd;
 
 namespace ClipSharp.Tensors.Kernels;
 
@@ -41,37 +42,8 @@ public static class BatchNorm
             for (int n = 0; n < batch; n++)
             {
                 nint offset = (((nint)n * channels) + c) * spatial;
-                ScaleShift(ref Unsafe.Add(ref xr, offset), ref Unsafe.Add(ref yr, offset), spatial, scale, shift, isa);
+                UnaryMap.Run(new ScaleShiftOperator(scale, shift), ref Unsafe.Add(ref xr, offset), ref Unsafe.Add(ref yr, offset), spatial, isa);
             }
-        }
-    }
-
-    private static void ScaleShift(ref float x, ref float y, int n, float scale, float shift, KernelIsa isa)
-    {
-        int i = 0;
-        if (isa == KernelIsa.Vector512)
-        {
-            Vector512<float> a = Vector512.Create(scale);
-            Vector512<float> b = Vector512.Create(shift);
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, (nuint)i), a, b).StoreUnsafe(ref y, (nuint)i);
-            }
-        }
-
-        if (isa != KernelIsa.Scalar)
-        {
-            Vector256<float> a = Vector256.Create(scale);
-            Vector256<float> b = Vector256.Create(shift);
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, (nuint)i), a, b).StoreUnsafe(ref y, (nuint)i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            Unsafe.Add(ref y, i) = MathF.FusedMultiplyAdd(Unsafe.Add(ref x, i), scale, shift);
         }
     }
 }

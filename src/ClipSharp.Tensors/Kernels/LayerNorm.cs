@@ -1,4 +1,5 @@
-using System.Runtime.Intrinsics;
+using ClipSharp.Tensors.Kernels.Operators;
+using ClipSharp.Tensors.Kernels.Simd;
 
 namespace ClipSharp.Tensors.Kernels;
 
@@ -57,37 +58,12 @@ public static class LayerNorm
 
     private static unsafe void Row(float* x, float* w, float* b, float* y, int n, float eps, KernelIsa isa)
     {
-        float mean = VectorOps.Sum(ref *x, n, isa) / n;
-        (float drift, float squares) = VectorOps.Deviations(ref *x, n, mean, isa);
+        float mean = RowReduce.Run(default(SumReduction), ref *x, n, isa) / n;
+        float drift = RowReduce.Run(new DeviationSumReduction(mean), ref *x, n, isa);
+        float squares = RowReduce.Run(new SquaredDeviationSumReduction(mean), ref *x, n, isa);
         float variance = MathF.Max(0f, (squares - (drift * drift / n)) / n);
         mean += drift / n;
         float rstd = 1f / MathF.Sqrt(variance + eps);
-        int i = 0;
-        if (isa == KernelIsa.Vector512)
-        {
-            Vector512<float> m = Vector512.Create(mean);
-            Vector512<float> s = Vector512.Create(rstd);
-            for (; i <= n - Vector512<float>.Count; i += Vector512<float>.Count)
-            {
-                Vector512<float> normed = (Vector512.Load(x + i) - m) * s;
-                Vector512.FusedMultiplyAdd(normed, Vector512.Load(w + i), Vector512.Load(b + i)).Store(y + i);
-            }
-        }
-
-        if (isa != KernelIsa.Scalar)
-        {
-            Vector256<float> m = Vector256.Create(mean);
-            Vector256<float> s = Vector256.Create(rstd);
-            for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-            {
-                Vector256<float> normed = (Vector256.Load(x + i) - m) * s;
-                Vector256.FusedMultiplyAdd(normed, Vector256.Load(w + i), Vector256.Load(b + i)).Store(y + i);
-            }
-        }
-
-        for (; i < n; i++)
-        {
-            y[i] = MathF.FusedMultiplyAdd((x[i] - mean) * rstd, w[i], b[i]);
-        }
+        TernaryMap.Run(new NormalizeOperator(mean, rstd), ref *x, ref *w, ref *b, ref *y, n, isa);
     }
 }

@@ -1,3 +1,7 @@
+using System.Runtime.InteropServices;
+using ClipSharp.Tensors.Kernels.Operators;
+using ClipSharp.Tensors.Kernels.Simd;
+
 namespace ClipSharp.Tensors.Kernels;
 
 public static class ReluBackward
@@ -7,9 +11,11 @@ public static class ReluBackward
     {
         KernelArgs.Length(dy.Length, y.Length, nameof(dy), $"[n={y.Length}]");
         KernelArgs.Length(dx.Length, y.Length, nameof(dx), $"[n={y.Length}]");
-        for (int i = 0; i < y.Length; i++)
-        {
-            dx[i] = y[i] > 0f ? dy[i] : 0f;
-        }
+        Backward(y, dy, dx, KernelIsas.Best);
     }
+
+    internal static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, KernelIsa isa)
+        => BinaryMap.Run(
+            default(ReluBackwardOperator), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(dy),
+            ref MemoryMarshal.GetReference(dx), y.Length, isa);
 }

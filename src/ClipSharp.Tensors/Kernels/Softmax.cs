@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using ClipSharp.Tensors.Kernels.Operators;
+using ClipSharp.Tensors.Kernels.Simd;
 
 namespace ClipSharp.Tensors.Kernels;
 
@@ -25,9 +27,9 @@ public static class Softmax
         {
             ref float xRow = ref Unsafe.Add(ref xr, (nint)r * cols);
             ref float yRow = ref Unsafe.Add(ref yr, (nint)r * cols);
-            float max = VectorOps.Max(ref xRow, cols, isa);
-            float sum = VectorOps.ExpShiftSum(ref xRow, ref yRow, cols, max, isa);
-            VectorOps.Scale(ref yRow, cols, 1f / sum, isa);
+            float max = RowReduce.Run(default(MaxReduction), ref xRow, cols, isa);
+            float sum = MapSum.Run(new ExpShiftOperator(max), ref xRow, ref yRow, cols, isa);
+            UnaryMap.Run(new ScaleOperator(1f / sum), ref yRow, ref yRow, cols, isa);
         }
     }
 }

@@ -18,7 +18,7 @@ public sealed class ActivationTests
         float.PositiveInfinity, float.NegativeInfinity, float.NaN,
     ];
 
-    public static TheoryData<string> Isas => new("Scalar", "Vector256", "Vector512");
+    public static TheoryData<string> Isas => new("Scalar", "Vector128", "Vector256", "Vector512");
 
     [Theory]
     [MemberData(nameof(Isas))]

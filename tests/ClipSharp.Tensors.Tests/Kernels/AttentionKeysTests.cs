@@ -5,7 +5,7 @@ namespace ClipSharp.Tensors.Tests.Kernels;
 // The key transpose: kT[d, j] = k[j, d] with the padding columns zeroed, for block-multiple and ragged shapes.
 public sealed class AttentionKeysTests
 {
-    public static TheoryData<string> Isas => new("Scalar", "Vector256", "Vector512");
+    public static TheoryData<string> Isas => new("Scalar", "Vector128", "Vector256", "Vector512");
 
     [Theory]
     [MemberData(nameof(Isas))]

@@ -8,7 +8,7 @@ namespace ClipSharp.Tensors.Tests.Kernels;
 // prefix evaluation relies on this.
 public sealed class AttentionRowInvarianceTests
 {
-    public static TheoryData<string> Isas => new("Scalar", "Vector256", "Vector512");
+    public static TheoryData<string> Isas => new("Scalar", "Vector128", "Vector256", "Vector512");
 
     [Theory]
     [MemberData(nameof(Isas))]

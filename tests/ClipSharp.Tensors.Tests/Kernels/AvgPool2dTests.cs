@@ -6,7 +6,7 @@ namespace ClipSharp.Tensors.Tests.Kernels;
 // AvgPool2d against the double oracle: 1e-6 relative plus 1e-7 absolute (inputs in [-1, 1]).
 public sealed class AvgPool2dTests
 {
-    public static TheoryData<string> Isas => new("Scalar", "Vector256", "Vector512");
+    public static TheoryData<string> Isas => new("Scalar", "Vector128", "Vector256", "Vector512");
 
     // (N, C, H, W, kernel, stride)
     private static readonly (int N, int C, int H, int W, int K, int S)[] Shapes =

@@ -7,7 +7,7 @@ namespace ClipSharp.Tensors.Tests.Kernels;
 // 1e-6 of the terms' magnitude |x·scale| + |shift|, plus 1e-7.
 public sealed class BatchNormTests
 {
-    public static TheoryData<string> Isas => new("Scalar", "Vector256", "Vector512");
+    public static TheoryData<string> Isas => new("Scalar", "Vector128", "Vector256", "Vector512");
 
     [Theory]
     [MemberData(nameof(Isas))]
@@ -17,7 +17,7 @@ public sealed class BatchNormTests
         var random = new Random(61);
         foreach ((int n, int c) in ((int, int)[])[(1, 1), (2, 3)])
         {
-            for (int s = 0; s <= 256; s += s < 40 ? 1 : 9)
+            for (int s = 0; s <= 256; s++)
             {
                 float[] x = KernelTestKit.Uniform(random, n * c * s, -3f, 3f);
                 float[] weight = KernelTestKit.Uniform(random, c, 0.2f, 2f);

@@ -30,6 +30,38 @@ public static class ActivationReference
         }
     }
 
+    // dx = dy·d/dx[x·σ(1.702x)] = dy·σ·(1 + 1.702·x·(1 − σ)), x the forward input.
+    public static void QuickGeluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = x[i];
+            double s = 1.0 / (1.0 + Math.Exp(-1.702 * v));
+            dx[i] = (float)(dy[i] * s * (1.0 + (1.702 * v * (1.0 - s))));
+        }
+    }
+
+    // dx = dy·(Φ(x) + x·φ(x)), x the forward input.
+    public static void GeluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = x[i];
+            double cdf = 0.5 * (1.0 + Erf(v / Math.Sqrt(2.0)));
+            double pdf = Math.Exp(-0.5 * v * v) / Math.Sqrt(2.0 * Math.PI);
+            dx[i] = (float)(dy[i] * (cdf + (v * pdf)));
+        }
+    }
+
+    // dx = y > 0 ? dy : 0, y the forward output.
+    public static void ReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        for (int i = 0; i < y.Length; i++)
+        {
+            dx[i] = y[i] > 0f ? dy[i] : 0f;
+        }
+    }
+
     // Abramowitz–Stegun 7.1.26 is too coarse for an oracle; this series/continued fraction pair
     // is accurate to ~1e-15, far below float32 resolution.
     public static double Erf(double x)

@@ -1,0 +1,25 @@
+using System.Runtime.CompilerServices;
+using ClipSharp.Tensors.Kernels.Simd;
+
+namespace ClipSharp.Tensors.Kernels.Operators;
+
+// Σ (x − mean): the rounding error left in a computed mean, for the corrected two-pass variance.
+internal readonly struct DeviationSumReduction(float mean) : IRowReduction
+{
+    public float Seed => 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Accumulate(float accumulator, float x) => accumulator + (x - mean);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TVec Accumulate<TWidth, TVec>(TVec accumulator, TVec x)
+        where TWidth : struct, ISimdWidth<TVec>
+        where TVec : struct
+        => TWidth.Add(accumulator, TWidth.Subtract(x, TWidth.Create(mean)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Across<TWidth, TVec>(TVec accumulator)
+        where TWidth : struct, ISimdWidth<TVec>
+        where TVec : struct
+        => TWidth.Sum(accumulator);
+}
