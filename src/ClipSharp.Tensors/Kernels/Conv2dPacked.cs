@@ -13,6 +13,12 @@ public static class Conv2dPacked
     public static void Forward(
         ReadOnlySpan<float> x, PackedWeight weight, ReadOnlySpan<float> bias, Span<float> y,
         int batch, int inChannels, int height, int width, int kernel, int stride, int padding)
+        => Forward(x, weight, bias, y, batch, inChannels, height, width, kernel, stride, padding, KernelIsas.Best);
+
+    // The entry tests use to force the instruction set (the weight must be packed for it).
+    internal static void Forward(
+        ReadOnlySpan<float> x, PackedWeight weight, ReadOnlySpan<float> bias, Span<float> y,
+        int batch, int inChannels, int height, int width, int kernel, int stride, int padding, KernelIsa isa)
     {
         ArgumentNullException.ThrowIfNull(weight);
         KernelArgs.NonNegative(batch, nameof(batch));
@@ -69,7 +75,7 @@ public static class Conv2dPacked
 
                 // unfolded: [depth, pixels] is A stored transposed -> out: [pixels, O].
                 Span<float> output = transposed.AsSpan(0, pixels * outChannels);
-                Gemm.SgemmPacked(true, pixels, 1f, unfolded, pixels, weight, 0f, output, outChannels);
+                Gemm.SgemmPacked(true, pixels, 1f, unfolded, pixels, weight, 0f, output, outChannels, isa, Parallelism.MaxThreads);
                 Span<float> yImage = y.Slice(n * imageOut, imageOut);
                 for (int o = 0; o < outChannels; o++)
                 {

@@ -2,7 +2,8 @@ namespace ClipSharp.Tensors.Kernels;
 
 /// <summary>
 /// Single-precision GEMM, row-major, BLAS argument order: packed panels, cache blocking and a register-tiled
-/// micro-kernel per instruction set (AVX-512 6×64, AVX2 + FMA 6×16, scalar 4×4), threaded over rows of C.
+/// micro-kernel per instruction set (AVX-512 6×64, AVX2 + FMA 6×16, 128-bit vectors 8×12 for ARM64 NEON,
+/// scalar 4×4), threaded over rows of C.
 /// </summary>
 public static class Gemm
 {
@@ -121,6 +122,9 @@ public static class Gemm
                 break;
             case KernelIsa.Vector256:
                 Run<GemmMicroKernelAvx2>(problem, threads, vectorPack: true, path);
+                break;
+            case KernelIsa.Vector128:
+                Run<GemmMicroKernelVector128>(problem, threads, vectorPack: true, path);
                 break;
             default:
                 Run<GemmMicroKernelScalar>(problem, threads, vectorPack: false, path);

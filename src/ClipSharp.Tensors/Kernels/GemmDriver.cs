@@ -16,10 +16,7 @@ namespace ClipSharp.Tensors.Kernels;
 internal static unsafe class GemmDriver<TKernel>
     where TKernel : struct, IGemmMicroKernel
 {
-    // A KC × NC block of packed B is 1 MiB: it stays in a 2 MiB L2 while every MR-row panel of A passes over it.
-    // KC = 512 rather than 256 halves the passes over C; larger KC or NC measured no better on Zen 5.
-    private const int Kc = 512;
-    private const int Nc = 512;
+    // KC and NC are the kernel's (each sized to the caches of the CPUs it targets); MC follows from the budget below.
     private const int McMinTiles = 16;
     private const int McMaxTiles = 64;
     private const int PackedABudget = 3 << 18;
@@ -134,15 +131,15 @@ internal static unsafe class GemmDriver<TKernel>
         float* packedA = GemmBuffer.PackedA(RoundUp(m, mr) * k);
         GemmPackA.Pack(p.TransA, p.A, p.Lda, m, k, mr, packedA, vectorPack);
         bool prepacked = p.Packed.IsPrepacked;
-        float* scratchB = prepacked ? null : GemmBuffer.PackedB((long)Math.Min(Kc, k) * nr);
+        float* scratchB = prepacked ? null : GemmBuffer.PackedB((long)Math.Min(TKernel.Kc, k) * nr);
         float* tile = stackalloc float[TKernel.Mr * TKernel.Nr];
         for (int panel = panelStart; panel < panelEnd; panel++)
         {
             int j0 = panel * nr;
             int cols = Math.Min(nr, p.N - j0);
-            for (int pc = 0; pc < k; pc += Kc)
+            for (int pc = 0; pc < k; pc += TKernel.Kc)
             {
-                int kc = Math.Min(Kc, k - pc);
+                int kc = Math.Min(TKernel.Kc, k - pc);
 
                 // A KC slab of a pre-packed [k, NR] panel is contiguous: the kernel reads it in place.
                 float* packedB = scratchB;
@@ -196,12 +193,12 @@ internal static unsafe class GemmDriver<TKernel>
             int mc = Math.Min(mcMax, rowEnd - ic);
             float* a = p.TransA ? p.A + ic : p.A + (ic * p.Lda);
             GemmPackA.Pack(p.TransA, a, p.Lda, mc, k, mr, packedA, vectorPack);
-            for (int jc = 0; jc < columns; jc += Nc)
+            for (int jc = 0; jc < columns; jc += TKernel.Nc)
             {
-                int nc = Math.Min(Nc, columns - jc);
-                for (int pc = 0; pc < k; pc += Kc)
+                int nc = Math.Min(TKernel.Nc, columns - jc);
+                for (int pc = 0; pc < k; pc += TKernel.Kc)
                 {
-                    int kc = Math.Min(Kc, k - pc);
+                    int kc = Math.Min(TKernel.Kc, k - pc);
                     float beta = pc == 0 ? p.Beta : 1f;
                     for (int ir = 0; ir < mc; ir += mr)
                     {

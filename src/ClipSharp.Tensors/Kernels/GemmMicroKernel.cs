@@ -12,6 +12,12 @@ internal unsafe interface IGemmMicroKernel
     /// <summary>Columns of the C tile, and the width of a packed B panel.</summary>
     static abstract int Nr { get; }
 
+    /// <summary>Depth of one packed block (the driver's KC): sized to the caches of the CPUs the kernel targets.</summary>
+    static abstract int Kc { get; }
+
+    /// <summary>Columns of one packed block (the driver's NC); a multiple of <see cref="Nr"/>, so blocks start on a panel.</summary>
+    static abstract int Nc { get; }
+
     // a: packed [kc, Mr]; b: packed [kc, Nr]; c: [Mr, Nr] with row stride ldc.
     // c = alpha * aᵀ·b + beta * c; with beta == 0, c is written without being read.
     static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);

@@ -11,6 +11,11 @@ internal readonly unsafe struct GemmMicroKernelAvx2 : IGemmMicroKernel
 
     public static int Nr => 16;
 
+    // The AVX-512 kernel's blocking (a 1 MiB KC × NC block of packed B in L2), on the same x64 machines.
+    public static int Kc => 512;
+
+    public static int Nc => 512;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
     {

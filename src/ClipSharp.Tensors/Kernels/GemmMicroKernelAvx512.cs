@@ -14,6 +14,12 @@ internal readonly unsafe struct GemmMicroKernelAvx512 : IGemmMicroKernel
 
     public static int Nr => 64;
 
+    // A KC × NC block of packed B is 1 MiB: it stays in a 2 MiB L2 while every MR-row panel of A passes over it.
+    // KC = 512 rather than 256 halves the passes over C; larger KC or NC measured no better on Zen 5.
+    public static int Kc => 512;
+
+    public static int Nc => 512;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
     {

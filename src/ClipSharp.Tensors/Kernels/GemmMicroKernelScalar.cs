@@ -9,6 +9,11 @@ internal readonly unsafe struct GemmMicroKernelScalar : IGemmMicroKernel
 
     public static int Nr => 4;
 
+    // The x64 vector kernels' blocking: with 16 accumulators the tile is not what bounds the scalar kernel.
+    public static int Kc => 512;
+
+    public static int Nc => 512;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
     {

@@ -19,7 +19,7 @@ internal static unsafe class GemmPackA
             float* panel = dst + ((nint)i0 * k);
             if (transA)
             {
-                PackContiguousRows(a + i0, lda, rows, k, mr, panel);
+                PackContiguousRows(a + i0, lda, rows, k, mr, panel, vector && rows == mr && mr % 4 == 0);
             }
             else if (vector && mr == 6 && rows == 6 && Avx.IsSupported)
             {
@@ -27,18 +27,27 @@ internal static unsafe class GemmPackA
             }
             else
             {
+                // The 128-bit kernel's 8-row panels too: a portable 4×4 transpose needs two-source shuffles that
+                // Vector128 does not have, and packing A is O(m·k) against the kernel's O(m·n·k).
                 PackStridedRows(a + (i0 * lda), lda, rows, k, mr, panel);
             }
         }
     }
 
     // op(A)[i, p] = src[p * lda + i]: each k step is already a contiguous run of the panel's rows.
-    private static void PackContiguousRows(float* src, nint lda, int rows, int k, int mr, float* panel)
+    // A full panel of a multiple of 4 rows (the 128-bit kernel's 8) copies in vectors.
+    private static void PackContiguousRows(float* src, nint lda, int rows, int k, int mr, float* panel, bool vectorCopy)
     {
         for (int p = 0; p < k; p++)
         {
             float* s = src + (p * lda);
             float* d = panel + ((nint)p * mr);
+            if (vectorCopy)
+            {
+                GemmPanelCopy.Copy(s, d, mr);
+                continue;
+            }
+
             int r = 0;
             for (; r < rows; r++)
             {

@@ -29,6 +29,8 @@ internal static unsafe class GemmPackB
             }
             else
             {
+                // The 128-bit kernel's 12-column panels too (no portable two-source shuffle for a transpose); the
+                // gather reads 12 sequential streams, which the hardware prefetchers follow.
                 PackStridedColumns(b + (j0 * ldb), ldb, cols, k, nr, panel);
             }
         }
@@ -37,18 +39,14 @@ internal static unsafe class GemmPackB
     // op(B)[p, j] = src[p * ldb + j]: each k step copies a contiguous run.
     private static void PackContiguousColumns(float* src, nint ldb, int cols, int k, int nr, float* panel, bool vector)
     {
-        bool full = vector && cols == nr && nr % 8 == 0;
+        bool full = vector && cols == nr && nr % 4 == 0;
         for (int p = 0; p < k; p++)
         {
             float* s = src + (p * ldb);
             float* d = panel + ((nint)p * nr);
             if (full)
             {
-                for (int j = 0; j < nr; j += 8)
-                {
-                    Vector256.Load(s + j).Store(d + j);
-                }
-
+                GemmPanelCopy.Copy(s, d, nr);
                 continue;
             }
 

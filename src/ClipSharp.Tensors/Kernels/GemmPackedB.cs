@@ -61,7 +61,8 @@ internal readonly unsafe struct GemmPackedB
         }
     }
 
-    // src: [kc, nr] halves -> dst: [kc, nr] floats. The vector width follows nr (the kernel's tile width).
+    // src: [kc, nr] halves -> dst: [kc, nr] floats. The vector width follows nr (the kernel's tile width: 64, 16 or
+    // 12; the scalar kernel's 4 stays scalar). A 128-bit block may end mid k step (kc odd): the scalar tail finishes.
     private static void WidenHalves(ushort* src, float* dst, int kc, int nr)
     {
         long count = (long)kc * nr;
@@ -82,6 +83,15 @@ internal readonly unsafe struct GemmPackedB
                 Vector256<ushort> h = Vector256.Load(src + i);
                 HalfToSingle(Vector256.WidenLower(h)).Store(dst + i);
                 HalfToSingle(Vector256.WidenUpper(h)).Store(dst + i + 8);
+            }
+        }
+        else if (nr == GemmMicroKernelVector128.Nr && Vector128.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= count; i += 8)
+            {
+                Vector128<ushort> h = Vector128.Load(src + i);
+                HalfToSingle(Vector128.WidenLower(h)).Store(dst + i);
+                HalfToSingle(Vector128.WidenUpper(h)).Store(dst + i + 4);
             }
         }
 
@@ -113,6 +123,17 @@ internal readonly unsafe struct GemmPackedB
         Vector256<uint> scaled = (magnitude.AsSingle() * Vector256.Create(HalfExponentShift)).AsUInt32();
         Vector256<uint> special = Vector256.Equals(h & Vector256.Create(0x7C00u), Vector256.Create(0x7C00u));
         Vector256<uint> bits = Vector256.ConditionalSelect(special, magnitude | Vector256.Create(0x7F800000u), scaled);
+        return (bits | sign).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> HalfToSingle(Vector128<uint> h)
+    {
+        Vector128<uint> sign = (h & Vector128.Create(0x8000u)) << 16;
+        Vector128<uint> magnitude = (h & Vector128.Create(0x7FFFu)) << 13;
+        Vector128<uint> scaled = (magnitude.AsSingle() * Vector128.Create(HalfExponentShift)).AsUInt32();
+        Vector128<uint> special = Vector128.Equals(h & Vector128.Create(0x7C00u), Vector128.Create(0x7C00u));
+        Vector128<uint> bits = Vector128.ConditionalSelect(special, magnitude | Vector128.Create(0x7F800000u), scaled);
         return (bits | sign).AsSingle();
     }
 
@@ -153,6 +174,12 @@ internal readonly unsafe struct GemmPackedB
             return;
         }
 
+        if (nr == GemmMicroKernelVector128.Nr && Vector128.IsHardwareAccelerated)
+        {
+            WidenInt8Twelve(src, scales, dst, kc);
+            return;
+        }
+
         for (int p = 0; p < kc; p++)
         {
             sbyte* s = src + (p * nr);
@@ -162,5 +189,42 @@ internal readonly unsafe struct GemmPackedB
                 d[j] = s[j] * scales[j];
             }
         }
+    }
+
+    // The 12-wide panels of the 128-bit kernel, read as one stream: four k steps are 48 bytes, three 16-byte loads
+    // whose twelve float vectors take the panel's three scale vectors in turn (a 16-byte load per k step would
+    // read past the block's end). Widening sbyte -> short -> int -> float is exact, so each value is (float)q ·
+    // scale as in the scalar loop; the last kc mod 4 steps are that loop.
+    private static void WidenInt8Twelve(sbyte* src, float* scales, float* dst, int kc)
+    {
+        Vector128<float> s0 = Vector128.Load(scales);
+        Vector128<float> s1 = Vector128.Load(scales + 4);
+        Vector128<float> s2 = Vector128.Load(scales + 8);
+        long count = (long)kc * 12;
+        long i = 0;
+        for (; i + 48 <= count; i += 48)
+        {
+            WidenSixteen(src + i, dst + i, s0, s1, s2, s0);
+            WidenSixteen(src + i + 16, dst + i + 16, s1, s2, s0, s1);
+            WidenSixteen(src + i + 32, dst + i + 32, s2, s0, s1, s2);
+        }
+
+        for (; i < count; i++)
+        {
+            dst[i] = src[i] * scales[i % 12];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WidenSixteen(
+        sbyte* src, float* dst, Vector128<float> scale0, Vector128<float> scale1, Vector128<float> scale2, Vector128<float> scale3)
+    {
+        Vector128<sbyte> q = Vector128.Load(src);
+        Vector128<short> low = Vector128.WidenLower(q);
+        Vector128<short> high = Vector128.WidenUpper(q);
+        (Vector128.ConvertToSingle(Vector128.WidenLower(low)) * scale0).Store(dst);
+        (Vector128.ConvertToSingle(Vector128.WidenUpper(low)) * scale1).Store(dst + 4);
+        (Vector128.ConvertToSingle(Vector128.WidenLower(high)) * scale2).Store(dst + 8);
+        (Vector128.ConvertToSingle(Vector128.WidenUpper(high)) * scale3).Store(dst + 12);
     }
 }

@@ -172,6 +172,7 @@ public sealed class PackedWeight
     {
         KernelIsa.Vector512 => GemmMicroKernelAvx512.Nr,
         KernelIsa.Vector256 => GemmMicroKernelAvx2.Nr,
+        KernelIsa.Vector128 => GemmMicroKernelVector128.Nr,
         _ => GemmMicroKernelScalar.Nr,
     };
 

@@ -8,20 +8,47 @@ namespace ClipSharp.Tensors.Tests.Kernels;
 public sealed class Conv2dPackedTests
 {
     // (N, C, H, W, O, K, stride, padding): 1×1 direct, strided, padded, and the ViT patch conv.
-    public static TheoryData<int, int, int, int, int, int, int, int> Shapes => new()
+    private static readonly (int N, int C, int H, int W, int O, int K, int Stride, int Padding)[] s_shapes =
+    [
+        (2, 3, 5, 7, 4, 1, 1, 0),
+        (1, 8, 9, 9, 70, 1, 2, 0),
+        (2, 3, 6, 6, 5, 3, 1, 1),
+        (1, 4, 7, 5, 17, 3, 2, 1),
+        (2, 3, 16, 16, 8, 8, 8, 0),
+        (3, 3, 32, 32, 65, 8, 8, 0),
+    ];
+
+    public static TheoryData<int, int, int, int, int, int, int, int> Shapes()
     {
-        { 2, 3, 5, 7, 4, 1, 1, 0 },
-        { 1, 8, 9, 9, 70, 1, 2, 0 },
-        { 2, 3, 6, 6, 5, 3, 1, 1 },
-        { 1, 4, 7, 5, 17, 3, 2, 1 },
-        { 2, 3, 16, 16, 8, 8, 8, 0 },
-        { 3, 3, 32, 32, 65, 8, 8, 0 },
-    };
+        var data = new TheoryData<int, int, int, int, int, int, int, int>();
+        foreach ((int n, int c, int h, int w, int o, int k, int stride, int padding) in s_shapes)
+        {
+            data.Add(n, c, h, w, o, k, stride, padding);
+        }
+
+        return data;
+    }
+
+    // Every shape on every instruction set (by name: the enum is internal to the engine).
+    public static TheoryData<string, int, int, int, int, int, int, int, int> IsasAndShapes()
+    {
+        var data = new TheoryData<string, int, int, int, int, int, int, int, int>();
+        foreach (string isa in Enum.GetNames<KernelIsa>())
+        {
+            foreach ((int n, int c, int h, int w, int o, int k, int stride, int padding) in s_shapes)
+            {
+                data.Add(isa, n, c, h, w, o, k, stride, padding);
+            }
+        }
+
+        return data;
+    }
 
     [Theory]
-    [MemberData(nameof(Shapes))]
-    public void MatchesOracle_OnTheDequantisedWeight(int n, int c, int h, int w, int o, int k, int stride, int padding)
+    [MemberData(nameof(IsasAndShapes))]
+    public void MatchesOracle_OnTheDequantisedWeight(string isaName, int n, int c, int h, int w, int o, int k, int stride, int padding)
     {
+        KernelIsa isa = KernelTestKit.Isa(isaName);
         var random = new Random((n * 131) + (c * 17) + (o * 3) + k);
         int oh = Conv2d.OutputSize(h, k, stride, padding);
         int ow = Conv2d.OutputSize(w, k, stride, padding);
@@ -38,8 +65,9 @@ public sealed class Conv2dPackedTests
         float[] singles = KernelTestKit.Uniform(random, o * c * k * k, -0.5f, 0.5f);
         PackedWeight[] weights =
         [
-            PackedWeight.FromInt8(q, scales, o, c * k * k), PackedWeight.FromFloat16(halves, o, c * k * k),
-            PackedWeight.FromFloat32(singles, o, c * k * k),
+            PackedWeight.FromInt8(q, scales, o, c * k * k, inputMajor: false, isa),
+            PackedWeight.FromFloat16(halves, o, c * k * k, inputMajor: false, isa),
+            PackedWeight.FromFloat32(singles, o, c * k * k, inputMajor: false, isa),
         ];
         foreach (PackedWeight weight in weights)
         {
@@ -51,8 +79,8 @@ public sealed class Conv2dPackedTests
                 float[] actual = Enumerable.Repeat(float.NaN, expected.Length).ToArray();
                 Conv2dReference.Forward(x, dense, b, expected, n, c, h, w, o, k, k, stride, padding);
                 Conv2dReference.Forward(KernelTestKit.Abs(x), KernelTestKit.Abs(dense), KernelTestKit.Abs(b), magnitude, n, c, h, w, o, k, k, stride, padding);
-                Conv2dPacked.Forward(x, weight, b, actual, n, c, h, w, k, stride, padding);
-                KernelTestKit.CloseScaled(expected, actual, magnitude, 1e-5, $"{weight.Precision} conv bias={b.Length > 0}");
+                Conv2dPacked.Forward(x, weight, b, actual, n, c, h, w, k, stride, padding, isa);
+                KernelTestKit.CloseScaled(expected, actual, magnitude, 1e-5, $"{isa} {weight.Precision} conv bias={b.Length > 0}");
             }
         }
     }

@@ -12,6 +12,7 @@ public sealed class GemmColumnPanelsTests
     private static readonly (int M, int N, int K)[] s_shapes =
     [
         (50, 200, 700), (49, 130, 96), (1, 130, 1030), (7, 65, 513), (6, 64, 512), (13, 300, 1), (50, 64, 1100), (5, 1, 9),
+        (8, 12, 256), (17, 400, 257),
     ];
 
     public static TheoryData<string, bool, bool> IsaAndTransposes() => GemmTests.IsaAndTransposes();

@@ -41,7 +41,8 @@ public sealed class GemmTests
             shapes.Add((s_dims[(i + 3) % s_dims.Length], s_dims[i], s_dims[(i + 7) % s_dims.Length]));
         }
 
-        shapes.AddRange([(1, 1, 1), (1, 300, 17), (300, 1, 17), (6, 64, 1), (12, 128, 2), (13, 129, 3)]);
+        // Around each kernel's tile (6×64, 6×16, 8×12, 4×4): exact, one over, and depths of 1 and 2.
+        shapes.AddRange([(1, 1, 1), (1, 300, 17), (300, 1, 17), (6, 64, 1), (12, 128, 2), (13, 129, 3), (8, 12, 1), (16, 24, 2), (9, 13, 7)]);
         int index = 0;
         foreach ((int m, int n, int k) in shapes)
         {
@@ -58,8 +59,9 @@ public sealed class GemmTests
     {
         KernelIsa isa = RequireIsa(isaName);
 
-        // Larger than one MC, NC or KC block in some dimension, with partial tiles at every edge.
-        (int M, int N, int K)[] shapes = [(200, 130, 600), (257, 193, 520), (97, 600, 129), (140, 70, 1100)];
+        // Larger than one MC, NC or KC block in some dimension, with partial tiles at every edge; (30, 790, 270)
+        // crosses the 128-bit kernel's NC = 384 and KC = 256 with a partial panel in the last column block.
+        (int M, int N, int K)[] shapes = [(200, 130, 600), (257, 193, 520), (97, 600, 129), (140, 70, 1100), (30, 790, 270)];
         int index = 0;
         foreach ((int m, int n, int k) in shapes)
         {
@@ -76,6 +78,7 @@ public sealed class GemmTests
 
     [Theory]
     [InlineData(nameof(KernelIsa.Scalar))]
+    [InlineData(nameof(KernelIsa.Vector128))]
     [InlineData(nameof(KernelIsa.Vector256))]
     [InlineData(nameof(KernelIsa.Vector512))]
     public void EveryScaleVariant_MatchesOracle(string isaName)

@@ -5,11 +5,11 @@ namespace ClipSharp.Tensors.Tests.Kernels;
 
 public sealed class PackedGemmTests
 {
-    // Tails in every dimension: m, n, k around the tile sizes (6/4 rows, 64/16/4 columns) and KC = 512.
+    // Tails in every dimension: m, n, k around the tile sizes (6/8/4 rows, 64/16/12/4 columns) and KC = 512 / 256.
     private static readonly (int M, int N, int K)[] s_shapes =
     [
         (1, 1, 1), (1, 7, 3), (3, 5, 17), (6, 64, 8), (7, 65, 9), (13, 129, 31), (50, 100, 77), (1, 300, 33),
-        (5, 17, 513), (64, 16, 1), (2, 127, 600),
+        (5, 17, 513), (64, 16, 1), (2, 127, 600), (8, 12, 4), (9, 13, 5), (17, 25, 257), (16, 24, 258),
     ];
 
     private static readonly (int M, int N, int K)[] s_largeShapes = [(200, 130, 600), (97, 600, 129), (140, 70, 1100)];
@@ -68,14 +68,15 @@ public sealed class PackedGemmTests
     [Fact]
     public void EveryHalf_WidensExactly()
     {
-        // 65536 bit patterns as a [1024, 64] panel: every finite value, ±0, subnormals, ±inf and NaNs.
-        var bits = new ushort[65536];
+        // All 65536 bit patterns as one [k, nr] panel: every finite value, ±0, subnormals, ±inf and NaNs. The first
+        // 128 come round again so that the count (342 · 192) is whole panels of every width.
+        var bits = new ushort[65664];
         for (int i = 0; i < bits.Length; i++)
         {
             bits[i] = (ushort)i;
         }
 
-        foreach (int nr in new[] { 4, 16, 64 })
+        foreach (int nr in new[] { 4, 12, 16, 64 })
         {
             var widened = new float[bits.Length];
             Widen(bits, nr, widened);
@@ -84,13 +85,13 @@ public sealed class PackedGemmTests
                 float expected = (float)BitConverter.UInt16BitsToHalf(bits[i]);
                 if (float.IsNaN(expected))
                 {
-                    Assert.True(float.IsNaN(widened[i]), $"nr={nr}: half 0x{i:X4} is NaN, widened to {widened[i]}");
+                    Assert.True(float.IsNaN(widened[i]), $"nr={nr}: half 0x{bits[i]:X4} is NaN, widened to {widened[i]}");
                 }
                 else
                 {
                     Assert.True(
                         BitConverter.SingleToUInt32Bits(expected) == BitConverter.SingleToUInt32Bits(widened[i]),
-                        $"nr={nr}: half 0x{i:X4} = {expected:R}, widened to {widened[i]:R}");
+                        $"nr={nr}: half 0x{bits[i]:X4} = {expected:R}, widened to {widened[i]:R}");
                 }
             }
         }
@@ -165,6 +166,15 @@ public sealed class PackedGemmTests
         {
             Assert.Contains("panels of 4 columns", Assert.Throws<ArgumentException>(
                 () => Gemm.SgemmPacked(false, 2, 1f, new float[6], 3, w, 0f, c, 2, KernelIsa.Vector256, 1)).Message);
+        }
+
+        if (KernelIsas.IsSupported(KernelIsa.Vector128))
+        {
+            Assert.Contains("panels of 4 columns", Assert.Throws<ArgumentException>(
+                () => Gemm.SgemmPacked(false, 2, 1f, new float[6], 3, w, 0f, c, 2, KernelIsa.Vector128, 1)).Message);
+            PackedWeight twelve = PackedWeight.FromFloat16(new Half[6], 2, 3, inputMajor: false, KernelIsa.Vector128);
+            Assert.Contains("panels of 12 columns", Assert.Throws<ArgumentException>(
+                () => Gemm.SgemmPacked(false, 2, 1f, new float[6], 3, twelve, 0f, c, 2, KernelIsa.Scalar, 1)).Message);
         }
     }
 
