@@ -1,4 +1,6 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 
 namespace ClipSharp.Tensors.Kernels;
 
@@ -18,8 +20,12 @@ internal static class KernelIsas
     public static KernelIsa Best { get; } =
         Vector512.IsHardwareAccelerated ? KernelIsa.Vector512
         : Vector256.IsHardwareAccelerated ? KernelIsa.Vector256
-        : Vector128.IsHardwareAccelerated ? KernelIsa.Vector128
+        : Vector128.IsHardwareAccelerated && HasFusedMultiplyAdd ? KernelIsa.Vector128
         : KernelIsa.Scalar;
+
+    // Every vector kernel is built on fused multiply-add. An x64 CPU with 128-bit vectors but no FMA unit
+    // would run it as a software fallback, far slower than the scalar kernels, so there Best stays Scalar.
+    private static bool HasFusedMultiplyAdd => AdvSimd.IsSupported || Fma.IsSupported;
 
     public static bool IsSupported(KernelIsa isa) => isa switch
     {
