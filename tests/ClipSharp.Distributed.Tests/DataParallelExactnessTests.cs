@@ -1,9 +1,7 @@
 using ClipSharp.Checkpoints;
 using ClipSharp.Layers;
 using ClipSharp.Models;
-using ClipSharp.Testing;
 using ClipSharp.Tests.Models;
-using ClipSharp.Training;
 
 namespace ClipSharp.Distributed.Tests;
 
@@ -24,9 +22,9 @@ public sealed class DataParallelExactnessTests(ITestOutputHelper output) : IDisp
 {
     private const double Tolerance = 1e-5;
     private const double NoiseTolerance = 1e-4;
-    private readonly string _root = Directory.CreateTempSubdirectory("clipsharp-mpi-").FullName;
+    private readonly GoldenJob _job = new();
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _job.Dispose();
 
     [Theory]
     [InlineData(2, null)]
@@ -36,14 +34,14 @@ public sealed class DataParallelExactnessTests(ITestOutputHelper output) : IDisp
     public void RanksMatchOneProcess(int ranks, int? chunk)
     {
         MpiJob.RequireMpirun();
-        string model = WriteModel();
-        string inputs = GoldenModel.Load("vit_tiny").Path("inputs.safetensors");
+        string model = _job.ModelFolder;
+        string inputs = GoldenJob.Inputs;
         string chunkArg = chunk?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none";
 
         var (oneLosses3, oneParams3) = Single(model, inputs, 3, chunkArg, "one3");
         var (oneLosses4, _) = Single(model, inputs, 4, chunkArg, "one4");
-        string many3 = Path.Combine(_root, "many3");
-        string many4 = Path.Combine(_root, "many4");
+        string many3 = _job.Folder("many3");
+        string many4 = _job.Folder("many4");
         Check(MpiJob.Ranks(ranks, model, inputs, "3", chunkArg, many3));
         Check(MpiJob.Ranks(ranks, model, inputs, "4", chunkArg, many4));
 
@@ -67,7 +65,7 @@ public sealed class DataParallelExactnessTests(ITestOutputHelper output) : IDisp
 
     private (float[] Losses, float[] Parameters) Single(string model, string inputs, int steps, string chunk, string name)
     {
-        string dir = Path.Combine(_root, name);
+        string dir = _job.Folder(name);
         Check(MpiJob.Single(new Dictionary<string, string>(), model, inputs, steps.ToString(System.Globalization.CultureInfo.InvariantCulture), chunk, dir));
         return Read(dir, 0);
     }
@@ -116,14 +114,5 @@ public sealed class DataParallelExactnessTests(ITestOutputHelper output) : IDisp
         }
 
         return mask;
-    }
-
-    // The golden ViT as a model folder the ranks load: its weights with the architecture as metadata.
-    private string WriteModel()
-    {
-        ClipModel model = GoldenModel.Load("vit_tiny").CreateModel();
-        return RunCheckpoint.Write(
-            Path.Combine(_root, "model"), model, new AdamW(model.Parameters.Layout), new RunCheckpointState(0, default, 0, 0f, 0),
-            TokenizerFiles.OpenAi(Fixtures.TinyVocab), PreprocessSettings.ForResolution(model.Config.ImageResolution));
     }
 }

@@ -8,8 +8,23 @@ using ClipSharp.Training;
 // taking this rank's shard of it, and writes the losses and the final parameters of this rank.
 // Usage: worker MODEL_DIR INPUTS.safetensors STEPS CHUNK|none OUT_DIR [FAIL_RANK throw|kill]
 Parallelism.MaxThreads = 1;
-using ICommunicator communicator = Communicators.FromEnvironment();
-return RankGuard.Run(communicator, Console.Error, () =>
+ICommunicator communicator;
+try
+{
+    communicator = Communicators.FromEnvironment();
+}
+catch (MpiLibraryNotFoundException e)
+{
+    Console.Error.WriteLine("clip: " + e.Message);
+    return 2;
+}
+
+using (communicator)
+{
+    return RankGuard.Run(communicator, Console.Error, () => Train(communicator, args));
+}
+
+static int Train(ICommunicator communicator, string[] args)
 {
     string modelDir = args[0];
     int steps = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
@@ -59,4 +74,4 @@ return RankGuard.Run(communicator, Console.Error, () =>
         .Add("parameters", model.Parameters.Data, [model.Parameters.Data.Length])
         .Save(Path.Combine(outDir, $"rank{communicator.Rank}.safetensors"));
     return 0;
-});
+}
