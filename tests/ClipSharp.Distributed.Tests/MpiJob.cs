@@ -14,6 +14,8 @@ internal static class MpiJob
 
     public static string WorkerDll => Path.Combine(AppContext.BaseDirectory, "ClipSharp.Distributed.Worker.dll");
 
+    public static string ClipDll => Path.Combine(AppContext.BaseDirectory, "clip.dll");
+
     /// <summary>mpirun's path, or an xunit skip saying how to get it.</summary>
     public static string RequireMpirun()
     {
@@ -26,7 +28,10 @@ internal static class MpiJob
     }
 
     /// <summary>The worker under <c>mpirun -np ranks</c>.</summary>
-    public static Result Ranks(int ranks, params string[] args)
+    public static Result Ranks(int ranks, params string[] args) => Program(ranks, WorkerDll, args);
+
+    /// <summary>A program (a .dll run by dotnet) under <c>mpirun -np ranks</c>.</summary>
+    public static Result Program(int ranks, string dll, params string[] args)
     {
         string mpirun = RequireMpirun();
         var all = new List<string>();
@@ -37,13 +42,16 @@ internal static class MpiJob
 
         // More ranks than cores on a small machine; no binding, so oversubscribed ranks are not pinned to one core.
         all.AddRange(["--oversubscribe", "--bind-to", "none", "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "-x", "CLIPSHARP_THREADS=1", "dotnet", WorkerDll]);
+            "-x", "CLIPSHARP_THREADS=1", "dotnet", dll]);
         all.AddRange(args);
         return Start(mpirun, all, new Dictionary<string, string>());
     }
 
     /// <summary>The worker as one process without a launcher.</summary>
     public static Result Single(IReadOnlyDictionary<string, string> environment, params string[] args) => Start("dotnet", [WorkerDll, .. args], environment);
+
+    /// <summary>A program (a .dll run by dotnet) as one process without a launcher.</summary>
+    public static Result Program(string dll, params string[] args) => Start("dotnet", [dll, .. args], new Dictionary<string, string>());
 
     private static Result Start(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
