@@ -19,6 +19,11 @@ internal static class MpiJob
     /// <summary>mpirun's path, or an xunit skip saying how to get it.</summary>
     public static string RequireMpirun()
     {
+        if (s_mpirun.Value is null && Environment.GetEnvironmentVariable("CLIPSHARP_REQUIRE_MPI") == "1")
+        {
+            Assert.Fail("mpirun is not on PATH, and CLIPSHARP_REQUIRE_MPI=1 makes that a failure: install openmpi-bin and libopenmpi-dev.");
+        }
+
         if (s_mpirun.Value is null)
         {
             Assert.Skip("mpirun is not on PATH; install Open MPI (apt-get install openmpi-bin libopenmpi-dev) to run the multi-process tests.");
