@@ -69,9 +69,10 @@ internal sealed class GatheredContrastiveLoss(ICommunicator communicator)
         Span<float> a = _image.AsSpan(0, be);
         Span<float> t = _text.AsSpan(0, be);
         Span<float> norms = _localNorms.AsSpan(0, 2 * b);
-        bool usable = TensorPrimitives.IsFiniteAll(image) && TensorPrimitives.IsFiniteAll(text)
+        // An empty shard is usable (TensorPrimitives.IsFiniteAll of nothing is false).
+        bool usable = b == 0 || (TensorPrimitives.IsFiniteAll(image) && TensorPrimitives.IsFiniteAll(text)
             && ContrastiveLoss.TryNormalize(image, a, norms[..b], b, e) < 0
-            && ContrastiveLoss.TryNormalize(text, t, norms[b..], b, e) < 0;
+            && ContrastiveLoss.TryNormalize(text, t, norms[b..], b, e) < 0);
 
         // Every rank learns every rank's row count and whether its features were usable, so all decide alike.
         Span<float> mine = [b, usable ? 0f : 1f];

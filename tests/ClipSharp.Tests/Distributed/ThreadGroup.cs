@@ -22,7 +22,20 @@ internal sealed class ThreadGroup
     {
         var group = new ThreadGroup(size);
         var results = new T[size];
-        Thread[] threads = [.. Enumerable.Range(0, size).Select(r => new Thread(() => results[r] = body(new Member(group, r, size))))];
+        var failures = new Exception?[size];
+        Thread[] threads = [.. Enumerable.Range(0, size).Select(r => new Thread(() =>
+        {
+            try
+            {
+                results[r] = body(new Member(group, r, size));
+            }
+            catch (Exception e)
+            {
+                // A failing rank leaves the others waiting, as in a real job; the test reports the failure.
+                failures[r] = e;
+                group._barrier.RemoveParticipant();
+            }
+        }))];
         foreach (Thread t in threads)
         {
             t.Start();
@@ -30,8 +43,11 @@ internal sealed class ThreadGroup
 
         foreach (Thread t in threads)
         {
-            Assert.True(t.Join(TimeSpan.FromMinutes(2)), "a rank did not finish");
+            Assert.True(t.Join(TimeSpan.FromMinutes(1)), $"a rank did not finish; failures: {string.Join("; ", failures.Select((e, r) => e is null ? null : $"rank {r}: {e}").OfType<string>())}");
         }
+
+        int failed = Array.FindIndex(failures, e => e is not null);
+        Assert.True(failed < 0, $"rank {failed} failed: {failures[Math.Max(failed, 0)]}");
 
         return results;
     }
