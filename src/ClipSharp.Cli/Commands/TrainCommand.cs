@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ClipSharp.Checkpoints;
 using ClipSharp.Data;
+using ClipSharp.Distributed;
 using ClipSharp.Imaging;
 using ClipSharp.Models;
 using ClipSharp.Text;
@@ -9,7 +10,11 @@ using ClipSharp.Training;
 
 namespace ClipSharp.Cli.Commands;
 
-/// <summary><c>clip train</c>: train CLIP from scratch or fine-tune a model folder, with a log, plots, validation and exact-resume checkpoints.</summary>
+/// <summary>
+/// <c>clip train</c>: train CLIP from scratch or fine-tune a model folder, with a log, plots, validation and exact-resume
+/// checkpoints. Started by <c>mpirun</c> or <c>srun</c>, each process is one rank of a data-parallel job over MPI:
+/// rank 0 writes the run folder and reports, a failing rank ends the job.
+/// </summary>
 internal static class TrainCommand
 {
     public static Command Create(CliContext context)
@@ -58,6 +63,26 @@ internal static class TrainCommand
         };
         command.SetAction(parsed =>
         {
+            ICommunicator communicator;
+            try
+            {
+                communicator = Communicators.FromEnvironment();
+            }
+            catch (MpiLibraryNotFoundException e)
+            {
+                throw new CliException(e.Message);
+            }
+
+            using (communicator)
+            {
+                return RankGuard.Run(communicator, context.Error, () => Train(parsed, communicator));
+            }
+        });
+        return command;
+
+        int Train(ParseResult parsed, ICommunicator communicator)
+        {
+            bool root = communicator.Rank == 0;
             bool resuming = parsed.GetValue(resume);
             string? outFlag = parsed.GetValue(output);
             if (resuming && outFlag is null)
@@ -75,8 +100,13 @@ internal static class TrainCommand
                 throw new CliException($"--batch must be at least 2 (the contrastive loss needs negatives), got {batchSize}.");
             }
 
+            if (batchSize < communicator.Size)
+            {
+                throw new CliException($"--batch {batchSize} is the global batch; it must give each of the {communicator.Size} ranks at least one pair.");
+            }
+
             CaptionDataset dataset = CaptionDataset.Open(dataPath);
-            var (clipModel, tokenizerFiles, preprocess) = BuildModel(parsed, s, resuming, outDir, dataset, seedValue, model, preset, vocab, merges,
+            var (clipModel, tokenizerFiles, preprocess) = BuildModel(communicator, s, resuming, outDir, dataset, seedValue, model, preset, vocab, merges,
                 embedDim, imageSize, patch, visionWidth, visionLayers, textWidth, textLayers, textHeads, contextLength);
             ClipTokenizer tokenizer = Clip.OpenTokenizer(tokenizerFiles);
             if (tokenizer.VocabularySize > clipModel.Config.VocabSize)
@@ -96,6 +126,7 @@ internal static class TrainCommand
                 DropLast = true,
                 ContextLength = clipModel.Config.ContextLength,
                 Workers = workerCount,
+                Shard = BatchShard.Of(communicator),
             });
             long? stepCount = s.GetOptional(steps, "steps");
             int? epochCount = s.GetOptional(epochs, "epochs");
@@ -127,14 +158,23 @@ internal static class TrainCommand
                 Resume = resuming,
             };
             var validation = TrainValidation.Create(s.GetString(val, "val"), s.GetString(valZeroShot, "val_zeroshot"), tokenizer, evalTransform);
-            if (!resuming)
+            if (!resuming && root)
             {
                 s.Save(outDir);
             }
 
-            var run = new TrainingRun(clipModel, loader, tokenizerFiles, preprocess, options, validation is null ? null : validation.Evaluate);
+            var run = new TrainingRun(
+                clipModel, loader, tokenizerFiles, preprocess, options, validation is null ? null : validation.Evaluate, communicator);
+            if (!root)
+            {
+                // Rank 0 speaks for the job; the others only train.
+                run.Run(null, context.Cancellation);
+                return ClipCli.ExitOk;
+            }
+
+            string ranks = communicator.Size > 1 ? FormattableString.Invariant($" over {communicator.Size} ranks") : "";
             context.Error.WriteLine(FormattableString.Invariant(
-                $"clip: {(resuming ? "resuming" : "training")} {clipModel.ParameterCount / 1e6:F2}M parameters on {loader.SampleCount} pairs for {total} steps of {batchSize} ({loader.BatchesPerEpoch} per epoch) into {outDir}"));
+                $"clip: {(resuming ? "resuming" : "training")} {clipModel.ParameterCount / 1e6:F2}M parameters on {loader.SampleCount} pairs for {total} steps of {batchSize} ({loader.BatchesPerEpoch} per epoch){ranks} into {outDir}"));
             TrainingRunResult result;
             try
             {
@@ -185,17 +225,15 @@ internal static class TrainCommand
                 w.WriteEndObject();
             }));
             return ClipCli.ExitOk;
-        });
-        return command;
+        }
     }
 
     private static (ClipModel Model, TokenizerFiles Tokenizer, PreprocessSettings Preprocess) BuildModel(
-        ParseResult parsed, TrainSettings s, bool resuming, string outDir, CaptionDataset dataset, int seed,
+        ICommunicator communicator, TrainSettings s, bool resuming, string outDir, CaptionDataset dataset, int seed,
         Option<string?> model, Option<string?> preset, Option<string?> vocab, Option<int?> merges, Option<int?> embedDim, Option<int?> imageSize,
         Option<int?> patch, Option<int?> visionWidth, Option<int?> visionLayers, Option<int?> textWidth, Option<int?> textLayers,
         Option<int?> textHeads, Option<int?> contextLength)
     {
-        _ = parsed;
         string? modelPath = s.GetString(model, "model");
         string? presetName = s.GetString(preset, "preset");
         string? vocabPath = s.GetString(vocab, "vocab");
@@ -210,7 +248,7 @@ internal static class TrainCommand
             return (ClipModel.FromStateDict(checkpoint.Config, checkpoint.StateDict), checkpoint.Tokenizer, checkpoint.Preprocess);
         }
 
-        TokenizerFiles tokenizer = vocabPath is not null ? LocateVocab(vocabPath) : LearnVocab(s, merges, resuming, outDir, dataset);
+        TokenizerFiles tokenizer = vocabPath is not null ? LocateVocab(vocabPath) : LearnVocab(communicator, s, merges, resuming, outDir, dataset);
         ClipConfig config;
         if (presetName is not null)
         {
@@ -241,7 +279,9 @@ internal static class TrainCommand
             ? TokenizerFiles.OpenAi(Path.GetFullPath(path))
             : TokenizerFiles.Locate(path);
 
-    private static TokenizerFiles LearnVocab(TrainSettings s, Option<int?> merges, bool resuming, string outDir, CaptionDataset dataset)
+    // Rank 0 learns the merges and writes them; the other ranks read that file once it is there.
+    private static TokenizerFiles LearnVocab(
+        ICommunicator communicator, TrainSettings s, Option<int?> merges, bool resuming, string outDir, CaptionDataset dataset)
     {
         int count = s.Get(merges, "merges", 5000);
         string path = Path.Combine(outDir, "tokenizer", TokenizerFiles.OpenAiBpeFileName);
@@ -250,8 +290,17 @@ internal static class TrainCommand
             return File.Exists(path) ? TokenizerFiles.OpenAi(path) : throw new CliException($"{path}: the run's learned tokenizer is missing.");
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        BpeTrainer.WriteMergesFile(path, BpeTrainer.Train(dataset.Samples.Select(x => x.Caption), count), overwrite: true);
+        if (communicator.Rank == 0)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            BpeTrainer.WriteMergesFile(path, BpeTrainer.Train(dataset.Samples.Select(x => x.Caption), count), overwrite: true);
+        }
+
+        if (communicator.Size > 1)
+        {
+            communicator.Barrier();
+        }
+
         return TokenizerFiles.OpenAi(path);
     }
 

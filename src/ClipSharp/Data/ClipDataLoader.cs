@@ -146,8 +146,9 @@ public sealed class ClipDataLoader
     {
         int[] order = OrderOf(position.Epoch);
         int batchSize = Options.BatchSize;
-        int first = position.Batch * batchSize;
-        int count = Math.Min(batchSize, order.Length - first);
+        int whole = Math.Min(batchSize, order.Length - (position.Batch * batchSize));
+        int first = (position.Batch * batchSize) + Options.Shard.Start(whole);
+        int count = Options.Shard.Count(whole);
         int n = _transform.Resolution;
         int plane = 3 * n * n;
         int context = Options.ContextLength;

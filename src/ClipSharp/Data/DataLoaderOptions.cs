@@ -1,3 +1,5 @@
+using ClipSharp.Distributed;
+
 namespace ClipSharp.Data;
 
 public sealed record DataLoaderOptions
@@ -21,8 +23,15 @@ public sealed record DataLoaderOptions
     /// <summary>Finished batches kept ready ahead of the consumer; the memory bound of the pipeline.</summary>
     public int Prefetch { get; init; } = 2;
 
+    /// <summary>
+    /// The rows of every batch this loader makes: the whole batch, or for one rank of a data-parallel job its shard
+    /// (<see cref="BatchShard"/>). Batches, positions and the epoch order stay those of the global batch.
+    /// </summary>
+    public BatchShard Shard { get; init; } = BatchShard.Whole;
+
     internal void Validate()
     {
+        Shard.Validate();
         if (BatchSize < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "the batch size must be at least 1.");

@@ -114,7 +114,7 @@ public sealed class ContrastiveLoss
     }
 
     // Row i of one direction: p = softmax(row) (p may be row itself); returns logsumexp(row) − row[target].
-    private static double LogSoftmaxRow(Span<float> row, Span<float> p, int target)
+    internal static double LogSoftmaxRow(Span<float> row, Span<float> p, int target)
     {
         float max = TensorPrimitives.Max(row);
         float logit = row[target];
@@ -138,22 +138,35 @@ public sealed class ContrastiveLoss
 
     private static void Normalize(ReadOnlySpan<float> x, Span<float> y, Span<float> norms, int n, int e, string name)
     {
+        int bad = TryNormalize(x, y, norms, n, e);
+        if (bad >= 0)
+        {
+            throw new ArgumentException($"{name} feature row {bad} has norm {norms[bad]}; it cannot be L2-normalised.", name);
+        }
+    }
+
+    // Rows of x L2-normalised into y, their norms kept; stops at the first row that cannot be (norm 0, NaN or ∞)
+    // and returns its index, or −1 when every row was.
+    internal static int TryNormalize(ReadOnlySpan<float> x, Span<float> y, Span<float> norms, int n, int e)
+    {
         for (int i = 0; i < n; i++)
         {
             ReadOnlySpan<float> row = x.Slice(i * e, e);
             float norm = TensorPrimitives.Norm(row);
+            norms[i] = norm;
             if (norm == 0 || !float.IsFinite(norm))
             {
-                throw new ArgumentException($"{name} feature row {i} has norm {norm}; it cannot be L2-normalised.", name);
+                return i;
             }
 
-            norms[i] = norm;
             TensorPrimitives.Multiply(row, 1f / norm, y.Slice(i * e, e));
         }
+
+        return -1;
     }
 
     // y = x/‖x‖: dx = (dy − y·(y·dy)) / ‖x‖, row by row.
-    private static void NormalizeBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> norms, Span<float> dx, int n, int e)
+    internal static void NormalizeBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> norms, Span<float> dx, int n, int e)
     {
         for (int i = 0; i < n; i++)
         {
@@ -166,7 +179,7 @@ public sealed class ContrastiveLoss
         }
     }
 
-    private static void Grow(ref float[] buffer, int length)
+    internal static void Grow(ref float[] buffer, int length)
     {
         if (buffer.Length < length)
         {

@@ -1,3 +1,4 @@
+using ClipSharp.Distributed;
 using ClipSharp.Layers;
 using ClipSharp.Layers.Workspaces;
 using ClipSharp.Models;
@@ -11,6 +12,13 @@ namespace ClipSharp.Training;
 /// parameter layout, optional clipping, AdamW, then logit_scale clamped to [0, ln 100] (after the update, as
 /// open_clip does). Parameters, gradients, optimizer moments and the schedule are exposed for checkpoints.
 /// </summary>
+/// <remarks>
+/// Data-parallel over a communicator of N &gt; 1 ranks, each rank steps on its shard of the global batch: the loss is
+/// the global batch's (<see cref="GatheredContrastiveLoss"/>), the parameter gradients are summed over the ranks (each
+/// rank's share is already scaled by the global batch, so the sum is the global batch's gradient, the average of the
+/// ranks' per-shard mean gradients when the shards are equal), and every rank then takes the same clipping and AdamW
+/// step on the same numbers. With one rank the step is the single-process one, unchanged.
+/// </remarks>
 public sealed class ContrastiveTrainer
 {
     /// <summary>ln 100: the reference caps the logit multiplier at 100.</summary>
@@ -23,6 +31,7 @@ public sealed class ContrastiveTrainer
     private readonly Workspace _imageWorkspace = new();
     private readonly Workspace _textWorkspace = new();
     private readonly ContrastiveLoss _loss = new();
+    private readonly GatheredContrastiveLoss? _gathered;
     private readonly BatchNorm2d[] _norms;
     private readonly long[] _tracked;
     private float[] _imageFeatures = [];
@@ -33,11 +42,16 @@ public sealed class ContrastiveTrainer
     private float[] _buffers = [];
     private float _dLogitScale;
 
-    public ContrastiveTrainer(ClipModel model, ContrastiveTrainerOptions? options = null)
+    /// <param name="model">The model to train in place.</param>
+    /// <param name="options">Schedule, optimizer, clipping, locks and gradient caching.</param>
+    /// <param name="communicator">The job this process is one rank of; null: a single process.</param>
+    public ContrastiveTrainer(ClipModel model, ContrastiveTrainerOptions? options = null, ICommunicator? communicator = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         Model = model;
         Options = options ?? new ContrastiveTrainerOptions();
+        Communicator = communicator ?? SingleProcessCommunicator.Instance;
+        _gathered = Communicator.Size > 1 ? new GatheredContrastiveLoss(Communicator) : null;
         if (Options.ChunkSize is < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(options), Options.ChunkSize, "the gradient-caching chunk size must be >= 1.");
@@ -59,6 +73,8 @@ public sealed class ContrastiveTrainer
 
     public ContrastiveTrainerOptions Options { get; }
 
+    public ICommunicator Communicator { get; }
+
     /// <summary>The gradient buffer (same layout as <see cref="ClipModel.Parameters"/>), from the last step.</summary>
     public ParameterStore Gradients { get; }
 
@@ -69,7 +85,10 @@ public sealed class ContrastiveTrainer
     /// <summary>Optimizer steps taken (the next step's 0-based index).</summary>
     public long StepCount => Optimizer.StepCount;
 
-    /// <summary>Forward, loss, backward, clip, AdamW, clamp. images: [B, 3, R, R]; tokens: [B, ctx].</summary>
+    /// <summary>
+    /// Forward, loss, backward, clip, AdamW, clamp. images: [B, 3, R, R]; tokens: [B, ctx]: the batch, or with a
+    /// communicator of more than one rank this rank's shard of it (collective: every rank steps together).
+    /// </summary>
     /// <exception cref="TrainingDivergedException">The features or the loss are not finite; the parameters were left unchanged.</exception>
     public TrainingStepResult Step(Tensor images, ReadOnlySpan<int> tokens)
     {
@@ -95,8 +114,9 @@ public sealed class ContrastiveTrainer
         float loss = Accumulate(images, tokens, Optimizer.StepCount);
         int n = images.Dim(0);
         int e = Model.Config.EmbedDim;
+        Tensor logits = _gathered is null ? new Tensor(_loss.Logits.ToArray(), n, n) : new Tensor(_gathered.Logits.ToArray(), n, _gathered.GlobalBatch);
         return new ContrastiveLossResult(
-            loss, new Tensor(_loss.Logits.ToArray(), n, n), new Tensor(_dImage.AsSpan(0, n * e).ToArray(), n, e),
+            loss, logits, new Tensor(_dImage.AsSpan(0, n * e).ToArray(), n, e),
             new Tensor(_dText.AsSpan(0, n * e).ToArray(), n, e), _dLogitScale);
     }
 
@@ -109,6 +129,15 @@ public sealed class ContrastiveTrainer
     {
         ArgumentNullException.ThrowIfNull(images);
         int batch = images.Rank > 0 ? images.Dim(0) : 0;
+        if (_gathered is not null && batch == 0 && tokens.IsEmpty)
+        {
+            // A rank whose whole shard failed to load still takes part in the step's collectives.
+            Array.Clear(Gradients.Data);
+            float shared = SharedLoss(0, step);
+            AllReduceGradients();
+            return shared;
+        }
+
         if (tokens.Length != batch * Model.Config.ContextLength)
         {
             throw new ArgumentException(
@@ -124,7 +153,25 @@ public sealed class ContrastiveTrainer
         Grow(ref _dText, batch * e);
         Array.Clear(Gradients.Data);
         int chunk = Options.ChunkSize ?? batch;
-        return chunk >= batch ? WholeBatch(images.Span, tokens, batch, step) : Chunked(images.Span, tokens, batch, chunk, step);
+        float loss = chunk >= batch ? WholeBatch(images.Span, tokens, batch, step) : Chunked(images.Span, tokens, batch, chunk, step);
+        if (_gathered is not null)
+        {
+            AllReduceGradients();
+        }
+
+        return loss;
+    }
+
+    // Buckets of 1 Mi floats keep each message large enough to run at link speed and small enough that the library's
+    // staging buffers stay modest.
+    private void AllReduceGradients()
+    {
+        const int Bucket = 1 << 20;
+        Span<float> all = Gradients.Data;
+        for (int start = 0; start < all.Length; start += Bucket)
+        {
+            Communicator.AllReduceSum(all.Slice(start, Math.Min(Bucket, all.Length - start)));
+        }
     }
 
     private float WholeBatch(ReadOnlySpan<float> images, ReadOnlySpan<int> tokens, int batch, long step)
@@ -205,6 +252,11 @@ public sealed class ContrastiveTrainer
     // The loss of the features in hand and its gradients; a non-finite feature or loss is a divergence.
     private float Loss(int batch, long step)
     {
+        if (_gathered is not null)
+        {
+            return SharedLoss(batch, step);
+        }
+
         int e = Model.Config.EmbedDim;
         ReadOnlySpan<float> image = _imageFeatures.AsSpan(0, batch * e);
         ReadOnlySpan<float> text = _textFeatures.AsSpan(0, batch * e);
@@ -221,6 +273,17 @@ public sealed class ContrastiveTrainer
             throw new TrainingDivergedException($"the loss is {loss} at step {step}; the parameters were left unchanged.", step, null);
         }
 
+        Gradients.SpanOf(Model.LogitScaleParameter)[0] += _dLogitScale;
+        return loss;
+    }
+
+    // The global batch's loss from this rank's rows; every rank throws alike when some rank's features diverged.
+    private float SharedLoss(int batch, long step)
+    {
+        int e = Model.Config.EmbedDim;
+        float loss = _gathered!.Compute(
+            _imageFeatures.AsSpan(0, batch * e), _textFeatures.AsSpan(0, batch * e), batch, e, Model.LogitScale, step,
+            _dImage.AsSpan(0, batch * e), _dText.AsSpan(0, batch * e), out _dLogitScale);
         Gradients.SpanOf(Model.LogitScaleParameter)[0] += _dLogitScale;
         return loss;
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using ClipSharp.Checkpoints;
 using ClipSharp.Data;
+using ClipSharp.Distributed;
 using ClipSharp.IO;
 using ClipSharp.Models;
 using ClipSharp.Tensors;
@@ -18,6 +19,12 @@ namespace ClipSharp.Training;
 /// <remarks>
 /// Folder layout: <c>run.json</c> (what fixes the numbers, checked on resume), <c>log.jsonl</c>,
 /// <c>plots/*.png</c>, <c>checkpoints/step-NNNNNN/</c> (see <see cref="RunCheckpoint"/>).
+/// <para>
+/// Data-parallel, every rank of the job runs the same <see cref="TrainingRun"/> with a loader that reads its shard
+/// of each global batch; the steps are collective, and rank 0 alone writes the folder (run.json records
+/// <c>world_size</c>) and runs the validation. A rank that fails outside the collective decisions (which every rank
+/// takes alike) must end the job through <see cref="ICommunicator.Abort"/>, or the others wait for it.
+/// </para>
 /// </remarks>
 public sealed class TrainingRun
 {
@@ -31,6 +38,8 @@ public sealed class TrainingRun
     private readonly TokenizerFiles _tokenizer;
     private readonly PreprocessSettings _preprocess;
     private readonly Func<ClipModel, IReadOnlyDictionary<string, double>>? _validate;
+    private readonly ICommunicator _communicator;
+    private readonly float[] _collective = new float[1];
 
     /// <param name="model">The model to train in place: freshly initialised, or loaded for fine-tuning. A resumed run overwrites its weights with the checkpoint's.</param>
     /// <param name="loader">The training batches; its seed and batch size are part of the run.</param>
@@ -38,13 +47,15 @@ public sealed class TrainingRun
     /// <param name="preprocess">The image preprocessing every checkpoint records.</param>
     /// <param name="options">Steps, schedule, checkpoints, output folder.</param>
     /// <param name="validate">Metrics (names to values in [0, 1]) of the model on validation data; run every <see cref="TrainingRunOptions.EvalEvery"/> steps.</param>
+    /// <param name="communicator">The job this process is one rank of; null: a single process. The loader must read this rank's shard.</param>
     public TrainingRun(
         ClipModel model,
         ClipDataLoader loader,
         TokenizerFiles tokenizer,
         PreprocessSettings preprocess,
         TrainingRunOptions options,
-        Func<ClipModel, IReadOnlyDictionary<string, double>>? validate = null)
+        Func<ClipModel, IReadOnlyDictionary<string, double>>? validate = null,
+        ICommunicator? communicator = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(loader);
@@ -57,6 +68,14 @@ public sealed class TrainingRun
             throw new ArgumentException(
                 $"the data loader makes {loader.Resolution} px images and {loader.Options.ContextLength}-token rows, but the model takes "
                 + $"{model.Config.ImageResolution} px and {model.Config.ContextLength} tokens.",
+                nameof(loader));
+        }
+
+        _communicator = communicator ?? SingleProcessCommunicator.Instance;
+        if (loader.Options.Shard != BatchShard.Of(_communicator))
+        {
+            throw new ArgumentException(
+                $"the data loader reads shard {loader.Options.Shard.Rank} of {loader.Options.Shard.Size}, but this process is rank {_communicator.Rank} of {_communicator.Size}.",
                 nameof(loader));
         }
 
@@ -73,7 +92,7 @@ public sealed class TrainingRun
             MaxGradNorm = options.MaxGradNorm,
             Lock = options.Lock,
             ChunkSize = options.ChunkSize,
-        });
+        }, _communicator);
     }
 
     public TrainingRunOptions Options { get; }
@@ -90,14 +109,24 @@ public sealed class TrainingRun
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite; the last good checkpoint is kept.</exception>
     public TrainingRunResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        Directory.CreateDirectory(Options.OutputDirectory);
         long start = 0;
         DataPosition position = DataPosition.Start;
         long samplesSeen = 0;
         float lastLoss = float.NaN;
         string? lastCheckpoint = null;
-        TrainingLog log;
-        if (Options.Resume)
+        TrainingLog? log = null;
+        if (!IsRoot)
+        {
+            // Rank 0 has checked and prepared the folder by the time the barrier lets the others read it.
+            _communicator.Barrier();
+            if (Options.Resume)
+            {
+                lastCheckpoint = RunCheckpoint.List(CheckpointsFolder)[^1];
+                RunCheckpointState state = Restore(lastCheckpoint);
+                (start, position, samplesSeen, lastLoss) = (state.Step, state.Position, state.SamplesSeen, state.Loss);
+            }
+        }
+        else if (Options.Resume)
         {
             CheckRunFile();
             lastCheckpoint = RunCheckpoint.List(CheckpointsFolder).LastOrDefault()
@@ -113,8 +142,14 @@ public sealed class TrainingRun
                 throw new IOException($"{Options.OutputDirectory}: holds checkpoints of an earlier run; resume it, or choose another output folder.");
             }
 
+            Directory.CreateDirectory(Options.OutputDirectory);
             AtomicFile.Write(Path.Combine(Options.OutputDirectory, RunFileName), WriteRunFile, overwrite: true);
             log = TrainingLog.Create(LogPath);
+        }
+
+        if (IsRoot && _communicator.Size > 1)
+        {
+            _communicator.Barrier();
         }
 
         using (log)
@@ -123,12 +158,14 @@ public sealed class TrainingRun
         }
     }
 
+    private bool IsRoot => _communicator.Rank == 0;
+
     private TrainingRunResult Train(
-        TrainingLog log, long start, DataPosition position, long samplesSeen, float lastLoss, string? lastCheckpoint,
+        TrainingLog? log, long start, DataPosition position, long samplesSeen, float lastLoss, string? lastCheckpoint,
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         long total = Options.Steps;
-        IReadOnlyDictionary<string, double>? lastEval = log.Eval.Count > 0 ? log.Eval[^1].Metrics : null;
+        IReadOnlyDictionary<string, double>? lastEval = log is { Eval.Count: > 0 } ? log.Eval[^1].Metrics : null;
         var clock = Stopwatch.StartNew();
         double trainSeconds = 0;
         long samplesHere = 0;
@@ -141,7 +178,8 @@ public sealed class TrainingRun
             foreach (ClipBatch batch in _loader.Read(position, cancellationToken: cancellationToken))
             {
                 position = batch.Next;
-                if (batch.Count == 0)
+                int count = GlobalCount(batch.Count);
+                if (count == 0)
                 {
                     // Every sample of this batch was bad: nothing to learn from, the position still moves on.
                     continue;
@@ -160,13 +198,13 @@ public sealed class TrainingRun
 
                 double seconds = Stopwatch.GetElapsedTime(begin).TotalSeconds;
                 trainSeconds += seconds;
-                samplesHere += batch.Count;
-                samplesSeen += batch.Count;
+                samplesHere += count;
+                samplesSeen += count;
                 step++;
                 lastLoss = result.Loss;
-                recent.Enqueue((seconds, batch.Count));
+                recent.Enqueue((seconds, count));
                 recentSeconds += seconds;
-                recentSamples += batch.Count;
+                recentSamples += count;
                 if (recent.Count > 20)
                 {
                     var (s, n) = recent.Dequeue();
@@ -177,15 +215,15 @@ public sealed class TrainingRun
                 double speed = recentSamples / Math.Max(recentSeconds, 1e-9);
                 if (step == start + 1 || step == total || step % Options.LogEvery == 0)
                 {
-                    log.WriteTrain(new TrainRecord(
+                    log?.WriteTrain(new TrainRecord(
                         step, batch.Position.Epoch, result.Loss, result.LearningRate, result.GradientNorm, _model.LogitScale, speed));
                 }
 
                 TimeSpan? remaining = step > start ? clock.Elapsed / (step - start) * (total - step) : null;
                 progress?.Report(new TrainingProgress(step, total, result.Loss, result.LearningRate, speed, remaining));
 
-                bool last = step >= total || (Options.TimeLimit is TimeSpan limit && clock.Elapsed >= limit);
-                if (_validate is not null && (last || (Options.EvalEvery > 0 && step % Options.EvalEvery == 0)))
+                bool last = step >= total || (Options.TimeLimit is TimeSpan limit && RootDecides(clock.Elapsed >= limit));
+                if (log is not null && _validate is not null && (last || (Options.EvalEvery > 0 && step % Options.EvalEvery == 0)))
                 {
                     lastEval = _validate(_model);
                     log.WriteEval(new EvalRecord(step, lastEval));
@@ -193,11 +231,18 @@ public sealed class TrainingRun
 
                 if (last || (Options.CheckpointEvery > 0 && step % Options.CheckpointEvery == 0))
                 {
-                    lastCheckpoint = RunCheckpoint.Write(
-                        CheckpointsFolder, _model, Trainer.Optimizer, new RunCheckpointState(step, position, _loader.Options.Seed, lastLoss, samplesSeen),
-                        _tokenizer, _preprocess);
-                    Prune();
-                    RunPlots.Write(log, PlotsFolder);
+                    if (log is null)
+                    {
+                        lastCheckpoint = Path.Combine(CheckpointsFolder, RunCheckpoint.FolderName(step));
+                    }
+                    else
+                    {
+                        lastCheckpoint = RunCheckpoint.Write(
+                            CheckpointsFolder, _model, Trainer.Optimizer, new RunCheckpointState(step, position, _loader.Options.Seed, lastLoss, samplesSeen),
+                            _tokenizer, _preprocess);
+                        Prune();
+                        RunPlots.Write(log, PlotsFolder);
+                    }
                 }
 
                 if (last)
@@ -207,10 +252,40 @@ public sealed class TrainingRun
             }
         }
 
-        RunPlots.Write(log, PlotsFolder);
+        if (log is not null)
+        {
+            RunPlots.Write(log, PlotsFolder);
+        }
+
         return new TrainingRunResult(
             lastCheckpoint ?? throw new InvalidOperationException("the run ended without a checkpoint."),
             start, step, lastLoss, samplesHere / Math.Max(trainSeconds, 1e-9), trainSeconds, lastEval, _loader.BadSamples.Samples);
+    }
+
+    // The samples of the global batch that loaded, summed over the ranks.
+    private int GlobalCount(int local)
+    {
+        if (_communicator.Size == 1)
+        {
+            return local;
+        }
+
+        _collective[0] = local;
+        _communicator.AllReduceSum(_collective);
+        return (int)_collective[0];
+    }
+
+    // A decision every rank must take alike (a wall clock differs between them): rank 0's.
+    private bool RootDecides(bool decision)
+    {
+        if (_communicator.Size == 1)
+        {
+            return decision;
+        }
+
+        _collective[0] = decision ? 1f : 0f;
+        _communicator.Broadcast(_collective, 0);
+        return _collective[0] != 0;
     }
 
     // A checkpoint written after the last finite step holds the very weights whose loss was not finite; the last good
@@ -277,6 +352,8 @@ public sealed class TrainingRun
             json.WriteString(key, value);
         }
 
+        // Not a field a resume checks: the same global batch over another number of ranks gives the same steps.
+        json.WriteNumber("world_size", _communicator.Size);
         json.WriteStartObject("model");
         foreach (var (key, value) in ClipArchitecture.ToHints(_model.Config))
         {

@@ -1,0 +1,86 @@
+using System.Text.Json;
+
+namespace ClipSharp.Distributed.Tests;
+
+/// <summary>
+/// <c>mpirun -np 2 clip train</c> against <c>clip train</c>: the same losses, one report, run.json's world size; and a
+/// run of 2 ranks resumed on 3 from its middle checkpoint ends as the uninterrupted run.
+/// </summary>
+public sealed class TrainCommandTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("clipsharp-mpi-train-");
+
+    public void Dispose() => _temp.Delete(recursive: true);
+
+    [Fact]
+    public void TwoRanksTrainAsOneProcess()
+    {
+        MpiJob.RequireMpirun();
+        string data = Path.Combine(_temp.FullName, "data");
+        MpiJob.Result synth = MpiJob.Program(MpiJob.ClipDll, "data", "synth", "--out", data, "--count", "48", "--eval-per-class", "1");
+        Assert.True(synth.ExitCode == 0, synth.Output);
+
+        MpiJob.Result one = MpiJob.Program(MpiJob.ClipDll, Train(data, "one"));
+        Assert.True(one.ExitCode == 0, one.Output);
+        MpiJob.Result two = MpiJob.Program(2, MpiJob.ClipDll, Train(data, "two"));
+        output.WriteLine(two.Output);
+        Assert.False(two.TimedOut);
+        Assert.True(two.ExitCode == 0, two.Output);
+
+        // Rank 0 alone reports: one summary line, one start line.
+        Assert.Single(two.Output.Split('\n'), l => l.Contains("{\"steps\":", StringComparison.Ordinal));
+        Assert.Single(two.Output.Split('\n'), l => l.Contains("over 2 ranks", StringComparison.Ordinal));
+        using (JsonDocument run = JsonDocument.Parse(File.ReadAllText(Path.Combine(_temp.FullName, "two", "run.json"))))
+        {
+            Assert.Equal(2, run.RootElement.GetProperty("world_size").GetInt32());
+        }
+
+        float[] expected = Losses("one");
+        float[] actual = Losses("two");
+        output.WriteLine($"losses {string.Join(", ", actual)} vs one process {string.Join(", ", expected)}");
+        AssertClose(expected, actual);
+
+        // The same global batch over another number of ranks: resume the 2-rank run from step 2 on 3 ranks.
+        string resumed = Path.Combine(_temp.FullName, "resumed");
+        CopyFolder(Path.Combine(_temp.FullName, "two"), resumed);
+        Directory.Delete(Path.Combine(resumed, "checkpoints", "step-000004"), recursive: true);
+        MpiJob.Result three = MpiJob.Program(3, MpiJob.ClipDll, "train", "--resume", "--out", resumed, "--threads", "1");
+        Assert.False(three.TimedOut);
+        Assert.True(three.ExitCode == 0, three.Output);
+        float[] again = Losses("resumed");
+        output.WriteLine($"resumed on 3 ranks: {string.Join(", ", again)}");
+        AssertClose(expected, again);
+    }
+
+    private static void AssertClose(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5, $"step {i + 1}: {actual[i]} vs {expected[i]}");
+        }
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (string file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    private string[] Train(string data, string name) =>
+    [
+        "train", "--data", Path.Combine(data, "train.csv"), "--out", Path.Combine(_temp.FullName, name), "--embed-dim", "32", "--patch-size", "16",
+        "--vision-width", "64", "--vision-layers", "1", "--text-width", "64", "--text-layers", "1", "--context-length", "12",
+        "--batch", "16", "--steps", "4", "--lr", "1e-3", "--warmup", "1", "--workers", "1", "--augment", "--threads", "1", "--checkpoint-every", "2",
+    ];
+
+    private float[] Losses(string name) =>
+        [.. File.ReadAllLines(Path.Combine(_temp.FullName, name, "log.jsonl"))
+            .Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(e => e.GetProperty("type").GetString() == "train")
+            .Select(e => e.GetProperty("loss").GetSingle())];
+}

@@ -1,0 +1,77 @@
+using ClipSharp.Checkpoints;
+using ClipSharp.Distributed;
+using ClipSharp.Models;
+using ClipSharp.Tensors;
+using ClipSharp.Training;
+
+// One rank of the data-parallel exactness tests: trains a model folder on a fixed global batch for some steps,
+// taking this rank's shard of it, and writes the losses and the final parameters of this rank.
+// Usage: worker MODEL_DIR INPUTS.safetensors STEPS CHUNK|none OUT_DIR [FAIL_RANK throw|kill]
+Parallelism.MaxThreads = 1;
+ICommunicator communicator;
+try
+{
+    communicator = Communicators.FromEnvironment();
+}
+catch (MpiLibraryNotFoundException e)
+{
+    Console.Error.WriteLine("clip: " + e.Message);
+    return 2;
+}
+
+using (communicator)
+{
+    return RankGuard.Run(communicator, Console.Error, () => Train(communicator, args));
+}
+
+static int Train(ICommunicator communicator, string[] args)
+{
+    string modelDir = args[0];
+    int steps = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
+    int? chunk = args[3] == "none" ? null : int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
+    string outDir = args[4];
+    int failRank = args.Length > 5 ? int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture) : -1;
+    string failMode = args.Length > 6 ? args[6] : "throw";
+
+    ClipCheckpoint checkpoint = ModelFolder.Load(modelDir);
+    ClipModel model = ClipModel.FromStateDict(checkpoint.Config, checkpoint.StateDict);
+    Tensor images;
+    int[] texts;
+    using (SafeTensorsFile inputs = SafeTensorsFile.Open(args[1]))
+    {
+        images = inputs.ReadTensor("images");
+        texts = inputs.ReadInt32("texts");
+    }
+
+    int batch = images.Dim(0);
+    int context = model.Config.ContextLength;
+    var shard = BatchShard.Of(communicator);
+    int start = shard.Start(batch);
+    int count = shard.Count(batch);
+    Tensor local = images.Slice(start, count);
+    int[] localTexts = texts.AsSpan(start * context, count * context).ToArray();
+
+    var trainer = new ContrastiveTrainer(model, new ContrastiveTrainerOptions { ChunkSize = chunk }, communicator);
+    var losses = new float[steps];
+    for (int s = 0; s < steps; s++)
+    {
+        if (communicator.Rank == failRank && s == 1)
+        {
+            if (failMode == "kill")
+            {
+                System.Diagnostics.Process.GetCurrentProcess().Kill();
+            }
+
+            throw new InvalidDataException("a planted failure in this rank's data");
+        }
+
+        losses[s] = trainer.Step(local, localTexts).Loss;
+    }
+
+    Directory.CreateDirectory(outDir);
+    new SafeTensorsWriter()
+        .Add("losses", losses, [steps])
+        .Add("parameters", model.Parameters.Data, [model.Parameters.Data.Length])
+        .Save(Path.Combine(outDir, $"rank{communicator.Rank}.safetensors"));
+    return 0;
+}
