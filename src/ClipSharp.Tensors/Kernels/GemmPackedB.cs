@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
+using ClipSharp.Tensors.Kernels.Simd;
+
 namespace ClipSharp.Tensors.Kernels;
 
 /// <summary>
@@ -12,9 +14,6 @@ namespace ClipSharp.Tensors.Kernels;
 /// </summary>
 internal readonly unsafe struct GemmPackedB
 {
-    // 2^112: moves a half's exponent (bias 15), placed in a float's exponent field (bias 127), to its value.
-    private const float HalfExponentShift = 5.192296858534828e33f;
-
     public readonly byte* Data;
     public readonly float* Scales;
     public readonly WeightPrecision Precision;
@@ -72,8 +71,8 @@ internal readonly unsafe struct GemmPackedB
             for (; i < count; i += 32)
             {
                 Vector512<ushort> h = Vector512.Load(src + i);
-                HalfToSingle(Vector512.WidenLower(h)).Store(dst + i);
-                HalfToSingle(Vector512.WidenUpper(h)).Store(dst + i + 16);
+                SimdHalf.ToSingle<Simd512, Vector512<float>>(Vector512.WidenLower(h).AsSingle()).Store(dst + i);
+                SimdHalf.ToSingle<Simd512, Vector512<float>>(Vector512.WidenUpper(h).AsSingle()).Store(dst + i + 16);
             }
         }
         else if (nr % 16 == 0 && Vector256.IsHardwareAccelerated)
@@ -81,8 +80,8 @@ internal readonly unsafe struct GemmPackedB
             for (; i < count; i += 16)
             {
                 Vector256<ushort> h = Vector256.Load(src + i);
-                HalfToSingle(Vector256.WidenLower(h)).Store(dst + i);
-                HalfToSingle(Vector256.WidenUpper(h)).Store(dst + i + 8);
+                SimdHalf.ToSingle<Simd256, Vector256<float>>(Vector256.WidenLower(h).AsSingle()).Store(dst + i);
+                SimdHalf.ToSingle<Simd256, Vector256<float>>(Vector256.WidenUpper(h).AsSingle()).Store(dst + i + 8);
             }
         }
         else if (nr == GemmMicroKernelVector128.Nr && Vector128.IsHardwareAccelerated)
@@ -90,8 +89,8 @@ internal readonly unsafe struct GemmPackedB
             for (; i + 8 <= count; i += 8)
             {
                 Vector128<ushort> h = Vector128.Load(src + i);
-                HalfToSingle(Vector128.WidenLower(h)).Store(dst + i);
-                HalfToSingle(Vector128.WidenUpper(h)).Store(dst + i + 4);
+                SimdHalf.ToSingle<Simd128, Vector128<float>>(Vector128.WidenLower(h).AsSingle()).Store(dst + i);
+                SimdHalf.ToSingle<Simd128, Vector128<float>>(Vector128.WidenUpper(h).AsSingle()).Store(dst + i + 4);
             }
         }
 
@@ -99,42 +98,6 @@ internal readonly unsafe struct GemmPackedB
         {
             dst[i] = (float)BitConverter.UInt16BitsToHalf(src[i]);
         }
-    }
-
-    // Exact half -> float on 32-bit lanes holding the half's bits. Normal and subnormal halves: the exponent and
-    // mantissa shifted into a float's fields, times 2^112 (exact: the result is a normal float). Inf/NaN keep an
-    // all-ones exponent. Only the sign is set apart, so -0 stays -0.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> HalfToSingle(Vector512<uint> h)
-    {
-        Vector512<uint> sign = (h & Vector512.Create(0x8000u)) << 16;
-        Vector512<uint> magnitude = (h & Vector512.Create(0x7FFFu)) << 13;
-        Vector512<uint> scaled = (magnitude.AsSingle() * Vector512.Create(HalfExponentShift)).AsUInt32();
-        Vector512<uint> special = Vector512.Equals(h & Vector512.Create(0x7C00u), Vector512.Create(0x7C00u));
-        Vector512<uint> bits = Vector512.ConditionalSelect(special, magnitude | Vector512.Create(0x7F800000u), scaled);
-        return (bits | sign).AsSingle();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> HalfToSingle(Vector256<uint> h)
-    {
-        Vector256<uint> sign = (h & Vector256.Create(0x8000u)) << 16;
-        Vector256<uint> magnitude = (h & Vector256.Create(0x7FFFu)) << 13;
-        Vector256<uint> scaled = (magnitude.AsSingle() * Vector256.Create(HalfExponentShift)).AsUInt32();
-        Vector256<uint> special = Vector256.Equals(h & Vector256.Create(0x7C00u), Vector256.Create(0x7C00u));
-        Vector256<uint> bits = Vector256.ConditionalSelect(special, magnitude | Vector256.Create(0x7F800000u), scaled);
-        return (bits | sign).AsSingle();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> HalfToSingle(Vector128<uint> h)
-    {
-        Vector128<uint> sign = (h & Vector128.Create(0x8000u)) << 16;
-        Vector128<uint> magnitude = (h & Vector128.Create(0x7FFFu)) << 13;
-        Vector128<uint> scaled = (magnitude.AsSingle() * Vector128.Create(HalfExponentShift)).AsUInt32();
-        Vector128<uint> special = Vector128.Equals(h & Vector128.Create(0x7C00u), Vector128.Create(0x7C00u));
-        Vector128<uint> bits = Vector128.ConditionalSelect(special, magnitude | Vector128.Create(0x7F800000u), scaled);
-        return (bits | sign).AsSingle();
     }
 
     // src: [kc, nr] int8 -> dst: [kc, nr] = (float)q · scales[column].

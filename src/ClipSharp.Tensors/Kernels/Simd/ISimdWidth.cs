@@ -47,6 +47,11 @@ internal interface ISimdWidth<TVec>
 
     static abstract TVec And(TVec a, TVec b);
 
+    static abstract TVec Or(TVec a, TVec b);
+
+    // A lane mask where the lanes' bits, read as integers, are equal.
+    static abstract TVec EqualsInt32(TVec a, TVec b);
+
     // mask ? a : b, lane by lane.
     static abstract TVec ConditionalSelect(TVec mask, TVec a, TVec b);
 

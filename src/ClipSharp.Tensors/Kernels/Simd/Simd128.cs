@@ -61,6 +61,10 @@ internal readonly struct Simd128 : ISimdWidth<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> And(Vector128<float> a, Vector128<float> b) => a & b;
 
+    public static Vector128<float> Or(Vector128<float> a, Vector128<float> b) => a | b;
+
+    public static Vector128<float> EqualsInt32(Vector128<float> a, Vector128<float> b) => Vector128.Equals(a.AsInt32(), b.AsInt32()).AsSingle();
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> ConditionalSelect(Vector128<float> mask, Vector128<float> a, Vector128<float> b) => Vector128.ConditionalSelect(mask, a, b);
 
