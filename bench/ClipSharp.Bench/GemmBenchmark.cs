@@ -9,7 +9,9 @@ namespace ClipSharp.Bench;
 /// </summary>
 internal static class GemmBenchmark
 {
-    private sealed record Shape(string Group, string Name, bool TransA, bool TransB, int M, int N, int K);
+    // Precision set: the layer runs as the model runs it, through Gemm.SgemmPacked on a PackedWeight of that precision
+    // (the panels are packed once at load); the OpenBLAS peer multiplies the same float32 values, packing per call.
+    private sealed record Shape(string Group, string Name, bool TransA, bool TransB, int M, int N, int K, WeightPrecision? Precision = null);
 
     // Linear layers compute y = x · Wᵀ with W stored [out, in]: NT with A = x [rows, in], B = W [out, in].
     private static readonly Shape[] s_shapes =
@@ -23,7 +25,26 @@ internal static class GemmBenchmark
         new("text", "Text qkv 2464×1536×512 NT", false, true, 2464, 1536, 512),
         new("text", "Text c_fc 2464×2048×512 NT", false, true, 2464, 2048, 512),
         new("text", "Text c_proj 2464×512×2048 NT", false, true, 2464, 512, 2048),
+        .. PackedShapes(),
     ];
+
+    // The ViT-B/32 layers at batch 1 (50 rows) and batch 32 (1600 rows) with pre-packed weights in each precision: the
+    // batch-1 rows stream every weight once per image, so they show what encode_image batch 1 is bound by.
+    private static IEnumerable<Shape> PackedShapes()
+    {
+        (string Layer, int N, int K)[] layers = [("qkv", 2304, 768), ("c_fc", 3072, 768), ("c_proj", 768, 3072)];
+        foreach (int m in (int[])[50, 1600])
+        {
+            foreach ((string layer, int n, int k) in layers)
+            {
+                foreach (WeightPrecision precision in (WeightPrecision[])[WeightPrecision.Float32, WeightPrecision.Float16, WeightPrecision.Int8])
+                {
+                    string dtype = precision switch { WeightPrecision.Float32 => "f32", WeightPrecision.Float16 => "f16", _ => "int8" };
+                    yield return new("packed", $"packed {dtype} {layer} {m}×{n}×{k}", false, true, m, n, k, precision);
+                }
+            }
+        }
+    }
 
     public static int Run(string[] args)
     {
@@ -38,8 +59,8 @@ internal static class GemmBenchmark
         Console.WriteLine(blasMessage);
         Console.WriteLine($"Timing:     median of {reps} after warm-up; GFLOPS = 2·m·n·k / time; clock: {(cpuClock ? "process CPU time / threads" : "wall")}");
         Console.WriteLine();
-        Console.WriteLine($"{"shape",-32} {"threads",7} {"ours GFLOPS",12} {"OpenBLAS",10} {"ratio",7}");
-        Console.WriteLine(new string('-', 72));
+        Console.WriteLine($"{"shape",-36} {"threads",7} {"ours GFLOPS",12} {"OpenBLAS",10} {"ratio",7}");
+        Console.WriteLine(new string('-', 76));
 
         var rng = new Random(1);
         foreach (Shape shape in s_shapes.Where(s => Selected(s, group)))
@@ -47,15 +68,17 @@ internal static class GemmBenchmark
             float[] a = RandomMatrix(rng, shape.M * shape.K);
             float[] b = RandomMatrix(rng, shape.K * shape.N);
             float[] c = new float[shape.M * shape.N];
+            PackedWeight? packed = shape.Precision is { } precision ? Pack(b, shape.N, shape.K, precision) : null;
             int lda = shape.TransA ? shape.M : shape.K;
             int ldb = shape.TransB ? shape.K : shape.N;
             double flops = 2.0 * shape.M * shape.N * shape.K;
             foreach (int threads in threadCounts)
             {
                 Parallelism.MaxThreads = threads;
-                double ours = flops / Timing.MedianSeconds(
-                    () => Gemm.Sgemm(shape.TransA, shape.TransB, shape.M, shape.N, shape.K, 1f, a, lda, b, ldb, 0f, c, shape.N),
-                    reps, cpuClock, threads) / 1e9;
+                Action call = packed is null
+                    ? () => Gemm.Sgemm(shape.TransA, shape.TransB, shape.M, shape.N, shape.K, 1f, a, lda, b, ldb, 0f, c, shape.N)
+                    : () => Gemm.SgemmPacked(false, shape.M, 1f, a, lda, packed, 0f, c, shape.N);
+                double ours = flops / Timing.MedianSeconds(call, reps, cpuClock, threads) / 1e9;
                 string peer = "n/a", ratio = "n/a";
                 if (blas is not null)
                 {
@@ -67,7 +90,7 @@ internal static class GemmBenchmark
                     ratio = (ours / theirs).ToString("F2");
                 }
 
-                Console.WriteLine($"{shape.Name,-32} {threads,7} {ours,12:F1} {peer,10} {ratio,7}");
+                Console.WriteLine($"{shape.Name,-36} {threads,7} {ours,12:F1} {peer,10} {ratio,7}");
             }
         }
 
@@ -76,10 +99,51 @@ internal static class GemmBenchmark
         return 0;
     }
 
-    // A group name, "all", or a comma-separated list of fragments of shape names (e.g. "c_fc,2048").
+    // A group name, "all" (every group but "packed"), or a comma-separated list of fragments of shape names (e.g. "c_fc,2048").
     private static bool Selected(Shape shape, string filter)
-        => filter == "all" || shape.Group == filter
+        => (filter == "all" && shape.Group != "packed") || shape.Group == filter
             || filter.Split(',').Any(f => shape.Name.Contains(f, StringComparison.OrdinalIgnoreCase));
+
+    // W [n = out, k = in] in the given precision; the OpenBLAS peer then gets the values the packed weight holds, so
+    // both sides multiply the same numbers.
+    private static PackedWeight Pack(float[] w, int n, int k, WeightPrecision precision)
+    {
+        switch (precision)
+        {
+            case WeightPrecision.Float16:
+                Half[] half = new Half[w.Length];
+                for (int i = 0; i < w.Length; i++)
+                {
+                    half[i] = (Half)w[i];
+                    w[i] = (float)half[i];
+                }
+
+                return PackedWeight.FromFloat16(half, n, k);
+            case WeightPrecision.Int8:
+                sbyte[] q = new sbyte[w.Length];
+                float[] scales = new float[n];
+                for (int o = 0; o < n; o++)
+                {
+                    Span<float> row = w.AsSpan(o * k, k);
+                    float max = 0;
+                    foreach (float v in row)
+                    {
+                        max = MathF.Max(max, MathF.Abs(v));
+                    }
+
+                    scales[o] = max > 0 ? max / 127f : 1f;
+                    for (int i = 0; i < k; i++)
+                    {
+                        q[(o * k) + i] = (sbyte)Math.Clamp(MathF.Round(row[i] / scales[o]), -127, 127);
+                        row[i] = q[(o * k) + i] * scales[o];
+                    }
+                }
+
+                return PackedWeight.FromInt8(q, scales, n, k);
+            default:
+                return PackedWeight.FromFloat32(w, n, k);
+        }
+    }
 
     private static float[] RandomMatrix(Random rng, int count)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -19,7 +20,7 @@ internal static unsafe class GemmPackA
             float* panel = dst + ((nint)i0 * k);
             if (transA)
             {
-                PackContiguousRows(a + i0, lda, rows, k, mr, panel, vector && rows == mr && mr % 4 == 0);
+                PackContiguousRows(a + i0, lda, rows, k, mr, panel, vector && rows == mr && mr % 2 == 0);
             }
             else if (vector && mr == 6 && rows == 6 && Avx.IsSupported)
             {
@@ -35,16 +36,24 @@ internal static unsafe class GemmPackA
     }
 
     // op(A)[i, p] = src[p * lda + i]: each k step is already a contiguous run of the panel's rows.
-    // A full panel of a multiple of 4 rows (the 128-bit kernel's 8) copies in vectors.
+    // A full panel of an even number of rows copies in vectors: the multiple of 4 as whole vectors, the 6-row kernels'
+    // last two rows as one 8-byte move. This is the weight-gradient GEMMs' A (dYᵀ), packed once per MC block over the
+    // whole batch depth, where a per-row scalar loop cost a measurable share of a training step.
     private static void PackContiguousRows(float* src, nint lda, int rows, int k, int mr, float* panel, bool vectorCopy)
     {
+        int whole = mr & ~3;
         for (int p = 0; p < k; p++)
         {
             float* s = src + (p * lda);
             float* d = panel + ((nint)p * mr);
             if (vectorCopy)
             {
-                GemmPanelCopy.Copy(s, d, mr);
+                GemmPanelCopy.Copy(s, d, whole);
+                if (whole != mr)
+                {
+                    Unsafe.WriteUnaligned(d + whole, Unsafe.ReadUnaligned<ulong>(s + whole));
+                }
+
                 continue;
             }
 
