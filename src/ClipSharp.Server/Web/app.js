@@ -18,7 +18,7 @@
       const response = await request();
       const body = await response.json();
       if (mine !== generation) return;
-      if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
+      if (!response.ok) throw new Error(body.detail || response.statusText);
       show(body, label);
     } catch (e) {
       if (mine === generation) say("Search failed: " + e.message, true);
