@@ -38,7 +38,7 @@ internal sealed class ApiKeyCheck
 
         if (key.Trim().Length < MinLength)
         {
-            throw new ArgumentException($"the API key must have at least {MinLength} characters (got {key.Trim().Length}); generate one, e.g. with 'openssl rand -hex 32'.", nameof(options));
+            throw new ClipServerOptionsException($"the API key must have at least {MinLength} characters (got {key.Trim().Length}); generate one, e.g. with 'openssl rand -hex 32'.");
         }
 
         return new ApiKeyCheck(Digest(key.Trim()));

@@ -22,6 +22,8 @@ public static class ClipEndpointRouteBuilderExtensions
         ClipServerOptions options = endpoints.ServiceProvider.GetService<ClipServerOptions>()
             ?? throw new InvalidOperationException("the ClipSharp API is not registered: call services.AddClipServer(clip, ...) before app.MapClipEndpoints().");
 
+        // Resolved now so that a bad key from configuration fails at startup, not on the first request.
+        _ = endpoints.ServiceProvider.GetRequiredService<ApiKeyCheck>();
         RouteGroupBuilder root = endpoints.MapGroup(string.Empty);
         HealthEndpoints.Map(root);
 

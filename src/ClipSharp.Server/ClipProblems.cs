@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using ClipSharp.Imaging;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 
@@ -46,6 +47,9 @@ internal static class ClipProblems
             => (StatusCodes.Status413PayloadTooLarge, "too_large", "the request body is larger than the server accepts.", null),
         BadHttpRequestException bad => (bad.StatusCode, "bad_request", bad.Message, null),
         InvalidDataException data => (StatusCodes.Status400BadRequest, "bad_request", data.Message, null),
+        // The request-timeout middleware cancels RequestAborted too, so a timeout is told apart by its own token.
+        OperationCanceledException when context.Features.Get<IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true
+            => (StatusCodes.Status503ServiceUnavailable, "timeout", "the request took longer than the server allows.", null),
         OperationCanceledException when context.RequestAborted.IsCancellationRequested
             => (ClientClosedRequest, "cancelled", "the client went away.", null),
         OperationCanceledException or TimeoutException

@@ -52,10 +52,17 @@ public sealed class ClipServer : IAsyncDisposable
         builder.Services.AddOpenApi();
 
         WebApplication app = builder.Build();
-        if (!app.Services.GetRequiredService<ApiKeyCheck>().Enabled && !options.AllowAnonymous && !IsLoopback(options.Host))
+        try
+        {
+            if (!app.Services.GetRequiredService<ApiKeyCheck>().Enabled && !options.AllowAnonymous && !IsLoopback(options.Host))
+            {
+                throw new AnonymousExposureException(options.Host);
+            }
+        }
+        catch
         {
             ((IDisposable)app).Dispose();
-            throw new AnonymousExposureException(options.Host);
+            throw;
         }
 
         app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -73,7 +80,6 @@ public sealed class ClipServer : IAsyncDisposable
         });
         app.UseCors();
         app.UseRateLimiter();
-
         app.UseRequestTimeouts();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapClipEndpoints();
@@ -88,6 +94,9 @@ public sealed class ClipServer : IAsyncDisposable
         return bare.Equals("localhost", StringComparison.OrdinalIgnoreCase)
             || (IPAddress.TryParse(bare, out IPAddress? address) && IPAddress.IsLoopback(address));
     }
+
+    /// <summary>Whether the API endpoints require the API key (from the options, the configuration or the environment).</summary>
+    public bool RequiresApiKey => _app.Services.GetRequiredService<ApiKeyCheck>().Enabled;
 
     public Task StartAsync(CancellationToken cancel = default) => _app.StartAsync(cancel);
 

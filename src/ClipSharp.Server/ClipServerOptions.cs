@@ -4,8 +4,8 @@ namespace ClipSharp.Server;
 public sealed record ClipServerOptions
 {
     /// <summary>
-    /// Loopback unless the operator says otherwise. <see cref="ClipServer.Create(Clip, ClipServerOptions?, Action{Microsoft.Extensions.Logging.ILoggingBuilder}?)"/>
-    /// refuses any other address without an <see cref="ApiKey"/>, unless <see cref="AllowAnonymous"/> is set.
+    /// Loopback unless the operator says otherwise: <see cref="ClipServer"/> refuses any other address without an
+    /// <see cref="ApiKey"/>, unless <see cref="AllowAnonymous"/> is set. An app mapping the endpoints binds as it likes.
     /// </summary>
     public string Host { get; init; } = "127.0.0.1";
 

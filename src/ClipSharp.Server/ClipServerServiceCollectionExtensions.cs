@@ -63,19 +63,25 @@ public static class ClipServerServiceCollectionExtensions
     {
         if (options.ModelQueueCapacity < 0)
         {
-            throw new ArgumentException($"ModelQueueCapacity must be 0 or more, got {options.ModelQueueCapacity}.", nameof(options));
+            throw new ClipServerOptionsException($"ModelQueueCapacity must be 0 or more, got {options.ModelQueueCapacity}.");
         }
 
         if (options.RateLimitPermits < 0 || (options.RateLimitPermits > 0 && options.RateLimitWindow <= TimeSpan.Zero))
         {
-            throw new ArgumentException($"RateLimitPermits must be 0 (off) or more with a positive RateLimitWindow, got {options.RateLimitPermits} per {options.RateLimitWindow}.", nameof(options));
+            throw new ClipServerOptionsException($"RateLimitPermits must be 0 (off) or more with a positive RateLimitWindow, got {options.RateLimitPermits} per {options.RateLimitWindow}.");
+        }
+
+        if (options.ApiKey is not null)
+        {
+            // The same check as for a key from configuration, but at registration.
+            _ = ApiKeyCheck.Create(options, configuration: null);
         }
 
         foreach (string origin in options.CorsOrigins)
         {
             if (!Uri.TryCreate(origin, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https") || uri.PathAndQuery != "/" || origin.EndsWith('/'))
             {
-                throw new ArgumentException($"CORS origin '{origin}' is not an origin: give scheme://host[:port], e.g. https://app.example.com.", nameof(options));
+                throw new ClipServerOptionsException($"CORS origin '{origin}' is not an origin: give scheme://host[:port], e.g. https://app.example.com.");
             }
         }
     }

@@ -22,11 +22,17 @@ internal sealed class ModelGate(Clip clip, int capacity) : IDisposable
 
     public async Task<T> RunAsync<T>(Func<Clip, T> work, CancellationToken cancel)
     {
-        if (Interlocked.Increment(ref _pending) > Capacity + 1)
+        // Admitted only while there is room: a refused request never counts, even for a moment.
+        int now;
+        do
         {
-            Interlocked.Decrement(ref _pending);
-            throw new ModelBusyException(Capacity, RetryAfter());
+            now = Volatile.Read(ref _pending);
+            if (now > Capacity)
+            {
+                throw new ModelBusyException(Capacity, RetryAfter());
+            }
         }
+        while (Interlocked.CompareExchange(ref _pending, now + 1, now) != now);
 
         try
         {
