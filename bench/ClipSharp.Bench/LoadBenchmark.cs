@@ -23,6 +23,7 @@ internal static class LoadBenchmark
             switch (args[i])
             {
                 case "--url": o.Url = value; break;
+                case "--api-key": o.ApiKey = value; break;
                 case "--model": o.Model = value; break;
                 case "--vocab": o.Vocab = value; break;
                 case "--index": o.Index = value; break;
@@ -59,16 +60,21 @@ internal static class LoadBenchmark
                 Clip clip = Clip.Load(o.Model ?? throw new ArgumentException("give --url of a running server, or --model (and --index) to start one."), o.Vocab);
                 string path = o.Index ?? BuildIndex(clip, o.Images, scratch = Directory.CreateTempSubdirectory("clipsharp-load-").FullName);
                 index = SearchIndex.Open(path);
-                server = ClipServer.Create(clip, index, new ClipServerOptions { Port = 0, MaxK = Math.Max(1000, o.K) });
+                server = ClipServer.Create(clip, index, new ClipServerOptions { Port = 0, MaxK = Math.Max(1000, o.K), ApiKey = o.ApiKey });
                 await server.StartAsync();
                 url = new Uri(server.Urls[0]);
             }
 
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = o.Clients }) { BaseAddress = url, Timeout = LoadClients.RequestTimeout };
+            if (o.ApiKey is not null)
+            {
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", o.ApiKey);
+            }
+
             (long[] ids, byte[] upload) = await Targets(http);
             Console.WriteLine(
                 $"Load:       {o.Clients} clients for {o.Seconds:F0} s (at most {o.MaxRequests:N0} requests) against {url}; {ids.Length} indexed images; "
-                + $"mix {string.Join(',', o.Mix.Select(m => m.ToString().ToLowerInvariant()))}; k={o.K}");
+                + $"mix {string.Join(',', o.Mix.Select(m => m.ToString().ToLowerInvariant()))}; k={o.K}; {(o.ApiKey is null ? "no API key" : "with the API key")}");
             LoadReport report = await LoadClients.RunAsync(http, o, ids, upload);
             report.Print(Console.Out);
             Console.WriteLine($"Load average at the end: {Machine.LoadAverage()}");

@@ -22,6 +22,9 @@ internal sealed class LoadOptions
 {
     public string? Url { get; set; }
 
+    /// <summary>Sent as <c>Authorization: Bearer KEY</c>; an in-process server requires it too.</summary>
+    public string? ApiKey { get; set; } = Environment.GetEnvironmentVariable("CLIPSHARP_API_KEY");
+
     public string? Model { get; set; }
 
     public string? Vocab { get; set; }

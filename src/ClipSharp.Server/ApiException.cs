@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 namespace ClipSharp.Server;
 
 /// <summary>A request the server refuses; becomes a JSON error with this status, never a 500.</summary>
-public sealed class ApiException : Exception
+internal sealed class ApiException : Exception
 {
     public ApiException(int status, string code, string message)
         : base(message)

@@ -7,7 +7,7 @@ namespace ClipSharp.Server;
 /// Zero-shot classifiers by label set and templates. A page sends the same labels with every request, and their
 /// prompt embeddings cost far more than classifying one image, so they are computed once per server.
 /// </summary>
-public sealed class ClassifierCache
+internal sealed class ClassifierCache
 {
     private const int Capacity = 32;
     private readonly ConcurrentDictionary<string, ZeroShotClassifier> _classifiers = new(StringComparer.Ordinal);

@@ -1,13 +1,12 @@
+using System.Net;
 using System.Text.Json;
 using ClipSharp.Search;
-using ClipSharp.Server.Endpoints;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -31,55 +30,73 @@ public sealed class ClipServer : IAsyncDisposable
     /// <summary>
     /// A server that also searches <paramref name="index"/> and serves its images. The caller keeps ownership of
     /// the index (dispose it after the server). Fails with <see cref="SearchIndexException"/> when the index was
-    /// built by another model.
+    /// built by another model, and with <see cref="AnonymousExposureException"/> when <see cref="ClipServerOptions.Host"/>
+    /// is not loopback, no API key is set and <see cref="ClipServerOptions.AllowAnonymous"/> is not either. A thin host
+    /// over <see cref="ClipServerServiceCollectionExtensions.AddClipServer(Microsoft.Extensions.DependencyInjection.IServiceCollection, Clip, SearchIndex?, ClipServerOptions?)"/>
+    /// and <see cref="ClipEndpointRouteBuilderExtensions.MapClipEndpoints"/>.
     /// </summary>
     public static ClipServer Create(Clip clip, SearchIndex? index, ClipServerOptions? options = null, Action<ILoggingBuilder>? logging = null)
     {
         ArgumentNullException.ThrowIfNull(clip);
         options ??= new ClipServerOptions();
-        index?.RequireModel(ModelIdentity.Compute(clip), clip.Name);
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        builder.WebHost.UseUrls($"http://{UrlHost(options.Host)}:{options.Port}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxUploadBytes);
         builder.Services.Configure<FormOptions>(f => f.MultipartBodyLengthLimit = options.MaxUploadBytes);
         builder.Logging.ClearProviders();
         logging?.Invoke(builder.Logging);
+
+        // The responses are snake_case whatever the host says; this makes the OpenAPI document say so too.
         builder.Services.ConfigureHttpJsonOptions(j => j.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
-        builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(new ModelGate(clip));
-        builder.Services.AddSingleton<ClassifierCache>();
-        builder.Services.AddSingleton<TaggerCache>();
-        builder.Services.AddSingleton(new ServedIndex(index));
-        builder.Services.AddSingleton(new ThumbnailCache(options.ThumbnailCacheBytes));
-        builder.Services.AddRequestTimeouts(t => t.DefaultPolicy = new RequestTimeoutPolicy
-        {
-            Timeout = options.RequestTimeout,
-            TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
-        });
+        builder.Services.AddClipServer(clip, index, options);
         builder.Services.AddOpenApi();
 
         WebApplication app = builder.Build();
-        app.UseMiddleware<ErrorResponses>();
-        app.UseStatusCodePages(async context =>
+        try
         {
-            // Unmatched routes and methods answer in the same JSON shape as every other error.
-            HttpResponse r = context.HttpContext.Response;
-            if (r.ContentLength is null && r.ContentType is null)
+            if (!app.Services.GetRequiredService<ApiKeyCheck>().Enabled && !options.AllowAnonymous && !IsLoopback(options.Host))
             {
-                await ErrorResponses.Write(context.HttpContext, r.StatusCode, r.StatusCode == 404 ? "not_found" : "http_" + r.StatusCode, $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path}: {ReasonPhrase(r.StatusCode)}.");
+                throw new AnonymousExposureException(options.Host);
             }
+        }
+        catch
+        {
+            ((IDisposable)app).Dispose();
+            throw;
+        }
+
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // Only what escapes the endpoints' own handling (a failure while a result is written) gets here.
+            ExceptionHandler = context => ClipProblems.WriteAsync(context, StatusCodes.Status500InternalServerError, "internal", "internal error; see the server log."),
         });
+        app.UseStatusCodePages(context =>
+        {
+            // Unmatched routes and methods answer as problems too, like every other error.
+            HttpResponse r = context.HttpContext.Response;
+            return r.ContentLength is null && r.ContentType is null
+                ? ClipProblems.WriteAsync(context.HttpContext, r.StatusCode, StatusCode(r.StatusCode), StatusDetail(context.HttpContext))
+                : Task.CompletedTask;
+        });
+        app.UseCors();
+        app.UseRateLimiter();
         app.UseRequestTimeouts();
         app.MapOpenApi("/openapi/{documentName}.json");
-        HealthEndpoints.Map(app);
-        EmbeddingEndpoints.Map(app);
-        ClassifyEndpoints.Map(app);
-        TagEndpoints.Map(app);
-        SearchEndpoints.Map(app);
-        ImageEndpoints.Map(app);
-        PageEndpoints.Map(app);
+        app.MapClipEndpoints();
         return new ClipServer(app);
     }
+
+    /// <summary>Whether only this machine can reach <paramref name="host"/>: a loopback address or "localhost".</summary>
+    public static bool IsLoopback(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        string bare = host.Trim('[', ']');
+        return bare.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || (IPAddress.TryParse(bare, out IPAddress? address) && IPAddress.IsLoopback(address));
+    }
+
+    /// <summary>Whether the API endpoints require the API key (from the options, the configuration or the environment).</summary>
+    public bool RequiresApiKey => _app.Services.GetRequiredService<ApiKeyCheck>().Enabled;
 
     public Task StartAsync(CancellationToken cancel = default) => _app.StartAsync(cancel);
 
@@ -98,14 +115,26 @@ public sealed class ClipServer : IAsyncDisposable
 
     public Task StopAsync(CancellationToken cancel = default) => _app.StopAsync(cancel);
 
-    public async ValueTask DisposeAsync()
+    // The container owns the gate and the thumbnail cache; the model and the index stay the caller's.
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    private static string UrlHost(string host) => IPAddress.TryParse(host, out IPAddress? a) && a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{host}]" : host;
+
+    private static string StatusCode(int status) => status switch
     {
-        // The container does not own instances it was handed, so they are disposed here, after the app.
-        ModelGate gate = _app.Services.GetRequiredService<ModelGate>();
-        ThumbnailCache thumbnails = _app.Services.GetRequiredService<ThumbnailCache>();
-        await _app.DisposeAsync();
-        gate.Dispose();
-        thumbnails.Dispose();
+        StatusCodes.Status404NotFound => "not_found",
+
+        // Routing refuses a body the endpoint does not accept before the endpoint runs.
+        StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
+        _ => "http_" + status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private static string StatusDetail(HttpContext context)
+    {
+        string what = $"{context.Request.Method} {context.Request.Path}";
+        return context.Response.StatusCode == StatusCodes.Status415UnsupportedMediaType
+            ? $"{what}: send application/json or multipart/form-data."
+            : $"{what}: {ReasonPhrase(context.Response.StatusCode)}.";
     }
 
     private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } p ? p.ToLowerInvariant() : "error";

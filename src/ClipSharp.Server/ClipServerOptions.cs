@@ -3,11 +3,38 @@ namespace ClipSharp.Server;
 /// <summary>How the server listens and what it accepts. Every limit answers with a 4xx naming the limit.</summary>
 public sealed record ClipServerOptions
 {
-    /// <summary>Loopback only unless the operator says otherwise: the API has no authentication.</summary>
+    /// <summary>
+    /// Loopback unless the operator says otherwise: <see cref="ClipServer"/> refuses any other address without an
+    /// <see cref="ApiKey"/>, unless <see cref="AllowAnonymous"/> is set. An app mapping the endpoints binds as it likes.
+    /// </summary>
     public string Host { get; init; } = "127.0.0.1";
 
     /// <summary>0 picks a free port (tests); the bound address is in <see cref="ClipServer.Urls"/> after start.</summary>
     public int Port { get; init; } = 8080;
+
+    /// <summary>
+    /// The key clients send as <c>Authorization: Bearer KEY</c> to the API endpoints. Null falls back to the
+    /// configuration value <c>ClipServer:ApiKey</c>, then to the environment variable <c>CLIPSHARP_API_KEY</c>;
+    /// with none of them the API is anonymous.
+    /// </summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Lets <see cref="ClipServer"/> bind a non-loopback <see cref="Host"/> without an API key.</summary>
+    public bool AllowAnonymous { get; init; }
+
+    /// <summary>Origins (scheme://host[:port]) whose pages may call the API from a browser. Empty: CORS is off.</summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [];
+
+    /// <summary>Requests each client (by remote address) may make per <see cref="RateLimitWindow"/>; 0 turns the limit off.</summary>
+    public int RateLimitPermits { get; init; }
+
+    public TimeSpan RateLimitWindow { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Requests that may wait for the model while one runs. Beyond that a request is refused at once with 429 and
+    /// Retry-After, so a burst costs memory and latency only up to this bound.
+    /// </summary>
+    public int ModelQueueCapacity { get; init; } = 64;
 
     public long MaxUploadBytes { get; init; } = 20L * 1024 * 1024;
 

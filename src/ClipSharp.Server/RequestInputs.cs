@@ -39,28 +39,40 @@ internal sealed class RequestInputs
         }
         else if (request.HasJsonContentType())
         {
-            using JsonDocument doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancel);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw ApiException.BadRequest("the JSON body must be an object.");
-            }
-
-            foreach (JsonProperty p in doc.RootElement.EnumerateObject())
-            {
-                inputs.ReadJsonProperty(p);
-            }
+            using JsonDocument doc = await ReadJsonAsync(request, cancel);
+            return FromJson(doc.RootElement, options);
         }
         else
         {
             throw new ApiException(StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type", "send application/json or multipart/form-data.");
         }
 
-        if (inputs.Texts.Count + inputs.Images.Count > options.MaxBatchItems)
+        return inputs.CheckCount(options);
+    }
+
+    /// <summary>A JSON body, which must be an object.</summary>
+    public static async Task<JsonDocument> ReadJsonAsync(HttpRequest request, CancellationToken cancel)
+    {
+        JsonDocument doc = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancel);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
         {
-            throw ApiException.TooLarge($"{inputs.Texts.Count + inputs.Images.Count} inputs in one request; the limit is {options.MaxBatchItems}.");
+            doc.Dispose();
+            throw ApiException.BadRequest("the JSON body must be an object.");
         }
 
-        return inputs;
+        return doc;
+    }
+
+    /// <summary>The inputs of a JSON object already read (see <see cref="ReadJsonAsync"/>).</summary>
+    public static RequestInputs FromJson(JsonElement root, ClipServerOptions options)
+    {
+        var inputs = new RequestInputs();
+        foreach (JsonProperty p in root.EnumerateObject())
+        {
+            inputs.ReadJsonProperty(p);
+        }
+
+        return inputs.CheckCount(options);
     }
 
     public string? Field(string name) => Fields.TryGetValue(name, out List<string>? v) && v.Count > 0 ? v[^1] : null;
@@ -90,6 +102,11 @@ internal sealed class RequestInputs
 
         return n;
     }
+
+    private RequestInputs CheckCount(ClipServerOptions options)
+        => Texts.Count + Images.Count <= options.MaxBatchItems
+            ? this
+            : throw ApiException.TooLarge($"{Texts.Count + Images.Count} inputs in one request; the limit is {options.MaxBatchItems}.");
 
     private List<string> FieldList(string key)
     {

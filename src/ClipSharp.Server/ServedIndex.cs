@@ -7,7 +7,7 @@ namespace ClipSharp.Server;
 /// The index the server searches, if it was given one. Files are served only through its entries, looked up by
 /// id: nothing a client sends is ever used as a path.
 /// </summary>
-public sealed class ServedIndex(SearchIndex? index)
+internal sealed class ServedIndex(SearchIndex? index)
 {
     public SearchIndex? Index { get; } = index;
 

@@ -8,7 +8,7 @@ namespace ClipSharp.Server;
 /// Taggers by labels and threshold. Their prompt embeddings cost more than tagging one image, and clients send the
 /// same labels with every request, so each set is embedded once per server.
 /// </summary>
-public sealed class TaggerCache
+internal sealed class TaggerCache
 {
     private const int Capacity = 32;
     private readonly ConcurrentDictionary<string, ImageTagger> _taggers = new(StringComparer.Ordinal);

@@ -9,7 +9,7 @@ namespace ClipSharp.Server;
 /// JPEG thumbnails rendered with SkiaSharp, kept in memory up to a byte bound. The key holds the file's size and
 /// mtime, so a file edited since it was thumbnailed is rendered again.
 /// </summary>
-public sealed class ThumbnailCache : IDisposable
+internal sealed class ThumbnailCache : IDisposable
 {
     private const int Quality = 85;
     private readonly MemoryCache _cache;

@@ -16,20 +16,28 @@ internal static class ApiAssert
         return http.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
-    /// <summary>The response has this status and a JSON body {"error": {"code", "message"}} with a message.</summary>
+    /// <summary>
+    /// The response has this status and an RFC 9457 problem body: <c>application/problem+json</c> with <c>type</c>,
+    /// <c>title</c>, <c>status</c> (the same as the response's), a <c>detail</c>, and the stable <c>code</c>.
+    /// </summary>
     public static async Task Error(HttpResponseMessage response, int status, string? code = null)
     {
         using (response)
         {
             string text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
             Assert.True((int)response.StatusCode == status, $"expected {status}, got {(int)response.StatusCode}: {text}");
-            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             using JsonDocument body = JsonDocument.Parse(text);
-            JsonElement error = body.RootElement.GetProperty("error");
-            Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()));
+            JsonElement problem = body.RootElement;
+            Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("type").GetString()));
+            Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()));
+            Assert.Equal(status, problem.GetProperty("status").GetInt32());
+            Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+            string? actual = problem.GetProperty("code").GetString();
+            Assert.False(string.IsNullOrWhiteSpace(actual));
             if (code is not null)
             {
-                Assert.Equal(code, error.GetProperty("code").GetString());
+                Assert.Equal(code, actual);
             }
         }
     }

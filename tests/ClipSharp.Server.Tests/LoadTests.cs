@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 
 namespace ClipSharp.Server.Tests;
 
@@ -49,6 +50,57 @@ public sealed class LoadTests(PlantedIndex planted) : IClassFixture<PlantedIndex
         await Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(() => Client(c))));
         Assert.Empty(errors);
         Assert.True(ok >= Clients, $"only {ok} requests completed");
+    }
+
+    /// <summary>
+    /// 32 clients with the API key, through the rate limiter (set well above the traffic) and the model queue (larger
+    /// than the clients): no request is refused, and every answer is OpenAI-shaped with the right vectors.
+    /// </summary>
+    [Fact]
+    public async Task ThirtyTwoAuthenticatedClientsSeeNoErrors()
+    {
+        const string key = "correct-horse-battery-staple-42";
+        await using MappedApp app = await MappedApp.StartAsync(new ClipServerOptions { ApiKey = key, RateLimitPermits = 100_000, ModelQueueCapacity = 64 });
+        string[] texts = ["a photo of a cat", "a red car", "two dogs", "a bowl of fruit"];
+        float[] expected = app.Clip.EncodeTexts(texts).ToArray();
+        int d = app.Clip.EmbedDim;
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 32 }) { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(s_duration);
+        int issued = 0, ok = 0;
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
+
+        async Task Client(int client)
+        {
+            var random = new Random(client);
+            while (!deadline.IsCancellationRequested && Interlocked.Increment(ref issued) <= MaxRequests)
+            {
+                int t = random.Next(texts.Length);
+                using HttpResponseMessage response = await http.PostAsJsonAsync("/v1/embeddings", new { input = new[] { texts[t] }, model = "clip" }, CancellationToken.None);
+                string body = await response.Content.ReadAsStringAsync(CancellationToken.None);
+                if (!response.IsSuccessStatusCode)
+                {
+                    errors.Enqueue($"{(int)response.StatusCode}: {body}");
+                    continue;
+                }
+
+                using var doc = System.Text.Json.JsonDocument.Parse(body);
+                float[] got = [.. doc.RootElement.GetProperty("data")[0].GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle())];
+                if (got.AsSpan().SequenceEqual(expected.AsSpan(t * d, d)))
+                {
+                    Interlocked.Increment(ref ok);
+                }
+                else
+                {
+                    errors.Enqueue($"wrong vector for '{texts[t]}'");
+                }
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(c => Task.Run(() => Client(c))));
+        Assert.Empty(errors);
+        Assert.True(ok >= 32, $"only {ok} requests completed");
     }
 
     private static MultipartFormDataContent Form(byte[] png)

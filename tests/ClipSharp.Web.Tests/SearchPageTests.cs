@@ -1,3 +1,4 @@
+using ClipSharp.Server;
 using ClipSharp.Server.Tests;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -93,6 +94,31 @@ public sealed class SearchPageTests(PlantedIndex planted, Browser browser) : ICl
         await page.Locator("#file").SetInputFilesAsync(text);
         await Expect(page.Locator("#status")).ToContainTextAsync("Search failed");
         Assert.Empty(foreign);
+    }
+
+    [Fact]
+    public async Task WithAnApiKeyThePageAsksForItOnceAndStillShowsThumbnails()
+    {
+        const string key = "correct-horse-battery-staple-42";
+        await using ClipServer keyed = ClipServer.Create(planted.Clip, planted.Index, PlantedIndex.Options with { ApiKey = key });
+        await keyed.StartAsync(TestContext.Current.CancellationToken);
+        IPage page = await browser.NewPageAsync();
+        int prompts = 0;
+        page.Dialog += async (_, dialog) =>
+        {
+            prompts++;
+            await dialog.AcceptAsync(key);
+        };
+        await page.GotoAsync(keyed.Urls[0]);
+        await page.Locator("#q").FillAsync("a photo");
+        await page.Locator("#q").PressAsync("Enter");
+        await Expect(page.Locator("#status")).ToContainTextAsync("results for");
+
+        // The thumbnail needs the key too: it only has pixels if the page fetched it with the key.
+        await page.WaitForFunctionAsync("() => { const i = document.querySelector('#results li:first-child .hit img'); return !!i && i.naturalWidth > 0; }");
+        await page.Locator("#results li:nth-child(2) .hit").ClickAsync();
+        await Expect(page.Locator("#status")).ToContainTextAsync("similar to");
+        Assert.Equal(1, prompts);
     }
 
     private async Task<IPage> OpenAsync()

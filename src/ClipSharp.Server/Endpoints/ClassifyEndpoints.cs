@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ClipSharp.Imaging;
 using ClipSharp.Tensors;
 using ClipSharp.ZeroShot;
@@ -16,6 +17,7 @@ internal static class ClassifyEndpoints
             .WithName("Classify")
             .WithSummary("Zero-shot classification")
             .WithDescription("JSON {\"labels\": [...], \"images\": [base64...], \"templates\": \"default\"|\"single\"|[...], \"top_k\": 5} or multipart/form-data with 'labels' (comma-separated or repeated) and image files.")
+            .Accepts<ClassifyRequest>("application/json", "multipart/form-data")
             .Produces<ClassifyResponse>()
             .DisableAntiforgery();
     }
@@ -60,7 +62,7 @@ internal static class ClassifyEndpoints
         var results = scores
             .Select((s, i) => new ClassifyResult(i, inputs.Images[i].Name, [.. s.Select(c => new LabelScore(c.Label, c.Probability))]))
             .ToList();
-        return Results.Ok(new ClassifyResponse(gate.Clip.Name, results));
+        return ClipJson.Ok(new ClassifyResponse(gate.Clip.Name, results));
     }
 
     private static IReadOnlyList<string> Templates(IReadOnlyList<string> given)
@@ -86,6 +88,13 @@ internal static class ClassifyEndpoints
         return given;
     }
 }
+
+/// <summary>The JSON body of POST /v1/classify; <c>templates</c> is "default", "single" or a list with {} placeholders.</summary>
+internal sealed record ClassifyRequest(
+    IReadOnlyList<string> Labels,
+    IReadOnlyList<string> Images,
+    IReadOnlyList<string>? Templates,
+    [property: JsonPropertyName("top_k")] int? TopK);
 
 internal sealed record LabelScore(string Label, float Probability);
 

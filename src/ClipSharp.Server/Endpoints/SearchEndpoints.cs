@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ClipSharp.Imaging;
 using ClipSharp.Search;
 using Microsoft.AspNetCore.Builder;
@@ -25,6 +26,7 @@ internal static class SearchEndpoints
             .WithName("SearchByUpload")
             .WithSummary("Search the index with an uploaded image")
             .WithDescription("multipart/form-data with one image file (and optional 'k'), or JSON {\"image\": base64, \"k\": 10}; a 'text' instead of the image searches by text.")
+            .Accepts<SearchRequest>("application/json", "multipart/form-data")
             .Produces<SearchResponse>()
             .DisableAntiforgery();
     }
@@ -45,12 +47,12 @@ internal static class SearchEndpoints
         {
             IndexEntry entry = served.Entry(like, "like");
             float[] stored = index.Embedding(entry.Id).ToArray();
-            return Results.Ok(Respond(gate, served, "similar", entry.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), index.Search(stored, k)));
+            return ClipJson.Ok(Respond(gate, served, "similar", entry.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), index.Search(stored, k)));
         }
 
         string text = CheckText(q!);
         float[] query = await gate.RunAsync(clip => clip.EncodeTexts([text]).Span.ToArray(), cancel);
-        return Results.Ok(Respond(gate, served, "text", text, index.Search(query, k)));
+        return ClipJson.Ok(Respond(gate, served, "text", text, index.Search(query, k)));
     }
 
     private static async Task<IResult> SearchPostAsync(
@@ -69,12 +71,12 @@ internal static class SearchEndpoints
             ImageUpload upload = inputs.Images[0];
             DecodedImage image = ImageDecoder.Decode(upload.Data, upload.Name);
             float[] query = await gate.RunAsync(clip => clip.EncodeImages([image]).Span.ToArray(), cancel);
-            return Results.Ok(Respond(gate, served, "image", upload.Name, index.Search(query, k)));
+            return ClipJson.Ok(Respond(gate, served, "image", upload.Name, index.Search(query, k)));
         }
 
         string text = CheckText(inputs.Texts[0]);
         float[] embedding = await gate.RunAsync(clip => clip.EncodeTexts([text]).Span.ToArray(), cancel);
-        return Results.Ok(Respond(gate, served, "text", text, index.Search(embedding, k)));
+        return ClipJson.Ok(Respond(gate, served, "text", text, index.Search(embedding, k)));
     }
 
     private static string CheckText(string text)
@@ -107,6 +109,15 @@ internal static class SearchEndpoints
 }
 
 /// <summary>One hit: for an image index <c>name</c> is the file name (never the server's path) and the URLs serve it.</summary>
-internal sealed record SearchResult(int Rank, long Id, string Name, float Score, string? ImageUrl, string? ThumbnailUrl);
+internal sealed record SearchResult(
+    int Rank,
+    long Id,
+    string Name,
+    float Score,
+    [property: JsonPropertyName("image_url")] string? ImageUrl,
+    [property: JsonPropertyName("thumbnail_url")] string? ThumbnailUrl);
+
+/// <summary>The JSON body of POST /v1/search: one base64 image, or one text, and optionally k.</summary>
+internal sealed record SearchRequest(string? Image, string? Text, int? K);
 
 internal sealed record SearchResponse(string Model, string Kind, string Query, IReadOnlyList<SearchResult> Results);

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ClipSharp.Applications;
 using ClipSharp.Imaging;
 using ClipSharp.Tensors;
@@ -19,6 +20,7 @@ internal static class TagEndpoints
                 "JSON {\"labels\": [\"cat\", \"dog | threshold=0.7\"], \"labels_file\": \"...\", \"threshold\": 0.5, \"images\": [base64...]} "
                 + "or multipart/form-data with 'labels' / 'labels_file' / 'threshold' fields and image files. Each label is a labels-file line: "
                 + "NAME [| prompt=TEXT] [| negative=TEXT]... [| threshold=P]; 'labels_file' is the text of a whole labels file.")
+            .Accepts<TagRequest>("application/json", "multipart/form-data")
             .Produces<TagResponse>()
             .DisableAntiforgery();
     }
@@ -60,7 +62,7 @@ internal static class TagEndpoints
             v.Image,
             [.. v.Tags],
             [.. v.Scores.Select(s => new TagLabelScore(s.Label, s.Probability, s.Cosine, s.Threshold, s.Match))]));
-        return Results.Ok(new TagResponse(gate.Clip.Name, [.. results]));
+        return ClipJson.Ok(new TagResponse(gate.Clip.Name, [.. results]));
     }
 
     /// <summary>'labels' lines and the 'labels_file' text together form one labels file, checked by its parser.</summary>
@@ -87,6 +89,13 @@ internal static class TagEndpoints
         }
     }
 }
+
+/// <summary>The JSON body of POST /v1/tag: labels-file lines and/or a whole labels file, and base64 images.</summary>
+internal sealed record TagRequest(
+    IReadOnlyList<string>? Labels,
+    [property: JsonPropertyName("labels_file")] string? LabelsFile,
+    float? Threshold,
+    IReadOnlyList<string> Images);
 
 internal sealed record TagLabelScore(string Label, float Probability, float Cosine, float Threshold, bool Match);
 

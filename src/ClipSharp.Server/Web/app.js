@@ -6,6 +6,44 @@
   const status = $("status"), results = $("results"), drop = $("drop"), file = $("file"), preview = $("preview");
   let generation = 0;
 
+  // With an API key on the server, the page asks for it once and keeps it for this tab only (sessionStorage).
+  const KEY = "clipsharp-api-key";
+
+  function authorized(init) {
+    const key = sessionStorage.getItem(KEY);
+    if (!key) return init || {};
+    const headers = new Headers((init && init.headers) || {});
+    headers.set("Authorization", "Bearer " + key);
+    return Object.assign({}, init, { headers });
+  }
+
+  async function api(url, init) {
+    let response = await fetch(url, authorized(init));
+    if (response.status === 401) {
+      const key = window.prompt("This server needs its API key:");
+      if (key && key.trim()) {
+        sessionStorage.setItem(KEY, key.trim());
+        response = await fetch(url, authorized(init));
+      }
+    }
+    return response;
+  }
+
+  // An <img> cannot send the key, so with one the thumbnail is fetched and shown from a blob URL.
+  function thumbnail(img, url) {
+    if (!sessionStorage.getItem(KEY)) {
+      img.src = url;
+      return;
+    }
+    fetch(url, authorized())
+      .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(r.statusText))))
+      .then((blob) => {
+        img.addEventListener("load", () => URL.revokeObjectURL(img.src), { once: true });
+        img.src = URL.createObjectURL(blob);
+      })
+      .catch(() => {});
+  }
+
   function say(text, isError) {
     status.textContent = text;
     status.classList.toggle("error", !!isError);
@@ -18,7 +56,7 @@
       const response = await request();
       const body = await response.json();
       if (mine !== generation) return;
-      if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
+      if (!response.ok) throw new Error(body.detail || response.statusText);
       show(body, label);
     } catch (e) {
       if (mine === generation) say("Search failed: " + e.message, true);
@@ -45,7 +83,7 @@
       caption.append(name, score);
       if (hit.thumbnail_url) {
         const img = document.createElement("img");
-        img.src = hit.thumbnail_url + "?size=320";
+        thumbnail(img, hit.thumbnail_url + "?size=320");
         img.alt = hit.name;
         img.loading = "lazy";
         button.append(img);
@@ -59,7 +97,7 @@
   }
 
   function similar(hit) {
-    run("images similar to " + hit.name, () => fetch("/v1/search?like=" + encodeURIComponent(hit.id) + "&k=" + K));
+    run("images similar to " + hit.name, () => api("/v1/search?like=" + encodeURIComponent(hit.id) + "&k=" + K));
   }
 
   function upload(picked) {
@@ -75,13 +113,13 @@
     const form = new FormData();
     form.append("image", picked, picked.name);
     form.append("k", String(K));
-    run("the image " + picked.name, () => fetch("/v1/search", { method: "POST", body: form }));
+    run("the image " + picked.name, () => api("/v1/search", { method: "POST", body: form }));
   }
 
   $("text-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const q = $("q").value.trim();
-    if (q) run("“" + q + "”", () => fetch("/v1/search?q=" + encodeURIComponent(q) + "&k=" + K));
+    if (q) run("“" + q + "”", () => api("/v1/search?q=" + encodeURIComponent(q) + "&k=" + K));
   });
   file.addEventListener("change", () => { upload(file.files[0]); file.value = ""; });
   drop.addEventListener("click", (e) => { if (e.target.tagName !== "LABEL" && e.target !== file) file.click(); });
