@@ -105,6 +105,7 @@ public static class ClipCli
             DemoCommand.Create(context),
             TrainCommand.Create(context),
             EvalCommand.Create(context),
+            LocateCommand.Create(context),
         };
 
     /// <summary>The one-line message for a failure the user can act on; null for a bug, which keeps its stack trace.</summary>

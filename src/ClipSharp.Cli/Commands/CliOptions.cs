@@ -52,4 +52,28 @@ internal static class CliOptions
 
     /// <summary>The positional image arguments of older versions: still read, no longer shown.</summary>
     public static Argument<string[]> LegacyImageArguments() => new("legacy-images") { Arity = ArgumentArity.ZeroOrMore, Hidden = true };
+
+    /// <summary>
+    /// Checks an --out file before any work: its extension (<paramref name="extensions"/>, lower case with the dot),
+    /// that it does not exist unless <paramref name="force"/>, and that its folder does.
+    /// </summary>
+    public static void CheckOutFile(string output, bool force, params string[] extensions)
+    {
+        string extension = Path.GetExtension(output).ToLowerInvariant();
+        if (!extensions.Contains(extension))
+        {
+            throw new CliException($"{output}: --out must end in {string.Join(" or ", extensions)}.");
+        }
+
+        if (File.Exists(output) && !force)
+        {
+            throw new CliException($"{output}: already exists; pass --force to replace it.");
+        }
+
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(output));
+        if (folder is not null && !Directory.Exists(folder))
+        {
+            throw new CliException($"{output}: folder {folder} does not exist.");
+        }
+    }
 }

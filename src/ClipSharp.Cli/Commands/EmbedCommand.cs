@@ -38,7 +38,7 @@ internal static class EmbedCommand
 
         if (output is not null)
         {
-            CheckOutputPath(output, force);
+            CliOptions.CheckOutFile(output, force, ".npy", ".safetensors");
         }
 
         bool normalize = !noNormalize;
@@ -157,26 +157,6 @@ internal static class EmbedCommand
         }
 
         return inputs;
-    }
-
-    private static void CheckOutputPath(string output, bool force)
-    {
-        string extension = Path.GetExtension(output).ToLowerInvariant();
-        if (extension is not ".npy" and not ".safetensors")
-        {
-            throw new CliException($"{output}: --out must end in .npy or .safetensors.");
-        }
-
-        if (File.Exists(output) && !force)
-        {
-            throw new CliException($"{output}: already exists; pass --force to replace it.");
-        }
-
-        string? folder = Path.GetDirectoryName(Path.GetFullPath(output));
-        if (folder is not null && !Directory.Exists(folder))
-        {
-            throw new CliException($"{output}: folder {folder} does not exist.");
-        }
     }
 
     private static void WriteMatrix(string output, List<EmbeddingResult> good, Clip clip, bool force)

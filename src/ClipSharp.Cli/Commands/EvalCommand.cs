@@ -8,11 +8,102 @@ using Spectre.Console;
 
 namespace ClipSharp.Cli.Commands;
 
-/// <summary><c>clip eval zeroshot|retrieval|linear-probe</c>: a model's accuracy on labelled images or caption pairs.</summary>
+/// <summary><c>clip eval zeroshot|retrieval|linear-probe|locate</c>: a model's accuracy on labelled images, caption pairs or synthetic scenes with known masks.</summary>
 internal static class EvalCommand
 {
     public static Command Create(CliContext context) =>
-        new("eval", "Evaluate a model: zero-shot classification, image↔text retrieval, linear probe.") { ZeroShot(context), Retrieval(context), Probe(context) };
+        new("eval", "Evaluate a model: zero-shot classification, image↔text retrieval, linear probe, localisation.")
+        {
+            ZeroShot(context), Retrieval(context), Probe(context), Locate(context),
+        };
+
+    private static Command Locate(CliContext context)
+    {
+        var model = new ModelOptions();
+        var scenes = new Option<int>("--scenes") { Description = "Synthetic scenes per object count.", DefaultValueFactory = _ => 100 };
+        var objects = new Option<string>("--objects") { Description = "Comma-separated objects per scene.", DefaultValueFactory = _ => "2,3" };
+        var seed = CliOptions.Seed("Seed of the scenes and of the random baseline.");
+        var json = new Option<bool>("--json") { Description = "One JSON line with the results on stdout." };
+        var command = new Command(
+            "locate", "Pointing game and mIoU of the model's heat maps (clip locate) on synthetic scenes with known object masks, beside centre and random baselines.")
+        {
+            scenes, objects, seed, json,
+        };
+        model.AddTo(command);
+        command.SetAction(parsed =>
+        {
+            int n = parsed.GetValue(scenes);
+            if (n < 1)
+            {
+                throw new CliException($"--scenes must be at least 1, got {n}.");
+            }
+
+            int[] counts = ObjectCounts(parsed.GetValue(objects)!);
+            Clip clip = model.Load(parsed, context.Cancellation);
+            var locator = Localization.ClipLocator.Create(clip);
+            IReadOnlyList<LocalizationScores> rows = Progress.Run(
+                context, "locating", n * counts.Length,
+                p => LocalizationEvaluator.Evaluate(locator, n, counts, parsed.GetValue(seed), progress: p, cancellation: context.Cancellation));
+            var table = new Table().AddColumns("objects", "scenes", "pointing", "centre", "random", "mIoU", "all background", "random labels");
+            foreach (LocalizationScores r in rows)
+            {
+                table.AddRow(
+                    r.ObjectsPerScene.ToString(CultureInfo.InvariantCulture), r.Scenes.ToString(CultureInfo.InvariantCulture),
+                    Percent(r.Pointing), Percent(r.PointingCentre), Percent(r.PointingRandom),
+                    Percent(r.MeanIoU), Percent(r.MeanIoUBackground), Percent(r.MeanIoURandom));
+            }
+
+            context.Ui.Write(table);
+            if (parsed.GetValue(json))
+            {
+                context.Out.WriteLine(JsonOutput.Line(w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteStartArray("results");
+                    foreach (LocalizationScores r in rows)
+                    {
+                        w.WriteStartObject();
+                        w.WriteNumber("objects", r.ObjectsPerScene);
+                        w.WriteNumber("scenes", r.Scenes);
+                        w.WriteNumber("pointing", r.Pointing);
+                        w.WriteNumber("pointing_centre", r.PointingCentre);
+                        w.WriteNumber("pointing_random", r.PointingRandom);
+                        w.WriteNumber("miou", r.MeanIoU);
+                        w.WriteNumber("miou_background", r.MeanIoUBackground);
+                        w.WriteNumber("miou_random", r.MeanIoURandom);
+                        w.WriteEndObject();
+                    }
+
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                }));
+            }
+
+            return ClipCli.ExitOk;
+        });
+        return command;
+    }
+
+    private static int[] ObjectCounts(string value)
+    {
+        var counts = new List<int>();
+        foreach (string part in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int c) || c < 1 || c > 9)
+            {
+                throw new CliException($"--objects: \"{part}\" is not an object count from 1 to 9.");
+            }
+
+            counts.Add(c);
+        }
+
+        if (counts.Count == 0)
+        {
+            throw new CliException("--objects: give at least one object count, e.g. 2,3.");
+        }
+
+        return [.. counts];
+    }
 
     private static Command ZeroShot(CliContext context)
     {

@@ -111,29 +111,7 @@ public sealed class ClipImageTransform
             PillowResample.Bicubic(src, image.Width, image.Height, channels, rw, rh, window, crop);
         }
 
-        return ToRgb(crop, image.Mode);
-    }
-
-    // convert("RGB"): gray replicated, alpha dropped without compositing, palette colours already expanded.
-    private static byte[] ToRgb(byte[] crop, PixelMode mode)
-    {
-        int channels = DecodedImage.ChannelsOf(mode);
-        if (channels == 3)
-        {
-            return crop;
-        }
-
-        int pixels = crop.Length / channels;
-        var rgb = new byte[pixels * 3];
-        for (int i = 0; i < pixels; i++)
-        {
-            int s = i * channels;
-            bool gray = channels <= 2;
-            rgb[3 * i] = crop[s];
-            rgb[(3 * i) + 1] = gray ? crop[s] : crop[s + 1];
-            rgb[(3 * i) + 2] = gray ? crop[s] : crop[s + 2];
-        }
-
-        return rgb;
+        // convert("RGB"); an RGB crop is already that.
+        return channels == 3 ? crop : DecodedImage.ToRgb(crop, image.Mode);
     }
 }

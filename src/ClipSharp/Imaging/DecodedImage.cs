@@ -41,6 +41,32 @@ public sealed class DecodedImage
     /// <summary>pixels: [Height, Width, Channels]</summary>
     public ReadOnlySpan<byte> Pixels => _pixels;
 
+    /// <summary>The pixels as RGB, Pillow's <c>convert("RGB")</c>: gray replicated, alpha dropped without compositing. rgb: [H, W, 3]</summary>
+    internal byte[] ToRgb() => ToRgb(_pixels, Mode);
+
+    // The same for any pixels of a mode (a crop of the image, say); palette colours are already expanded.
+    internal static byte[] ToRgb(ReadOnlySpan<byte> src, PixelMode mode)
+    {
+        int channels = ChannelsOf(mode);
+        if (channels == 3)
+        {
+            return src.ToArray();
+        }
+
+        int pixels = src.Length / channels;
+        var rgb = new byte[pixels * 3];
+        bool gray = channels <= 2;
+        for (int i = 0; i < pixels; i++)
+        {
+            int s = i * channels;
+            rgb[3 * i] = src[s];
+            rgb[(3 * i) + 1] = gray ? src[s] : src[s + 1];
+            rgb[(3 * i) + 2] = gray ? src[s] : src[s + 2];
+        }
+
+        return rgb;
+    }
+
     public static int ChannelsOf(PixelMode mode) => mode switch
     {
         PixelMode.L => 1,

@@ -93,7 +93,7 @@ public sealed class RandomResizedCrop : IPixelTransform
     {
         ArgumentNullException.ThrowIfNull(image);
         (int left, int top, int w, int h) = CropFor(image.Width, image.Height, seed);
-        byte[] rgb = ToRgb(image);
+        byte[] rgb = image.ToRgb();
         // crop: [h, w, 3]
         var crop = new byte[w * h * 3];
         for (int y = 0; y < h; y++)
@@ -124,29 +124,5 @@ public sealed class RandomResizedCrop : IPixelTransform
                 outPlane[i] = ((rgb[(3 * i) + c] / 255f) - mean) / std;
             }
         }
-    }
-
-    // The evaluation transform's convert("RGB"): gray replicated, alpha dropped without compositing.
-    private static byte[] ToRgb(DecodedImage image)
-    {
-        ReadOnlySpan<byte> src = image.Pixels;
-        int channels = image.Channels;
-        if (channels == 3)
-        {
-            return src.ToArray();
-        }
-
-        int pixels = image.Width * image.Height;
-        var rgb = new byte[pixels * 3];
-        bool gray = channels <= 2;
-        for (int i = 0; i < pixels; i++)
-        {
-            int s = i * channels;
-            rgb[3 * i] = src[s];
-            rgb[(3 * i) + 1] = gray ? src[s] : src[s + 1];
-            rgb[(3 * i) + 2] = gray ? src[s] : src[s + 2];
-        }
-
-        return rgb;
     }
 }

@@ -61,6 +61,47 @@ public sealed class AttentionPool2d
         Span<float> seq, Span<float> q, Span<float> k, Span<float> v, Span<float> probabilities, Span<float> attended)
     {
         int c = EmbedDim;
+        int tokens = Tokens;
+        Sequence(x, seq, batch);
+        QProj.Forward(seq, tokens * c, q, c, batch);
+        KProj.Forward(seq, k, batch * tokens);
+        VProj.Forward(seq, v, batch * tokens);
+        if (probabilities.IsEmpty)
+        {
+            Attention.Forward(q, c, k, c, v, c, attended, c, batch, Heads, 1, tokens, c / Heads, causal: false);
+        }
+        else
+        {
+            Attention.Forward(q, c, k, c, v, c, attended, c, probabilities, batch, Heads, 1, tokens, c / Heads, causal: false);
+        }
+
+        CProj.Forward(attended, y, batch);
+    }
+
+    /// <summary>
+    /// Dense features without training (MaskCLIP, Zhou et al., ECCV 2022): every position's value, as if it attended
+    /// only to itself. With x_p the feature map at position p (row-major) and pos the positional embedding (row 0 the
+    /// mean token's), <c>dense_p = c_proj(v_proj(x_p + pos[1 + p]))</c>: the positions get their embedding added as
+    /// <see cref="Forward"/> adds it, and q, k and the mean token play no part.
+    /// x: [B, C, S, S] -> y: [B, S², out], through seq and v [B, 1 + S², C] (overwritten).
+    /// </summary>
+    public void ForwardDense(ReadOnlySpan<float> x, Span<float> y, int batch, Span<float> seq, Span<float> v)
+    {
+        int c = EmbedDim;
+        int spatial = SpacialDim * SpacialDim;
+        int tokens = Tokens;
+        Sequence(x, seq, batch);
+        VProj.Forward(seq, v, batch * tokens);
+        for (int b = 0; b < batch; b++)
+        {
+            CProj.Forward(v.Slice(((b * tokens) + 1) * c, spatial * c), y.Slice(b * spatial * OutputDim, spatial * OutputDim), spatial);
+        }
+    }
+
+    // x: [B, C, S, S] -> seq: [B, 1 + S², C], the mean token first, then the positions, plus the positional embedding.
+    private void Sequence(ReadOnlySpan<float> x, Span<float> seq, int batch)
+    {
+        int c = EmbedDim;
         int spatial = SpacialDim * SpacialDim;
         int tokens = spatial + 1;
         ReadOnlySpan<float> pos = PositionalEmbedding.Value.Span;
@@ -82,20 +123,6 @@ public sealed class AttentionPool2d
 
             TensorPrimitives.Add(dst, pos, dst);
         }
-
-        QProj.Forward(seq, tokens * c, q, c, batch);
-        KProj.Forward(seq, k, batch * tokens);
-        VProj.Forward(seq, v, batch * tokens);
-        if (probabilities.IsEmpty)
-        {
-            Attention.Forward(q, c, k, c, v, c, attended, c, batch, Heads, 1, tokens, c / Heads, causal: false);
-        }
-        else
-        {
-            Attention.Forward(q, c, k, c, v, c, attended, c, probabilities, batch, Heads, 1, tokens, c / Heads, causal: false);
-        }
-
-        CProj.Forward(attended, y, batch);
     }
 
     // seq, q, k, v, probabilities, attended: what Forward wrote (probabilities kept); dy: [B, out] -> dx: [B, C, S, S]

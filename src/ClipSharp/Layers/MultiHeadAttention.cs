@@ -65,6 +65,16 @@ public sealed class MultiHeadAttention
         OutProj.Forward(attended, y, rows);
     }
 
+    // MaskCLIP's dense readout: the value path alone, i.e. attention in which every token attends only to itself.
+    // x: [N, W] -> qkv: [N, 3W] scratch (the one in_proj GEMM of Forward, so a packed weight works unchanged; q and k
+    // are computed and ignored) -> y: [N, W] = out_proj(x·W_vᵀ + b_v).
+    internal void ValueForward(ReadOnlySpan<float> x, Span<float> qkv, Span<float> y, int rows)
+    {
+        int w = Width;
+        Linear.Apply(InProjWeight, InProjBias.Value.Span, w, 3 * w, x, w, qkv, 3 * w, rows);
+        OutProj.Forward(qkv[(2 * w)..], 3 * w, y, w, rows);
+    }
+
     // x, qkv, probabilities, attended: what Forward read and kept; dy: [B, T, W] -> dx: [B, T, W] (overwritten).
     // dAttended: [B·T, W] and dQkv: [B·T, 3W] scratch.
     public void Backward(

@@ -54,6 +54,16 @@ public sealed class ResidualAttentionBlock
         TensorPrimitives.Add(middle, y, y);
     }
 
+    // MaskCLIP's dense readout of a last block: x: [N, W] -> y: [N, W] = out_proj(v(ln_1(x))), with neither residual
+    // nor MLP (y must not overlap x), through the block's ln_1 and qkv slices.
+    internal void ValuePath(ReadOnlySpan<float> x, Span<float> y, WorkspaceArena ws, in BlockLayout l, int batch, int tokens)
+    {
+        int rows = batch * tokens;
+        Span<float> ln1 = ws[l.Ln1];
+        Ln1.Forward(x, ln1, rows);
+        Attn.ValueForward(ln1, ws[l.Qkv], y, rows);
+    }
+
     // x: the block's input as Forward read it (kept); dx: the gradient of the block's output in, of its input out
     // (the residual stream's gradient, in place). The block's slices must hold what a kept Forward wrote.
     internal void Backward(

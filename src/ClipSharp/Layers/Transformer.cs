@@ -39,8 +39,13 @@ public sealed class Transformer
     // Stream(0): [B, T, W] -> Stream(Layers): [B, T, W] (the same slice unless kept). The observer sees
     // "<prefix>.resblocks.<i>.out" after each block.
     internal void Forward(WorkspaceArena ws, in TransformerLayout l, int batch, int tokens, Action<string, Tensor>? observer = null)
+        => Forward(ws, l, batch, tokens, Resblocks.Count, observer);
+
+    // The first <paramref name="count"/> blocks only: Stream(0) -> Stream(count).
+    internal void Forward(WorkspaceArena ws, in TransformerLayout l, int batch, int tokens, int count, Action<string, Tensor>? observer)
     {
-        for (int i = 0; i < Resblocks.Count; i++)
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Resblocks.Count);
+        for (int i = 0; i < count; i++)
         {
             Span<float> y = ws[l.Stream(i + 1)];
             Resblocks[i].Forward(ws[l.Stream(i)], y, ws, l.BlockAt(i), batch, tokens);

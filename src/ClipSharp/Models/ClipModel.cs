@@ -156,6 +156,9 @@ public sealed class ClipModel
     // images: [B, 3, R, R] -> destination: [B, E] raw projections.
     public void EncodeImage(Tensor images, Span<float> destination) => Visual.Forward(images, destination);
 
+    /// <summary>Dense image features (MaskCLIP): [B, 3, R, R] -> [B, G², E], see <see cref="IImageEncoder.ForwardDense"/>.</summary>
+    public Tensor EncodeImageDense(Tensor images) => Visual.ForwardDense(images);
+
     // tokens: [B, ctx] row-major -> [B, E] raw projections.
     public Tensor EncodeText(ReadOnlySpan<int> tokens, int batch) => Text.Forward(tokens, batch);
 

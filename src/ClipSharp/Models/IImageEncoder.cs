@@ -21,6 +21,16 @@ public interface IImageEncoder
     // images: [B, 3, R, R] (normalised) -> destination: [B, E]
     void Forward(Tensor images, Span<float> destination);
 
+    /// <summary>Side of the grid of <see cref="ForwardDense"/>: ViT patches per side, ResNet R/32.</summary>
+    int DenseGrid { get; }
+
+    /// <summary>
+    /// Dense, spatial image features in the joint embedding space, without training (MaskCLIP): one feature per
+    /// cell of a <see cref="DenseGrid"/>² grid, in row-major order, not normalised; each tower's doc says exactly how.
+    /// images: [B, 3, R, R] (normalised) -> [B, DenseGrid², E].
+    /// </summary>
+    Tensor ForwardDense(Tensor images);
+
     /// <summary>
     /// The one forward pass, into a training workspace: <paramref name="pass"/> says whether batch norm uses batch
     /// statistics and whether the activations the backward pass reads are kept. Features are bit for bit those of the

@@ -125,7 +125,8 @@ public sealed class ModifiedResNet : IImageEncoder
         Infer(images.Span, batch, destination, observer: null);
     }
 
-    private unsafe void Infer(ReadOnlySpan<float> images, int batch, Span<float> destination, Action<string, Tensor>? observer)
+    // dense: destination is [B, S², E] from the attention pool's value path instead of [B, E] from its attention.
+    private unsafe void Infer(ReadOnlySpan<float> images, int batch, Span<float> destination, Action<string, Tensor>? observer, bool dense = false)
     {
         Span<BottleneckLayout> blocks = stackalloc BottleneckLayout[_blocks.Length];
         var layout = new WorkspaceLayout();
@@ -134,7 +135,16 @@ public sealed class ModifiedResNet : IImageEncoder
         using var buffer = new PooledBuffer(checked((int)layout.Count));
         fixed (float* arena = buffer.Span)
         {
-            Run(images, batch, destination, new WorkspaceArena(arena, layout.Count), default, in l, blocks, ForwardPass.Inference, observer);
+            var ws = new WorkspaceArena(arena, layout.Count);
+            if (dense)
+            {
+                Trunk(images, batch, ws, default, in l, blocks, ForwardPass.Inference, observer);
+                Attnpool.ForwardDense(ws[blocks[^1].Output], destination, batch, ws[l.Sequence], ws[l.Values]);
+            }
+            else
+            {
+                Run(images, batch, destination, ws, default, in l, blocks, ForwardPass.Inference, observer);
+            }
         }
     }
 
@@ -163,10 +173,37 @@ public sealed class ModifiedResNet : IImageEncoder
         }
     }
 
+    /// <inheritdoc/>
+    public int DenseGrid => FeatureSize;
+
+    /// <summary>
+    /// Dense features without training (MaskCLIP, Zhou et al., ECCV 2022): layer4's map goes through the attention
+    /// pool's value path at every position, <c>dense_p = c_proj(v_proj(x_p + pos[1 + p]))</c> (see
+    /// <see cref="AttentionPool2d.ForwardDense"/>), batch norm in eval mode.
+    /// images: [B, 3, R, R] -> [B, (R/32)², E], positions in row-major order; not normalised.
+    /// </summary>
+    public Tensor ForwardDense(Tensor images)
+    {
+        int batch = ImageInput.Validate(images, ImageResolution);
+        var features = new float[batch * FeatureSize * FeatureSize * OutputDim];
+        Infer(images.Span, batch, features, observer: null, dense: true);
+        return new Tensor(features, batch, FeatureSize * FeatureSize, OutputDim);
+    }
+
     // images: [B, 3, R, R] -> destination: [B, E], every activation in the arena's slices; statistics: the batch norms'
     // batch statistics (train mode).
     private void Run(
         ReadOnlySpan<float> images, int batch, Span<float> destination, WorkspaceArena ws, Span<double> statistics,
+        in Layout l, ReadOnlySpan<BottleneckLayout> blocks, ForwardPass pass, Action<string, Tensor>? observer)
+    {
+        Trunk(images, batch, ws, statistics, in l, blocks, pass, observer);
+        Attnpool.Forward(
+            ws[blocks[^1].Output], destination, batch, ws[l.Sequence], ws[l.Query], ws[l.Keys], ws[l.Values], ws[l.Probabilities], ws[l.Attended]);
+    }
+
+    // images: [B, 3, R, R] -> the last block's output slice: the stem and the four stages.
+    private void Trunk(
+        ReadOnlySpan<float> images, int batch, WorkspaceArena ws, Span<double> statistics,
         in Layout l, ReadOnlySpan<BottleneckLayout> blocks, ForwardPass pass, Action<string, Tensor>? observer)
     {
         int s1 = Conv1.OutputSize(ImageResolution);
@@ -199,9 +236,6 @@ public sealed class ModifiedResNet : IImageEncoder
 
             Observation.Report(observer, s_layerNames[s], ws[blocks[k - 1].Output], batch, stage[^1].OutChannels, size, size);
         }
-
-        Attnpool.Forward(
-            ws[blocks[k - 1].Output], destination, batch, ws[l.Sequence], ws[l.Query], ws[l.Keys], ws[l.Values], ws[l.Probabilities], ws[l.Attended]);
     }
 
     void IImageEncoder.Backward(Workspace workspace, ReadOnlySpan<float> dFeatures, ParameterStore grads)

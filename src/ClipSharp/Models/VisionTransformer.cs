@@ -116,8 +116,63 @@ public sealed class VisionTransformer : IImageEncoder
         }
     }
 
-    // images: [B, 3, R, R] -> destination: [B, E], every activation in the arena's slices.
-    private void Run(ReadOnlySpan<float> images, int batch, Span<float> destination, WorkspaceArena ws, in Layout l, Action<string, Tensor>? observer)
+    /// <inheritdoc/>
+    public int DenseGrid => Grid;
+
+    /// <summary>
+    /// Dense patch features without training (MaskCLIP, Zhou et al., ECCV 2022). With x the residual stream after
+    /// every block but the last and the last block's ln_1, in_proj (its v rows) and out_proj, each patch token p gives
+    /// <c>dense_p = ln_post(out_proj(ln_1(x)_p · W_vᵀ + b_v)) · proj</c>: the last block's query-key attention is
+    /// replaced by each token attending to itself, and its residual and MLP are dropped, which keeps the features
+    /// local while staying in the space that ln_post and proj map into the joint embedding. The class token is left
+    /// out. images: [B, 3, R, R] -> [B, grid², E], patches in row-major order; not normalised.
+    /// </summary>
+    public Tensor ForwardDense(Tensor images)
+    {
+        int batch = ImageInput.Validate(images, ImageResolution);
+        if (Transformer.Resblocks.Count == 0)
+        {
+            throw new InvalidOperationException("dense features read the last transformer block; this vision transformer has none.");
+        }
+
+        int w = Width;
+        int patches = Grid * Grid;
+        int tokens = Tokens;
+        var layout = new WorkspaceLayout();
+        var l = new Layout(ref layout, this, batch, keep: false);
+        WorkspaceSlice valuesSlice = layout.Add((long)batch * tokens * w);
+        WorkspaceSlice patchSlice = layout.Add((long)batch * patches * w);
+        WorkspaceSlice normedSlice = layout.Add((long)batch * patches * w);
+        var features = new float[batch * patches * OutputDim];
+        using var buffer = new PooledBuffer(checked((int)layout.Count));
+        unsafe
+        {
+            fixed (float* arena = buffer.Span)
+            {
+                var ws = new WorkspaceArena(arena, layout.Count);
+                Embed(images.Span, batch, ws, in l, observer: null);
+                int last = Transformer.Resblocks.Count - 1;
+                Transformer.Forward(ws, l.Transformer, batch, tokens, last, observer: null);
+                Span<float> values = ws[valuesSlice];
+                Transformer.Resblocks[last].ValuePath(ws[l.Transformer.Stream(last)], values, ws, l.Transformer.BlockAt(last), batch, tokens);
+
+                Span<float> patchRows = ws[patchSlice];
+                for (int b = 0; b < batch; b++)
+                {
+                    values.Slice(((b * tokens) + 1) * w, patches * w).CopyTo(patchRows.Slice(b * patches * w, patches * w));
+                }
+
+                Span<float> normed = ws[normedSlice];
+                LnPost.Forward(patchRows, normed, batch * patches);
+                Projection.Forward(Proj, normed, batch * patches, features);
+            }
+        }
+
+        return new Tensor(features, batch, patches, OutputDim);
+    }
+
+    // images: [B, 3, R, R] -> Stream(0) of the transformer: patch conv, class token, positions, ln_pre.
+    private void Embed(ReadOnlySpan<float> images, int batch, WorkspaceArena ws, in Layout l, Action<string, Tensor>? observer)
     {
         int w = Width;
         int patches = Grid * Grid;
@@ -132,7 +187,15 @@ public sealed class VisionTransformer : IImageEncoder
         PositionalEmbedding.Forward(embedded, batch);
         LnPre.Forward(embedded, x, batch * tokens);
         Observation.Report(observer, "visual.ln_pre.out", x, batch, tokens, w);
+    }
 
+    // images: [B, 3, R, R] -> destination: [B, E], every activation in the arena's slices.
+    private void Run(ReadOnlySpan<float> images, int batch, Span<float> destination, WorkspaceArena ws, in Layout l, Action<string, Tensor>? observer)
+    {
+        int w = Width;
+        int tokens = Tokens;
+
+        Embed(images, batch, ws, in l, observer);
         Transformer.Forward(ws, l.Transformer, batch, tokens, observer);
 
         // Only the class token is read out, so only its rows are normalised.

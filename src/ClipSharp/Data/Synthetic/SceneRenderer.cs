@@ -40,14 +40,63 @@ public static class SceneRenderer
         return png.ToArray();
     }
 
-    private static SKBitmap Draw(SynthScene scene, int size)
+    /// <summary>
+    /// Each object's mask in the scene as <see cref="Render"/> draws it: [objects] of [size, size], row-major, true where
+    /// the object covers at least half of the pixel (its antialiased coverage, drawn alone, is at least 128 of 255).
+    /// Objects sit in distinct cells and stay inside them, so the masks do not overlap.
+    /// </summary>
+    public static IReadOnlyList<bool[]> RenderMasks(SynthScene scene, int size)
+    {
+        RequireSize(scene, size);
+        var masks = new bool[scene.Objects.Count][];
+        using var bitmap = new SKBitmap(new SKImageInfo(size, size, SKColorType.Alpha8, SKAlphaType.Premul));
+        using var canvas = new SKCanvas(bitmap);
+        using var paint = new SKPaint { IsAntialias = true, Style = SKPaintStyle.Fill, Color = SKColors.White };
+        var coverage = new byte[bitmap.RowBytes * size];
+        for (int k = 0; k < masks.Length; k++)
+        {
+            canvas.Clear(SKColors.Transparent);
+            Draw(canvas, paint, scene.Objects[k], size);
+            canvas.Flush();
+            Marshal.Copy(bitmap.GetPixels(), coverage, 0, coverage.Length);
+            var mask = new bool[size * size];
+            for (int y = 0; y < size; y++)
+            {
+                for (int x = 0; x < size; x++)
+                {
+                    mask[(y * size) + x] = coverage[(y * bitmap.RowBytes) + x] >= 128;
+                }
+            }
+
+            masks[k] = mask;
+        }
+
+        return masks;
+    }
+
+    private static void RequireSize(SynthScene scene, int size)
     {
         ArgumentNullException.ThrowIfNull(scene);
         if (size is < MinSize or > MaxSize)
         {
             throw new ArgumentOutOfRangeException(nameof(size), size, $"synthetic images are {MinSize} to {MaxSize} pixels.");
         }
+    }
 
+    // One object at its place in a size × size picture, in the paint's colour.
+    private static void Draw(SKCanvas canvas, SKPaint paint, SynthObject o, int size)
+    {
+        float cell = size / 3f;
+        float r = (o.Large ? LargeRadius : SmallRadius) * cell;
+        float room = Math.Max(0f, (cell * 0.5f) - (r * 1.05f));
+        float cx = ((o.Cell % 3) + 0.5f) * cell + (o.OffsetX * room);
+        float cy = ((o.Cell / 3) + 0.5f) * cell + (o.OffsetY * room);
+        DrawShape(canvas, paint, o.Shape, cx, cy, r);
+    }
+
+    private static SKBitmap Draw(SynthScene scene, int size)
+    {
+        RequireSize(scene, size);
         var bitmap = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Opaque));
         if (bitmap.RowBytes != size * 4)
         {
@@ -59,16 +108,11 @@ public static class SceneRenderer
         Marshal.Copy(background, 0, bitmap.GetPixels(), background.Length);
         using var canvas = new SKCanvas(bitmap);
         using var paint = new SKPaint { IsAntialias = true, Style = SKPaintStyle.Fill };
-        float cell = size / 3f;
         foreach (SynthObject o in scene.Objects)
         {
             SynthColor color = SynthVocabulary.Colors[o.Color];
             paint.Color = new SKColor(color.R, color.G, color.B);
-            float r = (o.Large ? LargeRadius : SmallRadius) * cell;
-            float room = Math.Max(0f, (cell * 0.5f) - (r * 1.05f));
-            float cx = ((o.Cell % 3) + 0.5f) * cell + (o.OffsetX * room);
-            float cy = ((o.Cell / 3) + 0.5f) * cell + (o.OffsetY * room);
-            DrawShape(canvas, paint, o.Shape, cx, cy, r);
+            Draw(canvas, paint, o, size);
         }
 
         canvas.Flush();

@@ -49,6 +49,32 @@ public static class SceneSampler
         return new SynthScene([NewObject(random, combination, large, cell)], Background(random));
     }
 
+    /// <summary>
+    /// A scene of <paramref name="count"/> objects of distinct combinations in distinct cells, each at a random size:
+    /// the localisation evaluation's scenes, where every object can be named apart from the others.
+    /// </summary>
+    public static SynthScene Distinct(DataRandom random, IReadOnlyList<(int Color, SynthShape Shape)> combinations, int count)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        ArgumentNullException.ThrowIfNull(combinations);
+        if (count < 1 || count > 9 || count > combinations.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"a scene holds 1 to 9 objects of distinct combinations (of {combinations.Count}).");
+        }
+
+        int[] cells = [.. Enumerable.Range(0, 9)];
+        random.Shuffle(cells.AsSpan());
+        int[] picks = [.. Enumerable.Range(0, combinations.Count)];
+        random.Shuffle(picks.AsSpan());
+        var objects = new SynthObject[count];
+        for (int i = 0; i < count; i++)
+        {
+            objects[i] = NewObject(random, combinations[picks[i]], random.NextBool(), cells[i]);
+        }
+
+        return new SynthScene(objects, Background(random));
+    }
+
     private static SynthObject NewObject(DataRandom random, (int Color, SynthShape Shape) combination, bool large, int cell) =>
         new(combination.Shape, combination.Color, large, cell, (float)random.NextDouble(-1, 1), (float)random.NextDouble(-1, 1));
 

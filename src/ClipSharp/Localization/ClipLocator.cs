@@ -1,0 +1,181 @@
+using ClipSharp.Imaging;
+using ClipSharp.Models;
+using ClipSharp.Tensors;
+using ClipSharp.ZeroShot;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace ClipSharp.Localization;
+
+/// <summary>
+/// Text-prompted heat maps, "where CLIP looks", without any training: the image tower's dense features (MaskCLIP,
+/// see <see cref="IImageEncoder.ForwardDense"/>) are compared by cosine with a prompt's text embedding, cell by cell
+/// of the model's grid, and the grid is upsampled bilinearly onto the image's own pixels (see
+/// <see cref="GridUpsampler"/>). The image is preprocessed exactly as for embedding, so the grid covers the centre
+/// crop CLIP sees (<see cref="ModelView"/>).
+/// </summary>
+public sealed class ClipLocator
+{
+    /// <summary>The default mask threshold on the normalised heat.</summary>
+    public const float DefaultThreshold = 0.5f;
+
+    /// <summary>Prompts taken verbatim: <see cref="Locate(DecodedImage, IReadOnlyList{string}, IReadOnlyList{string}?, float)"/>'s default.</summary>
+    public static IReadOnlyList<string> Verbatim { get; } = [PromptTemplates.Placeholder];
+
+    private ClipLocator(Clip clip) => Clip = clip;
+
+    public Clip Clip { get; }
+
+    /// <summary>Cells per side of the grid heat maps are computed on.</summary>
+    public int GridSize => Clip.Model.Visual.DenseGrid;
+
+    public static ClipLocator Create(Clip clip)
+    {
+        ArgumentNullException.ThrowIfNull(clip);
+        return new ClipLocator(clip);
+    }
+
+    /// <summary>
+    /// Unit-length text embeddings of <paramref name="prompts"/>: [P, E]. Each prompt is put into every template and
+    /// the normalised embeddings are averaged and normalised again, as zero-shot classification does.
+    /// </summary>
+    public Tensor EmbedPrompts(IReadOnlyList<string> prompts, IReadOnlyList<string> templates)
+        => ZeroShotClassifier.Create(Clip, prompts, templates).ClassEmbeddings;
+
+    /// <summary>The image's unit-length dense features: [G², E], cells in row-major order.</summary>
+    public Tensor EncodeDense(DecodedImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        int r = Clip.ImageTransform.Resolution;
+        float[] pixels = Clip.ImageTransform.Apply(image);
+        Tensor dense = Clip.Model.EncodeImageDense(new Tensor(pixels, 1, 3, r, r));
+        return ClipModel.Normalize(dense.Reshape(dense.Dim(1), dense.Dim(2)));
+    }
+
+    /// <summary>
+    /// Locates each prompt in the image. Prompts are used verbatim unless <paramref name="templates"/> are given
+    /// (free descriptions such as "a red star" read best as they are). <paramref name="threshold"/> in [0, 1] sets
+    /// the mask on each map's normalised heat.
+    /// </summary>
+    public IReadOnlyList<PromptLocation> Locate(
+        DecodedImage image, IReadOnlyList<string> prompts, IReadOnlyList<string>? templates = null, float threshold = DefaultThreshold)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        return Locate(image, prompts, EmbedPrompts(prompts, templates ?? Verbatim), threshold);
+    }
+
+    /// <summary>The same with the prompts' embeddings already computed (<see cref="EmbedPrompts"/>): [P, E].</summary>
+    public IReadOnlyList<PromptLocation> Locate(DecodedImage image, IReadOnlyList<string> prompts, Tensor promptEmbeddings, float threshold = DefaultThreshold)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(prompts);
+        if (!(threshold >= 0f && threshold <= 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "the mask threshold is a normalised heat in [0, 1].");
+        }
+
+        IReadOnlyList<HeatMap> maps = HeatMaps(image, prompts, promptEmbeddings);
+        var result = new PromptLocation[maps.Count];
+        for (int p = 0; p < maps.Count; p++)
+        {
+            result[p] = PromptLocation.From(prompts[p], maps[p], threshold);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Labels every pixel with the label whose heat is highest there. Labels are class names, put into
+    /// <paramref name="templates"/> (default: <see cref="PromptTemplates.Default"/>, as for zero-shot classification);
+    /// include a label for what is not an object of interest ("background") so that it has somewhere to go.
+    /// </summary>
+    public Segmentation Segment(DecodedImage image, IReadOnlyList<string> labels, IReadOnlyList<string>? templates = null)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        return Segment(image, labels, EmbedPrompts(labels, templates ?? PromptTemplates.Default));
+    }
+
+    /// <summary>The same with the labels' embeddings already computed (<see cref="EmbedPrompts"/>): [L, E].</summary>
+    public Segmentation Segment(DecodedImage image, IReadOnlyList<string> labels, Tensor labelEmbeddings)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(labels);
+        float[][] cells = Cosines(image, labels, labelEmbeddings);
+        GridUpsampler up = Upsampler(image);
+        var map = new int[image.Width * image.Height];
+        for (int y = 0; y < image.Height; y++)
+        {
+            for (int x = 0; x < image.Width; x++)
+            {
+                int best = 0;
+                float bestValue = up.At(cells[0], x, y);
+                for (int l = 1; l < cells.Length; l++)
+                {
+                    float v = up.At(cells[l], x, y);
+                    if (v > bestValue)
+                    {
+                        best = l;
+                        bestValue = v;
+                    }
+                }
+
+                map[(y * image.Width) + x] = best;
+            }
+        }
+
+        return new Segmentation([.. labels], image.Width, image.Height, map);
+    }
+
+    /// <summary>One heat map per prompt, [P] of [height, width] cosines.</summary>
+    public IReadOnlyList<HeatMap> HeatMaps(DecodedImage image, IReadOnlyList<string> prompts, Tensor promptEmbeddings)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        float[][] cells = Cosines(image, prompts, promptEmbeddings);
+        GridUpsampler up = Upsampler(image);
+        ModelView view = ModelView.Of(image.Width, image.Height, Clip.ImageTransform.Resolution);
+        var maps = new HeatMap[cells.Length];
+        for (int p = 0; p < cells.Length; p++)
+        {
+            var values = new float[image.Width * image.Height];
+            up.Upsample(cells[p], values);
+            maps[p] = new HeatMap(image.Width, image.Height, values, GridSize, cells[p], view);
+        }
+
+        return maps;
+    }
+
+    private GridUpsampler Upsampler(DecodedImage image)
+        => new(GridSize, ModelView.Of(image.Width, image.Height, Clip.ImageTransform.Resolution), image.Width, image.Height);
+
+    // [P] of [G²]: the cosine of every prompt with every cell.
+    private float[][] Cosines(DecodedImage image, IReadOnlyList<string> prompts, Tensor embeddings)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        ArgumentNullException.ThrowIfNull(embeddings);
+        int e = Clip.EmbedDim;
+        if (prompts.Count == 0)
+        {
+            throw new ArgumentException("give at least one prompt.", nameof(prompts));
+        }
+
+        if (embeddings.Rank != 2 || embeddings.Dim(0) != prompts.Count || embeddings.Dim(1) != e)
+        {
+            throw new ArgumentException(
+                $"the prompt embeddings must be [{prompts.Count}, {e}] (one per prompt), got {embeddings.ShapeString}.", nameof(embeddings));
+        }
+
+        Tensor dense = EncodeDense(image);
+        int cellCount = dense.Dim(0);
+        var cells = new float[prompts.Count][];
+        for (int p = 0; p < prompts.Count; p++)
+        {
+            ReadOnlySpan<float> text = embeddings.Span.Slice(p * e, e);
+            cells[p] = new float[cellCount];
+            for (int c = 0; c < cellCount; c++)
+            {
+                cells[p][c] = TensorPrimitives.Dot(dense.Span.Slice(c * e, e), text);
+            }
+        }
+
+        return cells;
+    }
+}

@@ -1,0 +1,56 @@
+namespace ClipSharp.Localization;
+
+/// <summary>
+/// Where one prompt matches an image: the cosine similarity between the prompt's text embedding and the dense image
+/// feature of every cell of the model's G×G grid, upsampled bilinearly onto every pixel of the input image.
+/// </summary>
+public sealed class HeatMap
+{
+    private readonly float[] _values;
+    private readonly float[] _cells;
+
+    internal HeatMap(int width, int height, float[] values, int gridSize, float[] cells, ModelView view)
+    {
+        Width = width;
+        Height = height;
+        _values = values;
+        GridSize = gridSize;
+        _cells = cells;
+        View = view;
+
+        // Of the pixels, not the cells: the upsampled map reaches a cell's value only where a pixel centre falls on
+        // that cell's centre, and the peak pixel must normalise to exactly 1.
+        Min = values.Min();
+        Max = values.Max();
+    }
+
+    public int Width { get; }
+
+    public int Height { get; }
+
+    /// <summary>Cosine per pixel: [height, width], row-major.</summary>
+    public ReadOnlySpan<float> Values => _values;
+
+    /// <summary>Cells per side of the model's grid (ViT: patches per side; ResNet: resolution / 32).</summary>
+    public int GridSize { get; }
+
+    /// <summary>Cosine per grid cell, before upsampling: [G, G], row-major.</summary>
+    public ReadOnlySpan<float> Cells => _cells;
+
+    /// <summary>The part of the image the grid covers; pixels outside it carry the nearest edge cell's value.</summary>
+    public ModelView View { get; }
+
+    /// <summary>The lowest pixel value (within the cells' range: bilinear weights are convex).</summary>
+    public float Min { get; }
+
+    /// <summary>The highest pixel value, the peak's.</summary>
+    public float Max { get; }
+
+    public float this[int x, int y] => _values[(y * Width) + x];
+
+    /// <summary>
+    /// The value at (x, y) rescaled to [0, 1] by this map's own min and max, which is what thresholds compare with:
+    /// raw cosines of dense features sit in a narrow band whose place differs per prompt and model. A flat map is 1.
+    /// </summary>
+    public float Normalized(int x, int y) => Max > Min ? (this[x, y] - Min) / (Max - Min) : 1f;
+}
