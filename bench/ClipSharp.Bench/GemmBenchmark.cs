@@ -1,3 +1,4 @@
+using ClipSharp.Checkpoints;
 using ClipSharp.Tensors;
 using ClipSharp.Tensors.Kernels;
 
@@ -120,26 +121,11 @@ internal static class GemmBenchmark
 
                 return PackedWeight.FromFloat16(half, n, k);
             case WeightPrecision.Int8:
-                sbyte[] q = new sbyte[w.Length];
-                float[] scales = new float[n];
-                for (int o = 0; o < n; o++)
-                {
-                    Span<float> row = w.AsSpan(o * k, k);
-                    float max = 0;
-                    foreach (float v in row)
-                    {
-                        max = MathF.Max(max, MathF.Abs(v));
-                    }
-
-                    scales[o] = max > 0 ? max / 127f : 1f;
-                    for (int i = 0; i < k; i++)
-                    {
-                        q[(o * k) + i] = (sbyte)Math.Clamp(MathF.Round(row[i] / scales[o]), -127, 127);
-                        row[i] = q[(o * k) + i] * scales[o];
-                    }
-                }
-
-                return PackedWeight.FromInt8(q, scales, n, k);
+                // The converter's own quantiser, so the bench multiplies what `clip convert --dtype int8` writes.
+                (sbyte[] q, float[] scales) = QuantizedWeights.QuantizeInt8("bench.weight", w, [n, k]);
+                PackedWeight int8 = PackedWeight.FromInt8(q, scales, n, k);
+                int8.Dequantize().CopyTo(w, 0);
+                return int8;
             default:
                 return PackedWeight.FromFloat32(w, n, k);
         }

@@ -15,41 +15,20 @@ public sealed class LoadTests(PlantedIndex planted) : IClassFixture<PlantedIndex
     {
         long[] ids = [.. planted.Ids.Values];
         byte[] upload = await File.ReadAllBytesAsync(planted.ImagePath("photo_01.png"), TestContext.Current.CancellationToken);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        deadline.CancelAfter(s_duration);
-        int issued = 0, ok = 0;
-        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
-
-        async Task Client(int client)
+        await RunClients(Clients, async random =>
         {
-            var random = new Random(client);
-            while (!deadline.IsCancellationRequested && Interlocked.Increment(ref issued) <= MaxRequests)
+            long id = ids[random.Next(ids.Length)];
+            using HttpRequestMessage request = (random.Next(4)) switch
             {
-                long id = ids[random.Next(ids.Length)];
-                using HttpRequestMessage request = (random.Next(4)) switch
-                {
-                    0 => new HttpRequestMessage(HttpMethod.Get, $"/v1/search?q=photo+{random.Next(100)}&k=5"),
-                    1 => new HttpRequestMessage(HttpMethod.Get, $"/v1/search?like={id}&k=5"),
-                    2 => new HttpRequestMessage(HttpMethod.Get, $"/v1/images/{id}/thumbnail?size={64 + random.Next(3) * 64}"),
-                    _ => new HttpRequestMessage(HttpMethod.Post, "/v1/search") { Content = Form(upload) },
-                };
+                0 => new HttpRequestMessage(HttpMethod.Get, $"/v1/search?q=photo+{random.Next(100)}&k=5"),
+                1 => new HttpRequestMessage(HttpMethod.Get, $"/v1/search?like={id}&k=5"),
+                2 => new HttpRequestMessage(HttpMethod.Get, $"/v1/images/{id}/thumbnail?size={64 + random.Next(3) * 64}"),
+                _ => new HttpRequestMessage(HttpMethod.Post, "/v1/search") { Content = Form(upload) },
+            };
 
-                // Requests already sent finish even after the deadline, so every one is counted.
-                using HttpResponseMessage response = await planted.Http.SendAsync(request, CancellationToken.None);
-                if (response.IsSuccessStatusCode)
-                {
-                    Interlocked.Increment(ref ok);
-                }
-                else
-                {
-                    errors.Enqueue($"{request.Method} {request.RequestUri}: {(int)response.StatusCode}");
-                }
-            }
-        }
-
-        await Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(() => Client(c))));
-        Assert.Empty(errors);
-        Assert.True(ok >= Clients, $"only {ok} requests completed");
+            using HttpResponseMessage response = await planted.Http.SendAsync(request, CancellationToken.None);
+            return response.IsSuccessStatusCode ? null : $"{request.Method} {request.RequestUri}: {(int)response.StatusCode}";
+        });
     }
 
     /// <summary>
@@ -66,6 +45,26 @@ public sealed class LoadTests(PlantedIndex planted) : IClassFixture<PlantedIndex
         int d = app.Clip.EmbedDim;
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 32 }) { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        await RunClients(32, async random =>
+        {
+            int t = random.Next(texts.Length);
+            using HttpResponseMessage response = await http.PostAsJsonAsync("/v1/embeddings", new { input = new[] { texts[t] }, model = "clip" }, CancellationToken.None);
+            string body = await response.Content.ReadAsStringAsync(CancellationToken.None);
+            if (!response.IsSuccessStatusCode)
+            {
+                return $"{(int)response.StatusCode}: {body}";
+            }
+
+            using var doc = System.Text.Json.JsonDocument.Parse(body);
+            float[] got = [.. doc.RootElement.GetProperty("data")[0].GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle())];
+            return got.AsSpan().SequenceEqual(expected.AsSpan(t * d, d)) ? null : $"wrong vector for '{texts[t]}'";
+        });
+    }
+
+    // clients loops of one request each until the deadline or MaxRequests in all; a request answers null when its
+    // response was right, else what was wrong. Requests already sent finish after the deadline, so every one is counted.
+    private static async Task RunClients(int clients, Func<Random, Task<string?>> request)
+    {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         deadline.CancelAfter(s_duration);
         int issued = 0, ok = 0;
@@ -76,31 +75,20 @@ public sealed class LoadTests(PlantedIndex planted) : IClassFixture<PlantedIndex
             var random = new Random(client);
             while (!deadline.IsCancellationRequested && Interlocked.Increment(ref issued) <= MaxRequests)
             {
-                int t = random.Next(texts.Length);
-                using HttpResponseMessage response = await http.PostAsJsonAsync("/v1/embeddings", new { input = new[] { texts[t] }, model = "clip" }, CancellationToken.None);
-                string body = await response.Content.ReadAsStringAsync(CancellationToken.None);
-                if (!response.IsSuccessStatusCode)
+                if (await request(random) is { } error)
                 {
-                    errors.Enqueue($"{(int)response.StatusCode}: {body}");
-                    continue;
-                }
-
-                using var doc = System.Text.Json.JsonDocument.Parse(body);
-                float[] got = [.. doc.RootElement.GetProperty("data")[0].GetProperty("embedding").EnumerateArray().Select(e => e.GetSingle())];
-                if (got.AsSpan().SequenceEqual(expected.AsSpan(t * d, d)))
-                {
-                    Interlocked.Increment(ref ok);
+                    errors.Enqueue(error);
                 }
                 else
                 {
-                    errors.Enqueue($"wrong vector for '{texts[t]}'");
+                    Interlocked.Increment(ref ok);
                 }
             }
         }
 
-        await Task.WhenAll(Enumerable.Range(0, 32).Select(c => Task.Run(() => Client(c))));
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(() => Client(c))));
         Assert.Empty(errors);
-        Assert.True(ok >= 32, $"only {ok} requests completed");
+        Assert.True(ok >= clients, $"only {ok} requests completed");
     }
 
     private static MultipartFormDataContent Form(byte[] png)
