@@ -6,6 +6,7 @@ using ClipSharp.Imaging;
 using ClipSharp.Models;
 using ClipSharp.Tensors;
 using ClipSharp.Text;
+using ClipSharp.Training.Demo;
 
 namespace ClipSharp.Cli;
 
@@ -113,7 +114,7 @@ public static class ClipCli
     {
         CliException or ModelLoadException or CheckpointFormatException or ImageDecodeException
             or StateDictMismatchException or FileNotFoundException or DirectoryNotFoundException
-            or InvalidDataException or UnauthorizedAccessException => e.Message,
+            or InvalidDataException or UnauthorizedAccessException or DemoTooSlowException => e.Message,
         IOException => e.Message,
         ArgumentException when e.TargetSite?.DeclaringType?.Namespace?.StartsWith("ClipSharp", StringComparison.Ordinal) == true => e.Message,
         _ => null,

@@ -50,6 +50,23 @@ public sealed class DemoCommandTests : IDisposable
     }
 
     [Fact]
+    public void ABudgetTheRecipeCannotFitStopsBeforeTrainingAndSuggestsSteps()
+    {
+        // Three seconds cannot hold the recipe's samples on any machine: the demo measures its speed, then stops.
+        string output = Path.Combine(_temp.FullName, "slow");
+        CliResult r = CliRunner.Run(
+            "demo", "--out", output, "--minutes", "0.05", "--train-count", "64", "--eval-per-class", "2", "--batch", "16",
+            "--width", "64", "--layers", "1", "--json");
+        Assert.Equal(ClipCli.ExitError, r.ExitCode);
+        Assert.Contains("samples/s", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--steps 3200", r.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("training a", r.Stderr, StringComparison.Ordinal);
+        Assert.Empty(r.StdoutLines);
+        Assert.False(Directory.Exists(Path.Combine(output, "run")));
+        r.AssertNoStackTrace();
+    }
+
+    [Fact]
     public void BadDemoArgumentsAreOneLineErrors()
     {
         CliResult r = CliRunner.Run("demo", "--out", Path.Combine(_temp.FullName, "x"), "--width", "100");

@@ -8,6 +8,9 @@ namespace ClipSharp.Cli.Commands;
 /// <summary><c>clip demo</c>: CLIP trained from scratch on synthetic shapes, then zero-shot and text→image search on held-out images.</summary>
 internal static class DemoCommand
 {
+    // The option defaults are the library's recipe, stated once.
+    private static readonly SyntheticDemoOptions Defaults = new() { OutputDirectory = "." };
+
     public static Command Create(CliContext context)
     {
         var output = new Option<string>("--out", "-o") { Description = "Folder for the tokenizer, the log, the plots and the trained model.", DefaultValueFactory = _ => "clip-demo" };
@@ -15,22 +18,28 @@ internal static class DemoCommand
         var minutes = new Option<double>("--minutes")
         {
             Description = "Wall-clock budget of the whole demo; the step count is fitted to it from the measured speed.",
-            DefaultValueFactory = _ => 9.5,
+            DefaultValueFactory = _ => Defaults.TimeBudget.TotalMinutes,
         };
         var steps = new Option<long?>("--steps") { Description = "Train exactly this many steps instead of fitting the budget (fully deterministic)." };
-        var trainCount = new Option<int>("--train-count") { Description = "Distinct training images.", DefaultValueFactory = _ => 20000 };
-        var perClass = new Option<int>("--eval-per-class") { Description = "Held-out images per class in each evaluation set.", DefaultValueFactory = _ => 20 };
-        var batch = new Option<int>("--batch", "-b") { Description = "Batch size.", DefaultValueFactory = _ => 128 };
-        var width = new Option<int>("--width") { Description = "Width of both towers (and the embedding).", DefaultValueFactory = _ => 128 };
-        var layers = new Option<int>("--layers") { Description = "Layers of each tower.", DefaultValueFactory = _ => 4 };
-        var evalEvery = new Option<long>("--eval-every") { Description = "Validate every this many steps (0: only at the end).", DefaultValueFactory = _ => 250 };
+        var trainCount = new Option<int>("--train-count") { Description = "Distinct training images.", DefaultValueFactory = _ => Defaults.TrainCount };
+        var perClass = new Option<int>("--eval-per-class") { Description = "Held-out images per class in each evaluation set.", DefaultValueFactory = _ => Defaults.EvalPerClass };
+        var batch = new Option<int>("--batch", "-b") { Description = "Batch size.", DefaultValueFactory = _ => Defaults.BatchSize };
+        var width = new Option<int>("--width") { Description = "Width of both towers (and the embedding).", DefaultValueFactory = _ => Defaults.Width };
+        var layers = new Option<int>("--layers") { Description = "Layers of the image tower.", DefaultValueFactory = _ => Defaults.Layers };
+        var textLayers = new Option<int?>("--text-layers") { Description = "Layers of the text tower." };
+        var heads = new Option<int?>("--heads") { Description = "Attention heads of both towers (default: one per 32 channels of --width); must divide --width." };
+        var learningRate = new Option<double>("--lr") { Description = "Peak learning rate (linear warmup, then cosine).", DefaultValueFactory = _ => Defaults.LearningRate };
+        var warmup = new Option<double>("--warmup") { Description = "Warmup as a fraction of the steps.", DefaultValueFactory = _ => Defaults.WarmupFraction };
+        var imageSize = new Option<int>("--image-size") { Description = "Image side in pixels (48 to 64).", DefaultValueFactory = _ => Defaults.ImageSize };
+        var patch = new Option<int>("--patch") { Description = "ViT patch side in pixels; must divide --image-size.", DefaultValueFactory = _ => Defaults.PatchSize };
+        var evalEvery = new Option<long>("--eval-every") { Description = "Validate every this many steps (0: only at the end).", DefaultValueFactory = _ => Defaults.EvalEvery };
         var json = new Option<bool>("--json") { Description = "End with one JSON line summarising the run on stdout." };
         var command = new Command(
             "demo",
             "Train a small CLIP from scratch on synthetic captioned shapes on the CPU, then classify held-out images zero-shot "
             + "(including colour×shape combinations never seen in training) and search them by text.")
         {
-            output, seed, minutes, steps, trainCount, perClass, batch, width, layers, evalEvery, json,
+            output, seed, minutes, steps, trainCount, perClass, batch, width, layers, textLayers, heads, learningRate, warmup, imageSize, patch, evalEvery, json,
         };
         command.SetAction(parsed =>
         {
@@ -47,6 +56,14 @@ internal static class DemoCommand
                     "--steps must be >= 1, --batch >= 2, --train-count at least one batch, --eval-per-class >= 1, --width a multiple of 64 and --layers >= 1.");
             }
 
+            int size = parsed.GetValue(imageSize), side = parsed.GetValue(patch);
+            if (!(parsed.GetValue(learningRate) is > 0 and < 1) || !(parsed.GetValue(warmup) is >= 0 and < 1)
+                || size is < 48 or > 64 || side < 1 || size % side != 0 || parsed.GetValue(heads) is < 1 || parsed.GetValue(textLayers) is < 1
+                || (parsed.GetValue(heads) is int h && parsed.GetValue(width) % h != 0))
+            {
+                throw new CliException("--lr must be in (0, 1), --warmup in [0, 1), --image-size 48 to 64, --patch a divisor of it, --text-layers >= 1 and --heads a divisor of --width.");
+            }
+
             var options = new SyntheticDemoOptions
             {
                 OutputDirectory = parsed.GetValue(output)!,
@@ -58,6 +75,12 @@ internal static class DemoCommand
                 BatchSize = parsed.GetValue(batch),
                 Width = parsed.GetValue(width),
                 Layers = parsed.GetValue(layers),
+                Heads = parsed.GetValue(heads),
+                TextLayers = parsed.GetValue(textLayers) ?? Defaults.TextLayers,
+                LearningRate = parsed.GetValue(learningRate),
+                WarmupFraction = parsed.GetValue(warmup),
+                ImageSize = parsed.GetValue(imageSize),
+                PatchSize = parsed.GetValue(patch),
                 EvalEvery = parsed.GetValue(evalEvery),
             };
             SyntheticDemoReport report = TrainProgress.Run(

@@ -47,6 +47,33 @@ public sealed class SyntheticDataTests
         }
     }
 
+    [Theory]
+    [InlineData(SceneSampler.DefaultSingleObjectShare)]
+    [InlineData(0.8)]
+    [InlineData(1.0)]
+    public void TheSingleObjectShareIsTheShareOfOneObjectScenesAndTheRestSplitThreeToTwo(double share)
+    {
+        HeldOutSplit split = HeldOutSplit.Create(9);
+        var counts = new int[4];
+        const int N = 4000;
+        for (int i = 0; i < N; i++)
+        {
+            counts[SyntheticCorpus.Training(9, split, i, share).Scene.Objects.Count]++;
+        }
+
+        // Binomial standard deviations at N = 4000 are under 0.8%; 3% is a wide margin.
+        Assert.InRange(counts[1] / (double)N, share - 0.03, share + 0.03);
+        Assert.InRange(counts[2] / (double)N, (0.6 * (1 - share)) - 0.03, (0.6 * (1 - share)) + 0.03);
+        Assert.InRange(counts[3] / (double)N, (0.4 * (1 - share)) - 0.03, (0.4 * (1 - share)) + 0.03);
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(1.5)]
+    [InlineData(double.NaN)]
+    public void ASingleObjectShareOutsideZeroToOneIsRefused(double share) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => SyntheticCorpus.Training(10, HeldOutSplit.Create(10), 0, share));
+
     [Fact]
     public void CaptionsParseBackToTheirScenes()
     {

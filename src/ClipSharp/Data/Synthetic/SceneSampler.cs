@@ -10,16 +10,26 @@ public static class SceneSampler
         (215, 205, 180), (190, 180, 160), (150, 140, 125), (225, 220, 205),
     ];
 
+    /// <summary>The share of training scenes with a single object that <c>clip data synth</c> writes.</summary>
+    public const double DefaultSingleObjectShare = 0.5;
+
     /// <summary>
-    /// A training scene: one object half the time, else two or three in distinct cells; a quarter of the multi-object
-    /// scenes repeat one combination and size, so counting captions ("two blue circles") occur.
+    /// A training scene: one object with probability <paramref name="singleObjectShare"/>, else two or three (3:2) in
+    /// distinct cells; a quarter of the multi-object scenes repeat one combination and size, so counting captions
+    /// ("two blue circles") occur.
     /// </summary>
-    public static SynthScene Training(DataRandom random, IReadOnlyList<(int Color, SynthShape Shape)> combinations)
+    public static SynthScene Training(
+        DataRandom random, IReadOnlyList<(int Color, SynthShape Shape)> combinations, double singleObjectShare = DefaultSingleObjectShare)
     {
         ArgumentNullException.ThrowIfNull(random);
         ArgumentNullException.ThrowIfNull(combinations);
+        if (!(singleObjectShare is >= 0 and <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(singleObjectShare), singleObjectShare, "the share of single-object scenes is 0 to 1.");
+        }
+
         double u = random.NextDouble();
-        int count = u < 0.5 ? 1 : u < 0.8 ? 2 : 3;
+        int count = u < singleObjectShare ? 1 : u < singleObjectShare + ((1 - singleObjectShare) * 0.6) ? 2 : 3;
         bool repeat = count > 1 && random.NextDouble() < 0.25;
         int[] cells = [.. Enumerable.Range(0, 9)];
         random.Shuffle(cells.AsSpan());

@@ -10,8 +10,12 @@ public static class SyntheticCorpus
     private const long ValidationPart = 2;
     private const long EvaluationPart = 3;
 
-    /// <summary>Training item <paramref name="index"/>: objects only of combinations seen in training.</summary>
-    public static SynthItem Training(long seed, HeldOutSplit split, int index) => Item(seed, TrainPart, split, index);
+    /// <summary>
+    /// Training item <paramref name="index"/>: objects only of combinations seen in training, a single one with
+    /// probability <paramref name="singleObjectShare"/>.
+    /// </summary>
+    public static SynthItem Training(long seed, HeldOutSplit split, int index, double singleObjectShare = SceneSampler.DefaultSingleObjectShare)
+        => Item(seed, TrainPart, split, index, singleObjectShare);
 
     /// <summary>Validation item <paramref name="index"/>: drawn like training items, from a separate stream.</summary>
     public static SynthItem Validation(long seed, HeldOutSplit split, int index) => Item(seed, ValidationPart, split, index);
@@ -44,12 +48,12 @@ public static class SyntheticCorpus
         return new CaptionDataset($"synthetic training data (seed {seed}, {count} images, {size} px)", samples);
     }
 
-    private static SynthItem Item(long seed, long part, HeldOutSplit split, int index)
+    private static SynthItem Item(long seed, long part, HeldOutSplit split, int index, double singleObjectShare = SceneSampler.DefaultSingleObjectShare)
     {
         ArgumentNullException.ThrowIfNull(split);
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         var random = new DataRandom(DataRandom.Mix(seed, part, index));
-        SynthScene scene = SceneSampler.Training(random, split.Seen);
+        SynthScene scene = SceneSampler.Training(random, split.Seen, singleObjectShare);
         (string caption, int template) = CaptionWriter.Write(scene, random);
         return new SynthItem(scene, caption, template);
     }

@@ -41,7 +41,7 @@ public static class SyntheticDemo
         var images = new DecodedImage[options.TrainCount];
         Parallel.For(0, options.TrainCount, i =>
         {
-            items[i] = SyntheticCorpus.Training(seed, split, i);
+            items[i] = SyntheticCorpus.Training(seed, split, i, options.SingleObjectShare);
             images[i] = SceneRenderer.Render(items[i].Scene, options.ImageSize);
         });
         var samples = new CaptionedSample[options.TrainCount];
@@ -67,10 +67,10 @@ public static class SyntheticDemo
         ClipTokenizer tokenizer = ClipTokenizer.Create(mergesPath);
         say($"learned {merges.Count} BPE merges from the captions: a vocabulary of {tokenizer.VocabularySize} tokens, one per word");
 
-        int heads = Math.Max(1, options.Width / 64);
+        int heads = options.Heads ?? Math.Max(1, options.Width / 32);
         var config = new ClipConfig(
             options.Width, options.ImageSize, [options.Layers], options.Width, options.PatchSize, options.ContextLength,
-            tokenizer.VocabularySize, options.Width, heads, options.Layers);
+            tokenizer.VocabularySize, options.Width, heads, options.TextLayers ?? options.Layers);
         var loaderOptions = new DataLoaderOptions { BatchSize = options.BatchSize, Seed = seed, DropLast = true, ContextLength = options.ContextLength };
         var evaluator = new DemoEvaluator(sets);
         Clip ClipOf(ClipModel m) => new(m, tokenizer, transform, "demo");
@@ -85,20 +85,21 @@ public static class SyntheticDemo
         else
         {
             (double stepSeconds, double evalSeconds) = Calibrate(config, (int)seed, dataset, tokenizer, transform, loaderOptions, evaluator, ClipOf);
-            double left = options.TimeBudget.TotalSeconds - clock.Elapsed.TotalSeconds - (3 * evalSeconds) - 5;
-            long guess = (long)(left / stepSeconds);
-            long evals = options.EvalEvery > 0 ? guess / options.EvalEvery : 0;
-            steps = Math.Max(10, (long)((left - (evals * evalSeconds)) / stepSeconds));
+            long required = (options.RecipeSamples + options.BatchSize - 1) / options.BatchSize;
+            DemoPlan plan = DemoBudget.Fit(options.TimeBudget, clock.Elapsed, stepSeconds, evalSeconds, options.EvalEvery, options.BatchSize, required);
+            steps = plan.Steps;
 
             // If the machine slows down after the measurement, training ends early rather than overrunning the budget.
-            limit = TimeSpan.FromSeconds(Math.Max(1, options.TimeBudget.TotalSeconds - clock.Elapsed.TotalSeconds - (2 * evalSeconds)));
-            say($"measured {options.BatchSize / stepSeconds:F0} samples/s: {steps} steps fit the {options.TimeBudget.TotalMinutes:F1} min budget");
+            limit = plan.TrainLimit;
+            say($"measured {plan.SamplesPerSecond:F0} samples/s: {steps} steps fit the {options.TimeBudget.TotalMinutes:F1} min budget");
         }
 
         // 4. Train from scratch.
         ClipModel model = ClipModel.Create(config, (int)seed);
         say($"training a {model.ParameterCount / 1e6:F2}M-parameter CLIP (ViT {options.ImageSize} px, patch {options.PatchSize}, width {options.Width}, "
-            + $"{options.Layers} layers; text width {options.Width}, {options.Layers} layers, context {options.ContextLength}) for {steps} steps of {options.BatchSize}");
+            + $"{Count(options.Layers, "layer")}, {Count(heads, "head")}; text width {options.Width}, {Count(config.TransformerLayers, "layer")}, "
+            + $"context {options.ContextLength}) "
+            + $"for {steps} steps of {options.BatchSize}");
         var loader = new ClipDataLoader(dataset, tokenizer, new EvaluationPixelTransform(transform), loaderOptions);
         var run = new TrainingRun(
             model, loader, TokenizerFiles.OpenAi(mergesPath), PreprocessSettings.ForResolution(options.ImageSize),
@@ -126,6 +127,8 @@ public static class SyntheticDemo
             metrics, searches, [.. split.HeldOut.Select(x => SynthVocabulary.CombinationName(x.Color, x.Shape))],
             result.Steps, result.SamplesPerSecond, result.TrainSeconds, clock.Elapsed.TotalSeconds, model.ParameterCount, result.FinalCheckpoint, plots);
     }
+
+    private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
     // Times a few steps of a throwaway model of the same design and one validation. The first steps run before the JIT
     // has moved the kernels to optimised code and are several times slower, so they are left out.
