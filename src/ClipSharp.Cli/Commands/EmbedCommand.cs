@@ -1,13 +1,18 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.Json;
+using ClipSharp.Bulk;
 using ClipSharp.Checkpoints;
+using ClipSharp.Distributed;
 using ClipSharp.IO;
-using ClipSharp.Tensors;
+using ClipSharp.Search;
 
 namespace ClipSharp.Cli.Commands;
 
-/// <summary><c>clip embed</c>: embeddings of images and texts, as JSON lines or into a .npy/.safetensors file.</summary>
+/// <summary>
+/// <c>clip embed</c>: embeddings of images and texts, as JSON lines, into a .npy/.safetensors file, or as clip-retrieval's
+/// folder. Under mpirun each rank embeds its share of the inputs.
+/// </summary>
 internal static class EmbedCommand
 {
     public static Command Create(CliContext context)
@@ -15,53 +20,84 @@ internal static class EmbedCommand
         var model = new ModelOptions();
         var images = CliOptions.Images("Image files to embed (repeatable; one flag takes several).");
         var texts = CliOptions.Texts("Texts to embed (repeatable; one flag takes several).");
-        var output = CliOptions.Out<string?>("Write an [N, E] matrix to this .npy or .safetensors file instead of JSON lines.");
+        var folder = new Option<string?>("--folder")
+        {
+            Description = "Also embed every image under this folder (recursively, paths sorted; symbolic links are not followed), after the --image files.",
+        };
+        var output = CliOptions.Out<string?>("Write an [N, E] matrix to this .npy or .safetensors file instead of JSON lines; with --format clip-retrieval, a folder.");
         var oldOutput = CliOptions.Legacy<string?>("--output");
+        var format = new Option<string?>("--format")
+        {
+            Description = $"'{ClipRetrievalOutput.FormatName}': write --out DIR as clip-retrieval does (img_emb/ or text_emb/ .npy and metadata/ .parquet, one file each per rank).",
+        };
+        format.AcceptOnlyFromAmong(ClipRetrievalOutput.FormatName);
+        var precision = new Option<string>("--precision")
+        {
+            Description = "With --format clip-retrieval: float32 (exact) or float16 (half the size).",
+            DefaultValueFactory = _ => "float32",
+        };
+        precision.AcceptOnlyFromAmong("float32", "float16");
         var force = new Option<bool>("--force") { Description = "Replace --out if it exists." };
         var json = CliOptions.Json("With --out, print a JSON summary on stdout (without --out the embeddings are JSON lines already).");
         var noNormalize = new Option<bool>("--no-normalize") { Description = "Emit the raw projections instead of unit-length embeddings." };
-        var command = new Command("embed", "Embed images and texts into CLIP's shared space.") { images, texts, output, oldOutput, force, noNormalize, json };
+        var command = new Command("embed", "Embed images and texts into CLIP's shared space; under mpirun the ranks share the inputs.")
+        {
+            images, texts, folder, output, oldOutput, format, precision, force, noNormalize, json,
+        };
         model.AddTo(command);
-        command.SetAction(parsed => Run(context, parsed, model, images, texts, CliOptions.Value(parsed, output, oldOutput), parsed.GetValue(force), parsed.GetValue(noNormalize), parsed.GetValue(json)));
+        command.SetAction(parsed => JobRunner.Run(context, communicator => Run(
+            context, communicator, parsed, model, images, texts, parsed.GetValue(folder), CliOptions.Value(parsed, output, oldOutput),
+            new Settings(parsed.GetValue(format), parsed.GetValue(precision) == "float16" ? EmbeddingPrecision.Float16 : EmbeddingPrecision.Float32,
+                parsed.GetValue(force), !parsed.GetValue(noNormalize), parsed.GetValue(json)))));
         return command;
     }
 
     private static int Run(
-        CliContext context, ParseResult parsed, ModelOptions modelOptions, Option<string[]> imageOption, Option<string[]> textOption,
-        string? output, bool force, bool noNormalize, bool json)
+        CliContext context, ICommunicator communicator, ParseResult parsed, ModelOptions modelOptions, Option<string[]> imageOption, Option<string[]> textOption,
+        string? folder, string? output, Settings settings)
     {
-        List<(string Input, EmbeddingKind Kind)> inputs = InputsInOrder(parsed, imageOption, textOption);
-        if (inputs.Count == 0)
+        List<EmbeddingInput> inputs = [.. InputsInOrder(parsed, imageOption, textOption).Select(i => new EmbeddingInput(i.Input, i.Kind))];
+        if (folder is not null)
         {
-            throw new CliException("nothing to embed: give at least one --image FILE or --text STRING.");
+            // Rank 0's scan is the job's list (the embedder hands it to the others), so only rank 0 scans.
+            if (!Directory.Exists(folder))
+            {
+                throw new CliException($"{folder}: folder not found.");
+            }
+
+            if (communicator.Rank == 0)
+            {
+                (List<string> files, List<string> outside) = FolderScanner.Scan(folder);
+                inputs.AddRange(files.Select(f => new EmbeddingInput(f, EmbeddingKind.Image)));
+                outside.ForEach(link => context.Warn($"not followed {link}: the link leads outside {folder}"));
+            }
+        }
+
+        if (inputs.Count == 0 && communicator.Rank == 0)
+        {
+            throw new CliException("nothing to embed: give at least one --image FILE, --text STRING or a --folder with images.");
+        }
+
+        if (settings.Format is not null)
+        {
+            return RunClipRetrieval(context, communicator, parsed, modelOptions, inputs, output, settings);
         }
 
         if (output is not null)
         {
-            CliOptions.CheckOutFile(output, force, ".npy", ".safetensors");
+            CliOptions.CheckOutFile(output, settings.Force, ".npy", ".safetensors");
         }
 
-        bool normalize = !noNormalize;
         Clip clip = modelOptions.Load(parsed, context.Cancellation);
-
-        string[] imagePaths = [.. inputs.Where(i => i.Kind == EmbeddingKind.Image).Select(i => i.Input)];
-        string[] textInputs = [.. inputs.Where(i => i.Kind == EmbeddingKind.Text).Select(i => i.Input)];
-        IReadOnlyList<EmbeddingResult> imageResults = Progress.Run(context, "Embedding images", imagePaths.Length, p => clip.EncodeImageFiles(imagePaths, normalize, progress: p));
-        Tensor textEmbeddings = clip.EncodeTexts(textInputs, normalize);
-
-        var results = new List<EmbeddingResult>(inputs.Count);
-        int nextImage = 0;
-        int nextText = 0;
-        foreach (var (input, kind) in inputs)
+        var embedder = BulkEmbedder.Create(clip, communicator);
+        int images = inputs.Count(i => i.Kind == EmbeddingKind.Image);
+        IReadOnlyList<EmbeddingResult> results = communicator.Rank == 0
+            ? Progress.Run(context, "Embedding images", images, p => embedder.EmbedAll(inputs, settings.Normalize, p, context.Cancellation))
+            : embedder.EmbedAll(inputs, settings.Normalize, null, context.Cancellation);
+        if (communicator.Rank != 0)
         {
-            if (kind == EmbeddingKind.Image)
-            {
-                results.Add(imageResults[nextImage++]);
-            }
-            else
-            {
-                results.Add(EmbeddingResult.Succeeded(input, kind, textEmbeddings.Span.Slice(nextText++ * clip.EmbedDim, clip.EmbedDim).ToArray()));
-            }
+            // Rank 0 writes the job's output and reports; the others exit as it does.
+            return results.All(r => r.Success) ? ClipCli.ExitOk : ClipCli.ExitError;
         }
 
         var good = results.Where(r => r.Success).ToList();
@@ -89,20 +125,65 @@ internal static class EmbedCommand
         }
         else if (good.Count > 0)
         {
-            WriteMatrix(output, good, clip, force);
+            WriteMatrix(output, good, clip, settings.Force);
             context.Error.WriteLine($"clip: wrote {good.Count} x {clip.EmbedDim} embeddings to {output}");
-            if (json)
+            if (settings.Json)
             {
-                context.Out.WriteLine(JsonOutput.Line(w =>
-                {
-                    w.WriteStartObject();
-                    w.WriteString("model", clip.Name);
-                    w.WriteNumber("dim", clip.EmbedDim);
-                    w.WriteNumber("count", good.Count);
-                    w.WriteString("out", output);
-                    w.WriteEndObject();
-                }));
+                WriteSummary(context, clip, good.Count, output, null);
             }
+        }
+
+        return ReportFailures(context, results);
+    }
+
+    /// <summary>Each rank embeds its share and writes its own files; nothing is gathered, so the job scales with the ranks.</summary>
+    private static int RunClipRetrieval(
+        CliContext context, ICommunicator communicator, ParseResult parsed, ModelOptions modelOptions, List<EmbeddingInput> inputs, string? output, Settings settings)
+    {
+        if (output is null)
+        {
+            throw new CliException($"--format {ClipRetrievalOutput.FormatName} needs --out DIR, the folder to write.");
+        }
+
+        if (File.Exists(output))
+        {
+            throw new CliException($"{output}: is a file; --format {ClipRetrievalOutput.FormatName} writes a folder.");
+        }
+
+        if (inputs.Select(i => i.Kind).Distinct().Count() > 1)
+        {
+            throw new CliException($"--format {ClipRetrievalOutput.FormatName} holds images or texts, not both: embed them into two folders.");
+        }
+
+        int rank = communicator.Rank;
+        if (ClipRetrievalOutput.OtherRanks(output, communicator.Size) is { Count: > 0 } stale)
+        {
+            throw new CliException($"{stale[0]}: a file of a rank this job of {communicator.Size} does not have; its rows would be counted twice. Remove it or use a new folder.");
+        }
+
+        Clip clip = modelOptions.Load(parsed, context.Cancellation);
+        var embedder = BulkEmbedder.Create(clip, communicator);
+        IReadOnlyList<EmbeddingInput> share = embedder.TakeShare(inputs);
+        string fingerprint = ShareFingerprint.Of(ModelIdentity.Compute(clip), embedder.Shard, share, settings.Normalize, settings.Precision);
+        if (!settings.Force && ClipRetrievalOutput.Existing(output, rank) is { Count: > 0 } existing)
+        {
+            // A rerun of the same job (same inputs, ranks and settings) leaves the shares already written alone.
+            if (ClipRetrievalOutput.RecordedShare(output, rank) == fingerprint)
+            {
+                context.Error.WriteLine($"clip: rank {rank} of {communicator.Size}: {output} already holds this share; nothing to do.");
+                return ClipCli.ExitOk;
+            }
+
+            throw new CliException($"{existing[0]}: already exists and holds other work; pass --force to replace it.");
+        }
+
+        IReadOnlyList<EmbeddingResult> results = Progress.Run(
+            context, "Embedding", share.Count, p => BulkEmbedder.Embed(clip, share, settings.Normalize, p, context.Cancellation));
+        int rows = ClipRetrievalOutput.Write(output, rank, results, clip.EmbedDim, settings.Precision, settings.Force, fingerprint);
+        context.Error.WriteLine($"clip: rank {rank} of {communicator.Size} wrote {rows} x {clip.EmbedDim} embeddings to {output}");
+        if (settings.Json)
+        {
+            WriteSummary(context, clip, rows, output, communicator);
         }
 
         return ReportFailures(context, results);
@@ -158,6 +239,28 @@ internal static class EmbedCommand
 
         return inputs;
     }
+
+    /// <summary>The --json line: what was written where, and by which rank when each rank writes its own files.</summary>
+    private static void WriteSummary(CliContext context, Clip clip, int count, string output, ICommunicator? rank)
+    {
+        context.Out.WriteLine(JsonOutput.Line(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("model", clip.Name);
+            w.WriteNumber("dim", clip.EmbedDim);
+            if (rank is not null)
+            {
+                w.WriteNumber("rank", rank.Rank);
+                w.WriteNumber("world_size", rank.Size);
+            }
+
+            w.WriteNumber("count", count);
+            w.WriteString("out", output);
+            w.WriteEndObject();
+        }));
+    }
+
+    private sealed record Settings(string? Format, EmbeddingPrecision Precision, bool Force, bool Normalize, bool Json);
 
     private static void WriteMatrix(string output, List<EmbeddingResult> good, Clip clip, bool force)
     {

@@ -4,14 +4,17 @@ using Spectre.Console;
 
 namespace ClipSharp.Cli.Commands;
 
-/// <summary><c>clip index add DIR</c>: embeds the new and changed images under a folder into the index.</summary>
+/// <summary>
+/// <c>clip index add DIR</c>: embeds the new and changed images under a folder into the index. Under mpirun the ranks
+/// share the embedding and rank 0 writes the index.
+/// </summary>
 internal static class IndexAddCommand
 {
     public static Command Create(CliContext context)
     {
         var model = new ModelOptions();
         var index = IndexCommand.IndexOption();
-        var batch = new Option<int>("--batch", "-b") { Description = "Files per committed batch.", DefaultValueFactory = _ => ImageIndexer.DefaultBatchSize };
+        var batch = new Option<int>("--batch", "-b") { Description = "Files per committed batch (under mpirun: per rank).", DefaultValueFactory = _ => ImageIndexer.DefaultBatchSize };
         var threshold = new Option<int?>("--hnsw-threshold")
         {
             Description = $"Entries from which an HNSW graph is kept for fast approximate search, exact below (default {SearchIndex.DefaultExactThreshold}, remembered by the index).",
@@ -23,7 +26,7 @@ internal static class IndexAddCommand
             index, batch, threshold, json, folder,
         };
         model.AddTo(command);
-        command.SetAction(parsed =>
+        command.SetAction(parsed => JobRunner.Run(context, communicator =>
         {
             int batchSize = parsed.GetValue(batch);
             if (batchSize < 1)
@@ -43,19 +46,27 @@ internal static class IndexAddCommand
             }
 
             Clip clip = model.Load(parsed, context.Cancellation);
-            var indexer = new ImageIndexer(clip) { BatchSize = batchSize, ExactThreshold = parsed.GetValue(threshold) };
-            (List<string> files, List<string> outside) = FolderScanner.Scan(root);
+            var indexer = new ImageIndexer(clip) { BatchSize = batchSize, ExactThreshold = parsed.GetValue(threshold), Communicator = communicator };
+            bool owner = communicator.Rank == 0;
+
+            // Rank 0 scans and owns the index; the others work on the files it hands them.
+            (List<string> files, List<string> outside) = owner ? FolderScanner.Scan(root) : ([], []);
             IndexAddSummary summary;
             try
             {
                 summary = IndexCommand.Guard(() => Progress.Run(
-                    context, "Indexing", files.Count,
+                    context, "Indexing", owner ? files.Count : 0,
                     p => indexer.Add(parsed.GetValue(index)!, files, outside, p is null ? null : new Progress<IndexProgress>(x => p.Report(x.Done)), context.Cancellation)));
             }
             catch (OperationCanceledException) when (context.Cancellation.IsCancellationRequested)
             {
                 context.Warn("the batches committed before the interruption stay in the index; run the same command again to add the rest.");
                 throw;
+            }
+
+            if (!owner)
+            {
+                return ClipCli.ExitOk;
             }
 
             foreach (SkippedFile s in summary.Skipped)
@@ -91,7 +102,7 @@ internal static class IndexAddCommand
             }
 
             return ClipCli.ExitOk;
-        });
+        }));
         return command;
     }
 }

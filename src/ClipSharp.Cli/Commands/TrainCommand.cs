@@ -61,23 +61,7 @@ internal static class TrainCommand
             contextLength, vocab, merges, batch, steps, epochs, lr, warmup, weightDecay, maxGradNorm, seed, augment, lockTower, chunk,
             checkpointEvery, keep, evalEvery, logEvery, val, valZeroShot, workers, json,
         };
-        command.SetAction(parsed =>
-        {
-            ICommunicator communicator;
-            try
-            {
-                communicator = Communicators.FromEnvironment();
-            }
-            catch (MpiLibraryNotFoundException e)
-            {
-                throw new CliException(e.Message);
-            }
-
-            using (communicator)
-            {
-                return RankGuard.Run(communicator, context.Error, () => Train(parsed, communicator));
-            }
-        });
+        command.SetAction(parsed => JobRunner.Run(context, communicator => Train(parsed, communicator)));
         return command;
 
         int Train(ParseResult parsed, ICommunicator communicator)

@@ -20,6 +20,26 @@ public readonly record struct BatchShard(int Rank, int Size)
     /// <summary>The rows of this shard in a batch of <paramref name="batch"/> rows.</summary>
     public int Count(int batch) => checked((int)((long)(Rank + 1) * batch / Size)) - Start(batch);
 
+    /// <summary>
+    /// This shard's items of a list split as a batch: the contiguous run [⌊r·n/N⌋, ⌊(r+1)·n/N⌋) of the n items, in the
+    /// list's order. A function of the list, rank and size alone, so every rank of a job computes the same split
+    /// without talking to the others, and the runs of ranks 0 to N − 1 concatenated give the list back.
+    /// </summary>
+    public IReadOnlyList<T> Take<T>(IReadOnlyList<T> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        Validate();
+        int start = Start(items.Count);
+        int count = Count(items.Count);
+        var share = new T[count];
+        for (int i = 0; i < count; i++)
+        {
+            share[i] = items[start + i];
+        }
+
+        return share;
+    }
+
     internal void Validate()
     {
         if (Size < 1 || Rank < 0 || Rank >= Size)

@@ -1,3 +1,5 @@
+using ClipSharp.Bulk;
+using ClipSharp.Distributed;
 using ClipSharp.Imaging;
 
 namespace ClipSharp.Search;
@@ -6,6 +8,7 @@ namespace ClipSharp.Search;
 /// Builds and updates an image index from folders with one model: skips files whose size and mtime are unchanged
 /// (and, when only the mtime moved, whose content hash is unchanged), embeds new and changed files in batches
 /// (decoding in parallel), and commits each batch atomically so that an interrupted run loses at most a batch.
+/// Under MPI the ranks of a job share the embedding and rank 0 alone writes the index.
 /// </summary>
 public sealed class ImageIndexer
 {
@@ -24,6 +27,9 @@ public sealed class ImageIndexer
 
     public int BatchSize { get; init; } = DefaultBatchSize;
 
+    /// <summary>The job whose ranks share the embedding (see <see cref="Add(string, IReadOnlyList{string}, IReadOnlyList{string}, IProgress{IndexProgress}?, CancellationToken)"/>); null: one process.</summary>
+    public ICommunicator? Communicator { get; init; }
+
     /// <summary>Entries from which a graph is kept; null: the threshold the index was last given (or the default).</summary>
     public int? ExactThreshold { get; init; }
 
@@ -35,85 +41,123 @@ public sealed class ImageIndexer
     }
 
     /// <summary>Indexes the given image files (full paths, as <see cref="FolderScanner"/> lists them).</summary>
+    /// <remarks>
+    /// With a <see cref="Communicator"/> of N ranks every rank calls it and rank 0 owns the index: rank 0's file
+    /// list is the job's, rank 0 opens the writer, decides per batch of <see cref="BatchSize"/>·N files which need
+    /// embedding, and tells the others; each rank embeds its <see cref="BatchShard"/> of those; the embeddings are
+    /// gathered and rank 0 commits the batch as one process would. The summary is the job's on rank 0; the other
+    /// ranks' count only the files scanned.
+    /// </remarks>
     public IndexAddSummary Add(
         string indexPath, IReadOnlyList<string> files, IReadOnlyList<string> outsideLinks, IProgress<IndexProgress>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(outsideLinks);
-        using var writer = SearchIndexWriter.Open(indexPath, ModelId, _clip.Name, _clip.EmbedDim, EntryKind.Image);
+        ICommunicator job = Communicator ?? SingleProcessCommunicator.Instance;
+        bool root = job.Rank == 0;
+        using SearchIndexWriter? writer = root ? SearchIndexWriter.Open(indexPath, ModelId, _clip.Name, _clip.EmbedDim, EntryKind.Image) : null;
+        IReadOnlyList<string> all = job.Size == 1 ? files : BinaryMessage.ToStrings(job.BroadcastBytes(root ? BinaryMessage.FromStrings(files) : null, 0));
         var skipped = new List<SkippedFile>();
         int added = 0, updated = 0, unchanged = 0;
-        for (int start = 0; start < files.Count; start += BatchSize)
+        int step = checked(BatchSize * job.Size);
+        for (int start = 0; start < all.Count; start += step)
         {
             cancellation.ThrowIfCancellationRequested();
-            int count = Math.Min(BatchSize, files.Count - start);
-            var plans = new FilePlan?[count];
-            var problems = new string?[count];
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Tensors.Parallelism.MaxThreads, CancellationToken = cancellation }, i =>
-            {
-                try
-                {
-                    plans[i] = Plan(files[start + i], writer.Entries);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ImageDecodeException)
-                {
-                    problems[i] = e.Message;
-                }
-            });
+            int count = Math.Min(step, all.Count - start);
+            BatchPlan? plan = writer is null ? null : PlanBatch(all, start, count, writer, skipped, cancellation);
+            unchanged += plan?.Unchanged ?? 0;
 
-            var touched = new List<(string, long)>();
-            var toEmbed = new List<FilePlan>();
-            for (int i = 0; i < count; i++)
+            // Which files need embedding is rank 0's decision (it alone reads the index); each rank embeds its share.
+            IReadOnlyList<string> toEmbed = job.Size == 1
+                ? [.. plan!.ToEmbed.Select(p => p.Path)]
+                : BinaryMessage.ToStrings(job.BroadcastBytes(plan is null ? null : BinaryMessage.FromStrings([.. plan.ToEmbed.Select(p => p.Path)]), 0));
+            IReadOnlyList<EmbeddingResult> results = BatchShard.Of(job).Take(toEmbed) is { Count: > 0 } share
+                ? _clip.EncodeImageFiles(share, cancellation: cancellation)
+                : [];
+            if (job.Size > 1)
             {
-                if (problems[i] is string problem)
+                results = [.. job.AllGatherBytes(EmbeddingResultCodec.Encode(results)).SelectMany(EmbeddingResultCodec.Decode)];
+            }
+
+            if (writer is null)
+            {
+                continue;
+            }
+
+            var pending = new List<PendingEntry>(results.Count);
+            for (int i = 0; i < results.Count; i++)
+            {
+                FilePlan p = plan!.ToEmbed[i];
+                if (!results[i].Success)
                 {
-                    skipped.Add(new SkippedFile(files[start + i], problem));
+                    skipped.Add(new SkippedFile(p.Path, results[i].Error!));
+                    continue;
                 }
-                else if (plans[i]!.Unchanged)
+
+                pending.Add(new PendingEntry(p.Path, p.Size, p.MtimeTicks, p.Hash, p.Width, p.Height, results[i].Embedding!));
+                if (writer.Entries.ContainsKey(p.Path))
                 {
-                    unchanged++;
-                    if (plans[i]!.Touch)
-                    {
-                        touched.Add((plans[i]!.Path, plans[i]!.MtimeTicks));
-                    }
+                    updated++;
                 }
                 else
                 {
-                    toEmbed.Add(plans[i]!);
+                    added++;
                 }
             }
 
-            var pending = new List<PendingEntry>(toEmbed.Count);
-            if (toEmbed.Count > 0)
-            {
-                IReadOnlyList<EmbeddingResult> results = _clip.EncodeImageFiles([.. toEmbed.Select(p => p.Path)], cancellation: cancellation);
-                for (int i = 0; i < results.Count; i++)
-                {
-                    FilePlan p = toEmbed[i];
-                    if (!results[i].Success)
-                    {
-                        skipped.Add(new SkippedFile(p.Path, results[i].Error!));
-                        continue;
-                    }
+            writer.Commit(pending, plan!.Touched);
+            progress?.Report(new IndexProgress(start + count, all.Count));
+        }
 
-                    pending.Add(new PendingEntry(p.Path, p.Size, p.MtimeTicks, p.Hash, p.Width, p.Height, results[i].Embedding!));
-                    if (writer.Entries.ContainsKey(p.Path))
-                    {
-                        updated++;
-                    }
-                    else
-                    {
-                        added++;
-                    }
-                }
-            }
-
-            writer.Commit(pending, touched);
-            progress?.Report(new IndexProgress(start + count, files.Count));
+        if (writer is null)
+        {
+            return new IndexAddSummary(all.Count, 0, 0, 0, [], outsideLinks, 0);
         }
 
         writer.UpdateGraph(ExactThreshold);
-        return new IndexAddSummary(files.Count, added, updated, unchanged, skipped, outsideLinks, writer.Entries.Count);
+        return new IndexAddSummary(all.Count, added, updated, unchanged, skipped, outsideLinks, writer.Entries.Count);
+    }
+
+    private static BatchPlan PlanBatch(IReadOnlyList<string> files, int start, int count, SearchIndexWriter writer, List<SkippedFile> skipped, CancellationToken cancellation)
+    {
+        var plans = new FilePlan?[count];
+        var problems = new string?[count];
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Tensors.Parallelism.MaxThreads, CancellationToken = cancellation }, i =>
+        {
+            try
+            {
+                plans[i] = Plan(files[start + i], writer.Entries);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ImageDecodeException)
+            {
+                problems[i] = e.Message;
+            }
+        });
+
+        var touched = new List<(string, long)>();
+        var toEmbed = new List<FilePlan>();
+        int unchanged = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (problems[i] is string problem)
+            {
+                skipped.Add(new SkippedFile(files[start + i], problem));
+            }
+            else if (plans[i]!.Unchanged)
+            {
+                unchanged++;
+                if (plans[i]!.Touch)
+                {
+                    touched.Add((plans[i]!.Path, plans[i]!.MtimeTicks));
+                }
+            }
+            else
+            {
+                toEmbed.Add(plans[i]!);
+            }
+        }
+
+        return new BatchPlan(toEmbed, touched, unchanged);
     }
 
     /// <summary>Drops the entries whose files no longer exist; returns how many.</summary>
@@ -156,6 +200,8 @@ public sealed class ImageIndexer
         ImageInfo header = ImageDecoder.Peek(path);
         return new FilePlan(path, size, mtime, hash, header.Width, header.Height, Unchanged: false, Touch: false);
     }
+
+    private sealed record BatchPlan(List<FilePlan> ToEmbed, List<(string Source, long MtimeTicks)> Touched, int Unchanged);
 
     private sealed record FilePlan(string Path, long Size, long MtimeTicks, string? Hash, int Width, int Height, bool Unchanged, bool Touch);
 }

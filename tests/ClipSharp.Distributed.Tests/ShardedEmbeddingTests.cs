@@ -1,0 +1,134 @@
+using System.Text.Json;
+using ClipSharp.Bulk;
+using ClipSharp.Search;
+using ClipSharp.Testing;
+using ClipSharp.Tests.Search;
+
+namespace ClipSharp.Distributed.Tests;
+
+/// <summary>
+/// <c>mpirun -np 2 clip embed --format clip-retrieval</c> and <c>mpirun -np 2 clip index add</c> against one
+/// process: the union of the ranks' work is the one process's, id for id and bit for bit, nothing twice or missing.
+/// </summary>
+public sealed class ShardedEmbeddingTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("clipsharp-mpi-embed-");
+
+    public void Dispose() => _temp.Delete(recursive: true);
+
+    [Fact]
+    public void TheClipRetrievalShardsOfTwoRanksAreOneProcessesOutputAndARerunWritesOnlyTheMissingShare()
+    {
+        MpiJob.RequireMpirun();
+        List<string> images = GeneratedImages.WriteFolder(Folder("photos"), 9);
+        string[] imageArgs = ["-i", .. images];
+        string[] texts = ["a cat", "a photo of two dogs", "a red square", "the sea at night", "an apple"];
+        string[] textArgs = ["-t", .. texts];
+
+        Run(1, Embed(imageArgs, "one"));
+        Run(2, Embed(imageArgs, "two"));
+        Dictionary<string, float[]> one = ReadRows(Folder("one"), 1, "img_emb", ClipRetrievalOutput.ImagePathColumn);
+        Dictionary<string, float[]> two = ReadRows(Folder("two"), 2, "img_emb", ClipRetrievalOutput.ImagePathColumn);
+        Assert.Equal(images.Order(StringComparer.Ordinal), one.Keys.Order(StringComparer.Ordinal));
+        AssertSameRows(one, two);
+
+        // Rank 1 lost its files (it crashed before writing them): the rerun writes them and leaves rank 0's alone.
+        File.Delete(ClipRetrievalOutput.ImageEmbeddings(Folder("two"), 1));
+        File.Delete(ClipRetrievalOutput.Metadata(Folder("two"), 1));
+        DateTime written = File.GetLastWriteTimeUtc(ClipRetrievalOutput.Metadata(Folder("two"), 0));
+        MpiJob.Result rerun = Run(2, Embed(imageArgs, "two"));
+        Assert.Single(rerun.Output.Split('\n'), l => l.Contains("rank 0 of 2: ", StringComparison.Ordinal) && l.Contains("already holds this share", StringComparison.Ordinal));
+        Assert.Single(rerun.Output.Split('\n'), l => l.Contains("rank 1 of 2 wrote", StringComparison.Ordinal));
+        Assert.Equal(written, File.GetLastWriteTimeUtc(ClipRetrievalOutput.Metadata(Folder("two"), 0)));
+        AssertSameRows(one, ReadRows(Folder("two"), 2, "img_emb", ClipRetrievalOutput.ImagePathColumn));
+
+        Run(1, Embed(textArgs, "one-texts"));
+        Run(2, Embed(textArgs, "two-texts"));
+        Dictionary<string, float[]> oneTexts = ReadRows(Folder("one-texts"), 1, "text_emb", ClipRetrievalOutput.CaptionColumn);
+        Assert.Equal(texts.Order(StringComparer.Ordinal), oneTexts.Keys.Order(StringComparer.Ordinal));
+        AssertSameRows(oneTexts, ReadRows(Folder("two-texts"), 2, "text_emb", ClipRetrievalOutput.CaptionColumn));
+    }
+
+    [Fact]
+    public void IndexAddOnTwoRanksIsOneProcessesIndexAndARerunEmbedsOnlyWhatIsMissing()
+    {
+        MpiJob.RequireMpirun();
+        string photos = Folder("photos");
+        GeneratedImages.WriteFolder(Path.Combine(photos, "early"), 7);
+
+        // A first run covers part of the collection; the rest arrives; the rerun embeds only what is missing.
+        JsonElement first = Summary(Run(2, IndexAdd("two", photos)));
+        Assert.Equal((7, 7), (first.GetProperty("added").GetInt32(), first.GetProperty("entries").GetInt32()));
+        GeneratedImages.WriteFolder(Path.Combine(photos, "late"), 6, firstSeed: 100);
+        JsonElement again = Summary(Run(2, IndexAdd("two", photos)));
+        Assert.Equal((6, 0, 7, 13), (again.GetProperty("added").GetInt32(), again.GetProperty("updated").GetInt32(),
+            again.GetProperty("unchanged").GetInt32(), again.GetProperty("entries").GetInt32()));
+
+        Summary(Run(1, IndexAdd("one", photos)));
+        using SearchIndex expected = SearchIndex.Open(Folder("one"));
+        using SearchIndex actual = SearchIndex.Open(Folder("two"));
+        Assert.Equal(13, expected.Count);
+        Assert.Equal(expected.Entries.Select(e => e.Source).Order(StringComparer.Ordinal), actual.Entries.Select(e => e.Source).Order(StringComparer.Ordinal));
+        Assert.Equal(actual.Count, actual.Entries.Select(e => e.Source).Distinct(StringComparer.Ordinal).Count());
+        foreach (IndexEntry e in expected.Entries)
+        {
+            IndexEntry twin = actual.Entries.Single(a => a.Source == e.Source);
+            Assert.Equal(expected.Embedding(e.Id).ToArray(), actual.Embedding(twin.Id).ToArray());
+            Assert.Equal((e.Size, e.MtimeTicks, e.Hash, e.Width, e.Height), (twin.Size, twin.MtimeTicks, twin.Hash, twin.Width, twin.Height));
+        }
+    }
+
+    private static void AssertSameRows(Dictionary<string, float[]> one, Dictionary<string, float[]> two)
+    {
+        Assert.Equal(one.Keys.Order(StringComparer.Ordinal), two.Keys.Order(StringComparer.Ordinal));
+        foreach ((string id, float[] row) in one)
+        {
+            // Bit for bit: the same floats, compared by their bits so that even a NaN would have to match.
+            Assert.Equal(row.Select(BitConverter.SingleToInt32Bits), two[id].Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
+    /// <summary>Every rank's rows by id; an id twice, a rank without rows, or rows and metadata of different lengths fail.</summary>
+    private static Dictionary<string, float[]> ReadRows(string folder, int ranks, string kind, string column)
+    {
+        var rows = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        for (int r = 0; r < ranks; r++)
+        {
+            (float[] values, int count, int columns, _) = NpyTestFile.Read(Path.Combine(folder, kind, $"{kind}_{r}.npy"));
+            string[] ids = ParquetTestFile.ReadStrings(ClipRetrievalOutput.Metadata(folder, r), column);
+            Assert.Equal(count, ids.Length);
+            Assert.True(count > 0, $"rank {r} of {ranks} wrote no rows");
+            for (int i = 0; i < count; i++)
+            {
+                Assert.True(rows.TryAdd(ids[i], values[(i * columns)..((i + 1) * columns)]), $"{ids[i]} written twice");
+            }
+        }
+
+        Assert.False(File.Exists(ClipRetrievalOutput.Metadata(folder, ranks)));
+        return rows;
+    }
+
+    private MpiJob.Result Run(int ranks, string[] args)
+    {
+        MpiJob.Result result = ranks == 1 ? MpiJob.Program(MpiJob.ClipDll, args) : MpiJob.Program(ranks, MpiJob.ClipDll, args);
+        output.WriteLine(result.Output);
+        Assert.False(result.TimedOut);
+        Assert.True(result.ExitCode == 0, result.Output);
+        return result;
+    }
+
+    private static JsonElement Summary(MpiJob.Result result)
+    {
+        // Rank 0 alone reports. Under mpirun a line may start with the terminal's escape sequences; the JSON follows them.
+        string line = Assert.Single(result.Output.Split('\n'), l => l.Contains("{\"scanned\":", StringComparison.Ordinal));
+        return JsonDocument.Parse(line[line.IndexOf("{\"scanned\":", StringComparison.Ordinal)..]).RootElement.Clone();
+    }
+
+    private string[] Embed(string[] inputs, string name) =>
+        ["embed", "--model", Fixtures.TinyModel, "--vocab", Fixtures.TinyVocab, .. inputs, "--out", Folder(name), "--format", ClipRetrievalOutput.FormatName];
+
+    private string[] IndexAdd(string name, string photos) =>
+        ["index", "add", "--model", Fixtures.TinyModel, "--vocab", Fixtures.TinyVocab, "--index", Folder(name), "--batch", "2", "--json", photos];
+
+    private string Folder(string name) => Path.Combine(_temp.FullName, name);
+}
