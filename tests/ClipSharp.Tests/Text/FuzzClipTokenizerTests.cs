@@ -68,7 +68,7 @@ public sealed class FuzzClipTokenizerTests(ITestOutputHelper output)
         var run = new FuzzRun($"tokenizer megabyte strings ({vocabulary})", output) { CaseTimeout = TimeSpan.FromSeconds(180) };
         const int n = 1 << 20;
         var random = new Random(6400);
-        // A quarter of the others: a million random code units took over the time limit with the CLIP vocabulary.
+        // A quarter of the others: a million random code units ran past the limit on a loaded two-core machine.
         string randomUnits = new([.. Enumerable.Range(0, n / 4).Select(_ => (char)random.Next(0x10000))]);
         string[] texts =
         [
