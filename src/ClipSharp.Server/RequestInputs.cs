@@ -23,7 +23,17 @@ internal sealed class RequestInputs
         var inputs = new RequestInputs();
         if (request.HasFormContentType)
         {
-            IFormCollection form = await request.ReadFormAsync(cancel);
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(cancel);
+            }
+            catch (IOException e) when (e is not BadHttpRequestException && !cancel.IsCancellationRequested)
+            {
+                // The multipart reader reports a body that ends before its closing boundary as a plain IOException.
+                throw ApiException.BadRequest($"the multipart body is malformed or truncated: {e.Message}");
+            }
+
             foreach (var (key, values) in form)
             {
                 var list = key is "text" or "texts" ? inputs.Texts : inputs.FieldList(key);
@@ -60,7 +70,66 @@ internal sealed class RequestInputs
             throw ApiException.BadRequest("the JSON body must be an object.");
         }
 
+        try
+        {
+            CheckStrings(doc.RootElement, "$");
+        }
+        catch
+        {
+            doc.Dispose();
+            throw;
+        }
+
         return doc;
+    }
+
+    /// <summary>
+    /// JsonDocument accepts an escaped lone surrogate ("\ud800"), but reading that string throws
+    /// InvalidOperationException; every string and name is read once here, so the client hears which one is bad.
+    /// </summary>
+    private static void CheckStrings(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                try
+                {
+                    element.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    throw ApiException.BadRequest($"the JSON string at {path} holds an unpaired surrogate escape, which is not text.");
+                }
+
+                break;
+            case JsonValueKind.Array:
+                int i = 0;
+                foreach (JsonElement item in element.EnumerateArray())
+                {
+                    CheckStrings(item, $"{path}[{i++}]");
+                }
+
+                break;
+            case JsonValueKind.Object:
+                foreach (JsonProperty property in element.EnumerateObject())
+                {
+                    string name;
+                    try
+                    {
+                        name = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        throw ApiException.BadRequest($"a property name in {path} holds an unpaired surrogate escape, which is not text.");
+                    }
+
+                    CheckStrings(property.Value, $"{path}.{name}");
+                }
+
+                break;
+            default:
+                break;
+        }
     }
 
     /// <summary>The inputs of a JSON object already read (see <see cref="ReadJsonAsync"/>).</summary>

@@ -75,6 +75,7 @@ public static class WebDatasetSource
         var captions = new Dictionary<string, string>(StringComparer.Ordinal);
         using (FileStream stream = File.OpenRead(shard))
         {
+            TarMetadataSizes.Check(stream, shard);
             TarReader reader;
             try
             {
@@ -94,7 +95,10 @@ public static class WebDatasetSource
                     {
                         entry = reader.GetNextEntry(copyData: false);
                     }
-                    catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
+                    // TarReader also throws OverflowException for a number too large for its field's type, and
+                    // InvalidOperationException for a metadata member larger than it accepts.
+                    catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException
+                        or OverflowException or InvalidOperationException)
                     {
                         throw new InvalidDataException($"{shard}: corrupt tar after {order.Count} samples: {e.Message}", e);
                     }
@@ -169,7 +173,11 @@ public static class WebDatasetSource
         long padded = (entry.Length + 511) / 512 * 512;
         var expected = new byte[(int)Math.Min(entry.Length, 64)];
         Stream data = entry.DataStream ?? Stream.Null;
-        data.ReadExactly(expected);
+        if (data.ReadAtLeast(expected, expected.Length, throwOnEndOfStream: false) < expected.Length)
+        {
+            throw new InvalidDataException($"{shard}: member '{entry.Name}' is truncated: the file ends inside its data.");
+        }
+
         var actual = new byte[expected.Length];
         try
         {

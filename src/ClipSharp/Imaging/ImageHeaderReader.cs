@@ -414,14 +414,15 @@ internal static class ImageHeaderReader
                 return Result.Malformed($"the BMP declares {colours} palette colours for {bits}-bit pixels");
             }
 
-            int paletteStart = 14 + headerSize;
+            // In long arithmetic: a header size near int.MaxValue would wrap the palette's offset negative.
+            long paletteStart = 14L + headerSize;
             int paletteBytes = (int)colours * paletteStride;
             if (paletteStart + paletteBytes > d.Length)
             {
                 return Result.NeedMore;
             }
 
-            ReadOnlySpan<byte> palette = d.Slice(paletteStart, paletteBytes);
+            ReadOnlySpan<byte> palette = d.Slice((int)paletteStart, paletteBytes);
             if (colours == 2)
             {
                 bool blackWhite = palette[0] == 0 && palette[1] == 0 && palette[2] == 0

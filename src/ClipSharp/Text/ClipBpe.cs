@@ -16,7 +16,11 @@ internal sealed class ClipBpe
     // The reference cache is unbounded; a bound keeps a long-running process from growing without limit.
     private const int CacheCapacity = 1 << 17;
 
+    // Above this many symbols the library's merger turns quadratic (see LongWordBpe); below, it is the faster.
+    internal const int LongWord = 256;
+
     private readonly BpeTokenizer _bpe;
+    private readonly LongWordBpe _longWords;
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
 
     public ClipBpe(ClipVocabulary vocabulary)
@@ -26,11 +30,18 @@ internal sealed class ClipBpe
             Merges = vocabulary.Merges.Select(m => m.First + " " + m.Second),
             EndOfWordSuffix = ClipVocabulary.EndOfWord,
         });
+        _longWords = new LongWordBpe(vocabulary);
     }
 
     /// <summary>Ids of one word given in byte-level characters. Thread-safe.</summary>
     public int[] EncodeWord(string byteLevelWord)
     {
+        if (byteLevelWord.Length > LongWord)
+        {
+            // Not cached: such words are rare, and one could hold megabytes of the cache.
+            return _longWords.EncodeWord(byteLevelWord);
+        }
+
         if (_cache.TryGetValue(byteLevelWord, out int[]? ids))
         {
             return ids;

@@ -1,6 +1,5 @@
 using ClipSharp.Imaging;
 using ClipSharp.Testing;
-using SkiaSharp;
 
 namespace ClipSharp.Tests.Imaging;
 
@@ -213,7 +212,7 @@ public sealed class ImageDecoderTests : IDisposable
             rgba[i] = withAlpha ? (byte)(i % 251) : (byte)255;
         }
 
-        byte[] webp = EncodeWebPLossless(rgba, w, h);
+        byte[] webp = TestImageFiles.WebPLossless(rgba, w, h);
 
         DecodedImage image = ImageDecoder.Decode(webp, "sample.webp");
 
@@ -297,24 +296,13 @@ public sealed class ImageDecoderTests : IDisposable
         Assert.Equal(new ImageInfo(ImageFileFormat.Png, 160, 120, PixelMode.P), ImageDecoder.Peek(Fixtures.GoldenPath("preprocess", "palette_160x120.png")));
         Assert.Equal(ImageFileFormat.Gif, ImageDecoder.Peek(TestImageFiles.Gif(2, 1, new byte[12], [0, 0]), "x.gif").Format);
         Assert.Equal(ImageFileFormat.Bmp, ImageDecoder.Peek(TestImageFiles.Bmp(1, 1, 24, [1, 2, 3]), "x.bmp").Format);
-        Assert.Equal(ImageFileFormat.WebP, ImageDecoder.Peek(EncodeWebPLossless(new byte[16], 2, 2), "x.webp").Format);
+        Assert.Equal(ImageFileFormat.WebP, ImageDecoder.Peek(TestImageFiles.WebPLossless(new byte[16], 2, 2), "x.webp").Format);
     }
 
     private static void AssertImage(PixelMode mode, byte[] pixels, DecodedImage image)
     {
         Assert.Equal(mode, image.Mode);
         Assert.Equal(pixels, image.Pixels.ToArray());
-    }
-
-    private static byte[] EncodeWebPLossless(byte[] rgba, int width, int height)
-    {
-        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var bitmap = new SKBitmap(info);
-        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
-        using SKPixmap pixmap = bitmap.PeekPixels();
-        using SKData data = pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 100))
-            ?? throw new InvalidOperationException("Skia could not encode a WebP test image.");
-        return data.ToArray();
     }
 
     private static byte[] DropAlpha(byte[] rgba)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using SkiaSharp;
 
 namespace ClipSharp.Tests.Imaging;
 
@@ -143,6 +144,24 @@ internal static class TestImageFiles
         return file.ToArray();
     }
 
+    /// <summary>RGBA pixels (unpremultiplied) encoded by Skia as lossless WebP.</summary>
+    public static byte[] WebPLossless(byte[] rgba, int width, int height)
+        => SkiaEncoded(rgba, width, height, pixmap => pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 100)));
+
+    /// <summary>RGBA pixels (unpremultiplied) encoded by Skia in a lossy format (JPEG, lossy WebP) at this quality.</summary>
+    public static byte[] Lossy(byte[] rgba, int width, int height, SKEncodedImageFormat format, int quality)
+        => SkiaEncoded(rgba, width, height, pixmap => pixmap.Encode(format, quality));
+
+    private static byte[] SkiaEncoded(byte[] rgba, int width, int height, Func<SKPixmap, SKData?> encode)
+    {
+        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var bitmap = new SKBitmap(info);
+        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+        using SKPixmap pixmap = bitmap.PeekPixels();
+        using SKData data = encode(pixmap) ?? throw new InvalidOperationException("Skia could not encode a test image.");
+        return data.ToArray();
+    }
+
     private static byte[] UncompressedLzw(byte[] indices)
     {
         var codes = new List<int>();
@@ -188,7 +207,7 @@ internal static class TestImageFiles
         s.Write(crc);
     }
 
-    private static uint Crc32(byte[] data)
+    public static uint Crc32(ReadOnlySpan<byte> data)
     {
         uint crc = 0xFFFFFFFF;
         foreach (byte b in data)
