@@ -107,6 +107,7 @@ public static class ClipCli
             TrainCommand.Create(context),
             EvalCommand.Create(context),
             LocateCommand.Create(context),
+            GenerateCommand.Create(context),
         };
 
     /// <summary>The one-line message for a failure the user can act on; null for a bug, which keeps its stack trace.</summary>

@@ -8,13 +8,16 @@ using Spectre.Console;
 
 namespace ClipSharp.Cli.Commands;
 
-/// <summary><c>clip eval zeroshot|retrieval|linear-probe|locate</c>: a model's accuracy on labelled images, caption pairs or synthetic scenes with known masks.</summary>
+/// <summary>
+/// <c>clip eval zeroshot|retrieval|linear-probe|locate|generate</c>: a model's accuracy on labelled images, caption
+/// pairs or synthetic scenes with known masks, or how its generated images transfer to another model.
+/// </summary>
 internal static class EvalCommand
 {
     public static Command Create(CliContext context) =>
-        new("eval", "Evaluate a model: zero-shot classification, image↔text retrieval, linear probe, localisation.")
+        new("eval", "Evaluate a model: zero-shot classification, image↔text retrieval, linear probe, localisation, guided synthesis.")
         {
-            ZeroShot(context), Retrieval(context), Probe(context), Locate(context),
+            ZeroShot(context), Retrieval(context), Probe(context), Locate(context), EvalGenerateCommand.Create(context),
         };
 
     private static Command Locate(CliContext context)

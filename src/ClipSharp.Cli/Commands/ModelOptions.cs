@@ -25,4 +25,11 @@ internal sealed class ModelOptions
     public Clip Load(ParseResult parsed) => Load(parsed, CancellationToken.None);
 
     public Clip Load(ParseResult parsed, CancellationToken cancellation) => Clip.Load(parsed.GetValue(Model)!, parsed.GetValue(Vocab), cancellation);
+
+    /// <summary>The model with every weight as float32 in its parameter store, as backward passes need.</summary>
+    public Clip LoadTrainable(ParseResult parsed, CancellationToken cancellation)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        return Clip.FromCheckpoint(Checkpoints.ModelFolder.Load(parsed.GetValue(Model)!, parsed.GetValue(Vocab)));
+    }
 }

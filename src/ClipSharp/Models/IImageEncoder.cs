@@ -40,5 +40,9 @@ public interface IImageEncoder
 
     // dFeatures: [B, E] -> parameter gradients, accumulated into grads (same layout as the parameters), from what the
     // last kept forward pass left in the workspace.
-    internal void Backward(Workspace workspace, ReadOnlySpan<float> dFeatures, ParameterStore grads);
+    internal void Backward(Workspace workspace, ReadOnlySpan<float> dFeatures, ParameterStore grads) => Backward(workspace, dFeatures, grads, default);
+
+    // As above, and the gradient with respect to the (normalised) input images into dImages: [B, 3, R, R],
+    // overwritten; empty to skip it, as training does.
+    internal void Backward(Workspace workspace, ReadOnlySpan<float> dFeatures, ParameterStore grads, Span<float> dImages);
 }

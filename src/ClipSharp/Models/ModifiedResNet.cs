@@ -238,13 +238,18 @@ public sealed class ModifiedResNet : IImageEncoder
         }
     }
 
-    void IImageEncoder.Backward(Workspace workspace, ReadOnlySpan<float> dFeatures, ParameterStore grads)
+    void IImageEncoder.Backward(Workspace workspace, ReadOnlySpan<float> dFeatures, ParameterStore grads, Span<float> dImages)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(grads);
         workspace.RequireFrom(this, "ResNet");
         int batch = workspace.Batch;
         FeatureDestination.Validate(dFeatures.Length, batch, OutputDim);
+        if (!dImages.IsEmpty)
+        {
+            ImageInput.Validate(dImages.Length, batch, ImageResolution);
+        }
+
         Span<BottleneckLayout> blocks = stackalloc BottleneckLayout[_blocks.Length];
         var layout = new WorkspaceLayout();
         var statistics = new WorkspaceLayout();
@@ -287,7 +292,7 @@ public sealed class ModifiedResNet : IImageEncoder
         Conv2.Backward(ws[l.Relu1], d2, d1, batch, s1, s1, grads);
         ReluBackward.Backward(ws[l.Relu1], d1, d1);
         Bn1.Backward(ws[l.Conv1], l.Bn1Statistics.Of(stats), d1, d1, batch, plane, grads);
-        Conv1.Backward(ws[l.Images], d1, default, batch, ImageResolution, ImageResolution, grads);
+        Conv1.Backward(ws[l.Images], d1, dImages, batch, ImageResolution, ImageResolution, grads);
     }
 
     // Bottleneck k counting across the stages.

@@ -213,13 +213,17 @@ public sealed class VisionTransformer : IImageEncoder
         Projection.Forward(Proj, pooled, batch, destination);
     }
 
-    void IImageEncoder.Backward(Workspace workspace, ReadOnlySpan<float> dFeatures, ParameterStore grads)
+    void IImageEncoder.Backward(Workspace workspace, ReadOnlySpan<float> dFeatures, ParameterStore grads, Span<float> dImages)
     {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(grads);
         workspace.RequireFrom(this, "vision transformer");
         int batch = workspace.Batch;
         FeatureDestination.Validate(dFeatures.Length, batch, OutputDim);
+        if (!dImages.IsEmpty)
+        {
+            ImageInput.Validate(dImages.Length, batch, ImageResolution);
+        }
         int w = Width;
         int patches = Grid * Grid;
         int tokens = Tokens;
@@ -246,7 +250,7 @@ public sealed class VisionTransformer : IImageEncoder
         PositionalEmbedding.Backward(dEmbedded, batch, grads);
         Span<float> dGrid = ws[l.GridGradient];
         ClassEmbedding.Backward(dEmbedded, dGrid, batch, patches, grads);
-        Conv1.Backward(ws[l.Images], dGrid, default, batch, ImageResolution, ImageResolution, grads);
+        Conv1.Backward(ws[l.Images], dGrid, dImages, batch, ImageResolution, ImageResolution, grads);
     }
 
     // The tower's slices for a batch: the patch grid and the embedded tokens, the transformer's, the class tokens and
