@@ -88,6 +88,9 @@ public sealed class GenerationTransferTests
             PatchSize = 8,
             Width = 64,
             Layers = 2,
+            TextLayers = 2,
+            Heads = 1,
+            SingleObjectShare = 0.5,
             ContextLength = 20,
             EvalEvery = 0,
         });
