@@ -27,7 +27,25 @@ internal static class GemmBenchmark
         new("text", "Text c_fc 2464×2048×512 NT", false, true, 2464, 2048, 512),
         new("text", "Text c_proj 2464×512×2048 NT", false, true, 2464, 512, 2048),
         .. PackedShapes(),
+        .. TrainShapes(),
     ];
+
+    // The linear layers of `bench train`'s step (width 256, MLP 1024; ViT 64 × 65 = 4160 rows, text 64 × 32 = 2048) in
+    // the three products a training step runs: the forward y = x·Wᵀ (NT), the input gradient dx = dy·W (NN) and the
+    // weight gradient dW = dyᵀ·x (TN, over the whole batch depth).
+    private static IEnumerable<Shape> TrainShapes()
+    {
+        (string Layer, int Out, int In)[] layers = [("qkv", 768, 256), ("out", 256, 256), ("c_fc", 1024, 256), ("c_proj", 256, 1024)];
+        foreach ((string tower, int rows) in (IEnumerable<(string, int)>)[("vit", 4160), ("text", 2048)])
+        {
+            foreach ((string layer, int o, int i) in layers)
+            {
+                yield return new("train", $"train {tower} {layer} fwd {rows}×{o}×{i} NT", false, true, rows, o, i);
+                yield return new("train", $"train {tower} {layer} dx {rows}×{i}×{o} NN", false, false, rows, i, o);
+                yield return new("train", $"train {tower} {layer} dW {o}×{i}×{rows} TN", true, false, o, i, rows);
+            }
+        }
+    }
 
     // The ViT-B/32 layers at batch 1 (50 rows) and batch 32 (1600 rows) with pre-packed weights in each precision: the
     // batch-1 rows stream every weight once per image, so they show what encode_image batch 1 is bound by.
@@ -100,9 +118,9 @@ internal static class GemmBenchmark
         return 0;
     }
 
-    // A group name, "all" (every group but "packed"), or a comma-separated list of fragments of shape names (e.g. "c_fc,2048").
+    // A group name, "all" (every group but "packed" and "train"), or a comma-separated list of fragments of shape names (e.g. "c_fc,2048").
     private static bool Selected(Shape shape, string filter)
-        => (filter == "all" && shape.Group != "packed") || shape.Group == filter
+        => (filter == "all" && shape.Group is not ("packed" or "train")) || shape.Group == filter
             || filter.Split(',').Any(f => shape.Name.Contains(f, StringComparison.OrdinalIgnoreCase));
 
     // W [n = out, k = in] in the given precision; the OpenBLAS peer then gets the values the packed weight holds, so

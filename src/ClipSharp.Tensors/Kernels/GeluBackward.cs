@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ClipSharp.Tensors.Kernels.Operators;
 using ClipSharp.Tensors.Kernels.Simd;
 
@@ -6,6 +5,9 @@ namespace ClipSharp.Tensors.Kernels;
 
 public static class GeluBackward
 {
+    // Vector operations per element: MapChunks' fork threshold.
+    private const int Cost = 40;
+
     // Exact GELU y = x·Φ(x), so dy/dx = Φ(x) + x·φ(x). x: the forward input; dx may alias dy.
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
@@ -15,7 +17,5 @@ public static class GeluBackward
     }
 
     internal static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, KernelIsa isa)
-        => BinaryMap.Run(
-            default(GeluBackwardOperator), ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy),
-            ref MemoryMarshal.GetReference(dx), x.Length, isa);
+        => BinaryMap.RunParallel(default(GeluBackwardOperator), x, dy, dx, Cost, isa);
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ClipSharp.Tensors.Kernels.Operators;
 using ClipSharp.Tensors.Kernels.Simd;
 
@@ -6,6 +5,9 @@ namespace ClipSharp.Tensors.Kernels;
 
 public static class QuickGeluBackward
 {
+    // Vector operations per element: MapChunks' fork threshold.
+    private const int Cost = 28;
+
     // y = x·σ(1.702x), so dy/dx = σ + 1.702·x·σ·(1 − σ). x: the forward input; dx may alias dy.
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
@@ -15,7 +17,5 @@ public static class QuickGeluBackward
     }
 
     internal static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, KernelIsa isa)
-        => BinaryMap.Run(
-            default(QuickGeluBackwardOperator), ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dy),
-            ref MemoryMarshal.GetReference(dx), x.Length, isa);
+        => BinaryMap.RunParallel(default(QuickGeluBackwardOperator), x, dy, dx, Cost, isa);
 }

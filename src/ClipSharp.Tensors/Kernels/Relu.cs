@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ClipSharp.Tensors.Kernels.Operators;
 using ClipSharp.Tensors.Kernels.Simd;
 
@@ -14,5 +13,5 @@ public static class Relu
     }
 
     internal static void Forward(ReadOnlySpan<float> x, Span<float> y, KernelIsa isa)
-        => UnaryMap.Run(default(ReluOperator), ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), x.Length, isa);
+        => UnaryMap.RunParallel(default(ReluOperator), x, y, 1, isa);
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ClipSharp.Tensors.Kernels.Operators;
 using ClipSharp.Tensors.Kernels.Simd;
 
@@ -15,7 +14,5 @@ public static class ReluBackward
     }
 
     internal static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, KernelIsa isa)
-        => BinaryMap.Run(
-            default(ReluBackwardOperator), ref MemoryMarshal.GetReference(y), ref MemoryMarshal.GetReference(dy),
-            ref MemoryMarshal.GetReference(dx), y.Length, isa);
+        => BinaryMap.RunParallel(default(ReluBackwardOperator), y, dy, dx, 1, isa);
 }

@@ -1,6 +1,5 @@
 using ClipSharp.Layers.Workspaces;
 using ClipSharp.Tensors.Kernels;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace ClipSharp.Layers;
 
@@ -95,11 +94,11 @@ public sealed class Bottleneck
 
             DownsampleConv.Forward(ws[l.ShortcutInput], ws[l.Identity], batch, oh, ow);
             DownsampleBn!.Forward(ws[l.Identity], ws[l.Shortcut], l.DownsampleStatistics.Of(statistics), batch, oh * ow, pass);
-            TensorPrimitives.Add(y, ws[l.Shortcut], y);
+            Add.Run(y, ws[l.Shortcut], y);
         }
         else
         {
-            TensorPrimitives.Add(y, x, y);
+            Add.Run(y, x, y);
         }
 
         Relu.Forward(y, y);
@@ -152,11 +151,11 @@ public sealed class Bottleneck
                 dShortcut = dPooledX;
             }
 
-            TensorPrimitives.Add(dx, dShortcut, dx);
+            Add.Run(dx, dShortcut, dx);
         }
         else
         {
-            TensorPrimitives.Add(dx, dy, dx);
+            Add.Run(dx, dy, dx);
         }
     }
 }

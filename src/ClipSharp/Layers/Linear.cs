@@ -98,10 +98,7 @@ public sealed class Linear
         Gemm.Sgemm(true, false, outFeatures, inFeatures, rows, 1f, dy, dyStride, x, xStride, 1f, dWeight, inFeatures);
         if (!dBias.IsEmpty)
         {
-            for (int r = 0; r < rows; r++)
-            {
-                System.Numerics.Tensors.TensorPrimitives.Add(dBias, dy.Slice(r * dyStride, outFeatures), dBias);
-            }
+            ColumnSum.Accumulate(dy, rows, outFeatures, dyStride, dBias);
         }
 
         if (!dx.IsEmpty)

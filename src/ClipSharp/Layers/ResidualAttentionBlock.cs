@@ -1,6 +1,6 @@
 using ClipSharp.Layers.Workspaces;
 using ClipSharp.Models;
-using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using ClipSharp.Tensors.Kernels;
 
 namespace ClipSharp.Layers;
 
@@ -47,11 +47,11 @@ public sealed class ResidualAttentionBlock
         Span<float> ln2 = ws[l.Ln2];
         Ln1.Forward(x, ln1, rows);
         Attn.Forward(ln1, ws[l.Qkv], ws[l.Probabilities], ws[l.Attended], middle, batch, tokens);
-        TensorPrimitives.Add(x, middle, middle);
+        Add.Run(x, middle, middle);
 
         Ln2.Forward(middle, ln2, rows);
         Mlp.Forward(ln2, ws[l.Hidden], ws[l.Activated], y, rows);
-        TensorPrimitives.Add(middle, y, y);
+        Add.Run(middle, y, y);
     }
 
     // MaskCLIP's dense readout of a last block: x: [N, W] -> y: [N, W] = out_proj(v(ln_1(x))), with neither residual
@@ -75,10 +75,10 @@ public sealed class ResidualAttentionBlock
 
         Mlp.Backward(ws[l.Ln2], ws[l.Hidden], ws[l.Activated], dx, ws[g.Hidden], dNormed, rows, grads);
         Ln2.Backward(ws[l.Middle], dNormed, dBranch, rows, grads);
-        TensorPrimitives.Add(dx, dBranch, dx);
+        Add.Run(dx, dBranch, dx);
 
         Attn.Backward(ws[l.Ln1], ws[l.Qkv], ws[l.Probabilities], ws[l.Attended], dx, ws[g.Attended], ws[g.Qkv], dNormed, batch, tokens, grads);
         Ln1.Backward(x, dNormed, dBranch, rows, grads);
-        TensorPrimitives.Add(dx, dBranch, dx);
+        Add.Run(dx, dBranch, dx);
     }
 }

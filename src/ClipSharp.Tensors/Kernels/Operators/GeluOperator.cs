@@ -38,7 +38,7 @@ internal readonly struct GeluOperator : IUnaryOperator
         TVec z = TWidth.Multiply(x, TWidth.Create(InvSqrt2));
         TVec near = TWidth.Add(TWidth.One, TWidth.Multiply(z, SimdErf.ErfOverZ<TWidth, TVec>(TWidth.Multiply(z, z))));
 
-        TVec xc = TWidth.Min(TWidth.Abs(x), TWidth.Create(TailClamp));
+        TVec xc = TWidth.ClampMax(TWidth.Abs(x), TWidth.Create(TailClamp));
         TVec hi = TWidth.Multiply(xc, xc);
         TVec lo = TWidth.FusedMultiplyAdd(xc, xc, TWidth.Negate(hi));
         TVec e = SimdExp.Exp<TWidth, TVec>(TWidth.Multiply(hi, TWidth.Create(-0.5f)));

@@ -26,7 +26,7 @@ internal readonly struct QuickGeluBackwardOperator : IBinaryOperator
         where TVec : struct
     {
         TVec a = TWidth.Create(Alpha);
-        TVec vc = TWidth.Min(TWidth.Max(x, TWidth.Create(-Clamp)), TWidth.Create(Clamp));
+        TVec vc = TWidth.Clamp(x, TWidth.Create(-Clamp), TWidth.Create(Clamp));
         TVec s = TWidth.Divide(TWidth.One, TWidth.Add(TWidth.One, SimdExp.Exp<TWidth, TVec>(TWidth.Multiply(TWidth.Negate(a), vc))));
         TVec t = TWidth.Multiply(TWidth.Multiply(a, vc), TWidth.Subtract(TWidth.One, s));
         return TWidth.Multiply(dy, TWidth.Multiply(s, TWidth.Add(TWidth.One, t)));

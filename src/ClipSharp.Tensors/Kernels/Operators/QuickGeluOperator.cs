@@ -33,7 +33,7 @@ internal readonly struct QuickGeluOperator : IUnaryOperator
         where TWidth : struct, ISimdWidth<TVec>
         where TVec : struct
     {
-        TVec vc = TWidth.Min(TWidth.Max(x, TWidth.Create(-Clamp)), TWidth.Create(Clamp));
+        TVec vc = TWidth.Clamp(x, TWidth.Create(-Clamp), TWidth.Create(Clamp));
         TVec a = TWidth.Multiply(vc, TWidth.Create(AlphaHi));
         TVec lo = TWidth.FusedMultiplyAdd(vc, TWidth.Create(AlphaHi), TWidth.Negate(a));
         lo = TWidth.FusedMultiplyAdd(vc, TWidth.Create(AlphaLo), lo);

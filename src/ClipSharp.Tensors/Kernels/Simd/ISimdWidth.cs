@@ -35,6 +35,20 @@ internal interface ISimdWidth<TVec>
 
     static abstract TVec Max(TVec a, TVec b);
 
+    // x limited to [lo, hi], for the range guards in front of exponentials and tails: a NaN x stays NaN, and the
+    // bounds must be numbers. Min(Max(x, lo), hi) means the same, but its IEEE 754 NaN and signed-zero rules cost
+    // AVX2 about eight instructions each; here one native min and one max do, ordered so that a NaN x comes through.
+    // The most vectors an element-wise map works on per step (UnaryMap unrolls by 4, BinaryMap by 2, each only where
+    // this allows). Unrolling helps while the operator's constants and temporaries fit the register file: AVX-512 and
+    // NEON have 32 vector registers, AVX2 only 16, where four exponentials at once spill to the stack and ran 1.5×
+    // slower than one at a time.
+    static abstract int MapUnroll { get; }
+
+    static abstract TVec Clamp(TVec x, TVec lo, TVec hi);
+
+    // Min(x, hi) under the same terms as Clamp.
+    static abstract TVec ClampMax(TVec x, TVec hi);
+
     static abstract TVec Abs(TVec x);
 
     static abstract TVec Negate(TVec x);

@@ -7,6 +7,8 @@ namespace ClipSharp.Tensors.Kernels.Simd;
 // pairs them as a tree; max is exact, so any order gives the same value.
 internal readonly struct Simd128 : ISimdWidth<Vector128<float>>
 {
+    public static int MapUnroll => 4;
+
     public static int Count => Vector128<float>.Count;
 
     public static Vector128<float> Zero => Vector128<float>.Zero;
@@ -42,6 +44,13 @@ internal readonly struct Simd128 : ISimdWidth<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
+
+    // NEON's fmin and fmax propagate NaN natively; on x64 this width only runs in tests.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Clamp(Vector128<float> x, Vector128<float> lo, Vector128<float> hi) => Vector128.Min(Vector128.Max(x, lo), hi);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ClampMax(Vector128<float> x, Vector128<float> hi) => Vector128.Min(x, hi);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Abs(Vector128<float> x) => Vector128.Abs(x);

@@ -1,11 +1,14 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace ClipSharp.Tensors.Kernels.Simd;
 
 // Vector256 lanes (AVX2). Across lanes, the maximum halves to Vector128 first.
 internal readonly struct Simd256 : ISimdWidth<Vector256<float>>
 {
+    public static int MapUnroll => 2;
+
     public static int Count => Vector256<float>.Count;
 
     public static Vector256<float> Zero => Vector256<float>.Zero;
@@ -41,6 +44,13 @@ internal readonly struct Simd256 : ISimdWidth<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
+
+    // vmaxps and vminps return their second operand when either is NaN: x goes second.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Clamp(Vector256<float> x, Vector256<float> lo, Vector256<float> hi) => Avx.Min(hi, Avx.Max(lo, x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ClampMax(Vector256<float> x, Vector256<float> hi) => Avx.Min(hi, x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Abs(Vector256<float> x) => Vector256.Abs(x);

@@ -6,6 +6,8 @@ namespace ClipSharp.Tensors.Kernels.Simd;
 // Vector512 lanes (AVX-512). Across lanes, the maximum halves to Vector256 first.
 internal readonly struct Simd512 : ISimdWidth<Vector512<float>>
 {
+    public static int MapUnroll => 4;
+
     public static int Count => Vector512<float>.Count;
 
     public static Vector512<float> Zero => Vector512<float>.Zero;
@@ -41,6 +43,13 @@ internal readonly struct Simd512 : ISimdWidth<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
+
+    // AVX-512's IEEE min and max are single instructions already.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Clamp(Vector512<float> x, Vector512<float> lo, Vector512<float> hi) => Vector512.Min(Vector512.Max(x, lo), hi);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ClampMax(Vector512<float> x, Vector512<float> hi) => Vector512.Min(x, hi);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Abs(Vector512<float> x) => Vector512.Abs(x);

@@ -83,7 +83,7 @@ internal static class SimdErf
         TVec s = TWidth.Multiply(x, x);
         TVec small = TWidth.Multiply(x, ErfOverZ<TWidth, TVec>(s));
 
-        TVec zc = TWidth.Min(z, TWidth.Create(TailClamp));
+        TVec zc = TWidth.ClampMax(z, TWidth.Create(TailClamp));
         TVec sc = TWidth.Multiply(zc, zc);
 
         // e^(−z²) from the exact split z² = sc + lo, so rounding z² costs nothing at large z.

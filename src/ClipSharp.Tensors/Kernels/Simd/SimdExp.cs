@@ -32,7 +32,7 @@ internal static class SimdExp
         where TWidth : struct, ISimdWidth<TVec>
         where TVec : struct
     {
-        x = TWidth.Min(TWidth.Max(x, TWidth.Create(MinArg)), TWidth.Create(MaxArg));
+        x = TWidth.Clamp(x, TWidth.Create(MinArg), TWidth.Create(MaxArg));
         TVec t = TWidth.FusedMultiplyAdd(x, TWidth.Create(Log2E), TWidth.Create(RoundMagic));
         TVec n = TWidth.Subtract(t, TWidth.Create(RoundMagic));
         TVec ni = TWidth.SubtractInt32(t, TWidth.CreateInt32(RoundMagicBits));
