@@ -49,9 +49,11 @@ public sealed class ElementwiseThreadsTests
         Assert.True(expected.AsSpan().SequenceEqual(inPlace));
     }
 
-    [Fact]
-    public void ColumnSum_AddsEveryColumnsRowsInRowOrder_OnAnyThreadCount()
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void ColumnSum_AddsEveryColumnsRowsInRowOrder_OnAnyThreadCount(string isaName)
     {
+        KernelIsa isa = KernelTestKit.Isa(isaName);
         const int rows = 1037;
         const int cols = 300;
         const int stride = 311;
@@ -73,9 +75,9 @@ public sealed class ElementwiseThreadsTests
             float[] actual = OnThreads(threads, dst =>
             {
                 start.CopyTo(dst, 0);
-                ColumnSum.Accumulate(src, rows, cols, stride, dst.AsSpan(0, cols));
+                ColumnSum.Accumulate(src, rows, cols, stride, dst.AsSpan(0, cols), isa);
             });
-            Assert.True(expected.AsSpan().SequenceEqual(actual.AsSpan(0, cols)), $"{threads} threads");
+            Assert.True(expected.AsSpan().SequenceEqual(actual.AsSpan(0, cols)), $"{isaName}, {threads} threads");
         }
     }
 
