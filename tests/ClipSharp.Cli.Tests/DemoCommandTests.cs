@@ -71,7 +71,7 @@ public sealed class DemoCommandTests : IDisposable
     {
         CliResult r = CliRunner.Run("demo", "--out", Path.Combine(_temp.FullName, "x"), "--width", "100");
         Assert.Equal(ClipCli.ExitError, r.ExitCode);
-        Assert.Contains("--width", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--width must be a multiple of 64 (got 100)", r.Stderr, StringComparison.Ordinal);
         r.AssertNoStackTrace();
     }
 }

@@ -49,21 +49,6 @@ internal static class DemoCommand
                 throw new CliException($"--minutes must be positive, got {budget}.");
             }
 
-            if (parsed.GetValue(steps) is < 1 || parsed.GetValue(trainCount) < parsed.GetValue(batch) || parsed.GetValue(batch) < 2
-                || parsed.GetValue(perClass) < 1 || parsed.GetValue(width) < 64 || parsed.GetValue(width) % 64 != 0 || parsed.GetValue(layers) < 1)
-            {
-                throw new CliException(
-                    "--steps must be >= 1, --batch >= 2, --train-count at least one batch, --eval-per-class >= 1, --width a multiple of 64 and --layers >= 1.");
-            }
-
-            int size = parsed.GetValue(imageSize), side = parsed.GetValue(patch);
-            if (!(parsed.GetValue(learningRate) is > 0 and < 1) || !(parsed.GetValue(warmup) is >= 0 and < 1)
-                || size is < 48 or > 64 || side < 1 || size % side != 0 || parsed.GetValue(heads) is < 1 || parsed.GetValue(textLayers) is < 1
-                || (parsed.GetValue(heads) is int h && parsed.GetValue(width) % h != 0))
-            {
-                throw new CliException("--lr must be in (0, 1), --warmup in [0, 1), --image-size 48 to 64, --patch a divisor of it, --text-layers >= 1 and --heads a divisor of --width.");
-            }
-
             var options = new SyntheticDemoOptions
             {
                 OutputDirectory = parsed.GetValue(output)!,
@@ -83,6 +68,12 @@ internal static class DemoCommand
                 PatchSize = parsed.GetValue(patch),
                 EvalEvery = parsed.GetValue(evalEvery),
             };
+            IReadOnlyList<DemoOptionProblem> problems = options.Problems();
+            if (problems.Count > 0)
+            {
+                throw new CliException(string.Join("; ", problems.Select(p => $"{FlagOf(p.Option)} {p.Rule} (got {p.Value})")) + ".");
+            }
+
             SyntheticDemoReport report = TrainProgress.Run(
                 context, "training", progress => SyntheticDemo.Run(options, message => context.Error.WriteLine($"clip: {message}"), progress));
             WriteSummary(context, report);
@@ -111,6 +102,26 @@ internal static class DemoCommand
         });
         return command;
     }
+
+    // The command's spelling of each option the library checks; the others keep the library's name.
+    private static string FlagOf(string option) => option switch
+    {
+        nameof(SyntheticDemoOptions.OutputDirectory) => "--out",
+        nameof(SyntheticDemoOptions.Steps) => "--steps",
+        nameof(SyntheticDemoOptions.TrainCount) => "--train-count",
+        nameof(SyntheticDemoOptions.EvalPerClass) => "--eval-per-class",
+        nameof(SyntheticDemoOptions.BatchSize) => "--batch",
+        nameof(SyntheticDemoOptions.Width) => "--width",
+        nameof(SyntheticDemoOptions.Layers) => "--layers",
+        nameof(SyntheticDemoOptions.TextLayers) => "--text-layers",
+        nameof(SyntheticDemoOptions.Heads) => "--heads",
+        nameof(SyntheticDemoOptions.LearningRate) => "--lr",
+        nameof(SyntheticDemoOptions.WarmupFraction) => "--warmup",
+        nameof(SyntheticDemoOptions.ImageSize) => "--image-size",
+        nameof(SyntheticDemoOptions.PatchSize) => "--patch",
+        nameof(SyntheticDemoOptions.EvalEvery) => "--eval-every",
+        _ => option,
+    };
 
     private static void WriteSummary(CliContext context, SyntheticDemoReport report)
     {

@@ -30,6 +30,7 @@ public static class SyntheticDemo
         SyntheticDemoOptions options, Action<string>? say = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         var clock = Stopwatch.StartNew();
         say ??= _ => { };
         Directory.CreateDirectory(options.OutputDirectory);

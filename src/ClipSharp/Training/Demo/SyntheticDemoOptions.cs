@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ClipSharp.Training.Demo;
 
 /// <summary>
@@ -65,4 +67,47 @@ public sealed record SyntheticDemoOptions
 
     /// <summary>Validation (the evaluation sets) every this many steps; 0: only at the end.</summary>
     public long EvalEvery { get; init; } = 250;
+
+    /// <summary>Every rule these options break, in declaration order; empty when they make a demo.</summary>
+    public IReadOnlyList<DemoOptionProblem> Problems()
+    {
+        var problems = new List<DemoOptionProblem>();
+        void Check(bool ok, string option, string rule, object? value)
+        {
+            if (!ok)
+            {
+                problems.Add(new DemoOptionProblem(option, rule, string.Create(CultureInfo.InvariantCulture, $"{value ?? "nothing"}")));
+            }
+        }
+
+        Check(!string.IsNullOrWhiteSpace(OutputDirectory), nameof(OutputDirectory), "must name a folder", OutputDirectory);
+        Check(TimeBudget > TimeSpan.Zero, nameof(TimeBudget), "must be positive", TimeBudget);
+        Check(Steps is null or >= 1, nameof(Steps), "must be at least 1", Steps);
+        Check(RecipeSamples >= 0, nameof(RecipeSamples), "must not be negative", RecipeSamples);
+        Check(BatchSize >= 2, nameof(BatchSize), "must be at least 2 (the loss contrasts pairs within a batch)", BatchSize);
+        Check(TrainCount >= Math.Max(2, BatchSize), nameof(TrainCount), $"must hold at least one batch ({BatchSize})", TrainCount);
+        Check(SingleObjectShare is >= 0 and <= 1, nameof(SingleObjectShare), "must be a share in [0, 1]", SingleObjectShare);
+        Check(EvalPerClass >= 1, nameof(EvalPerClass), "must be at least 1", EvalPerClass);
+        Check(LearningRate is > 0 and < 1, nameof(LearningRate), "must be in (0, 1)", LearningRate);
+        Check(WarmupFraction is >= 0 and < 1, nameof(WarmupFraction), "must be in [0, 1)", WarmupFraction);
+        Check(ImageSize is >= 48 and <= 64, nameof(ImageSize), "must be 48 to 64 pixels", ImageSize);
+        Check(PatchSize >= 1 && ImageSize % Math.Max(1, PatchSize) == 0, nameof(PatchSize), $"must divide the image size ({ImageSize})", PatchSize);
+        Check(Width >= 64 && Width % 64 == 0, nameof(Width), "must be a multiple of 64", Width);
+        Check(Layers >= 1, nameof(Layers), "must be at least 1", Layers);
+        Check(TextLayers is null or >= 1, nameof(TextLayers), "must be at least 1", TextLayers);
+        Check(Heads is null || (Heads >= 1 && Width % Heads == 0), nameof(Heads), $"must divide the width ({Width})", Heads);
+        Check(ContextLength >= 3, nameof(ContextLength), "must hold the start and end tokens and a word", ContextLength);
+        Check(EvalEvery >= 0, nameof(EvalEvery), "must not be negative", EvalEvery);
+        return problems;
+    }
+
+    /// <summary>Throws a <see cref="DemoOptionsException"/> listing every rule these options break.</summary>
+    public void Validate()
+    {
+        IReadOnlyList<DemoOptionProblem> problems = Problems();
+        if (problems.Count > 0)
+        {
+            throw new DemoOptionsException(problems);
+        }
+    }
 }
