@@ -1,3 +1,5 @@
+using ClipSharp.Imaging;
+
 namespace ClipSharp.Generation;
 
 /// <summary>
@@ -16,18 +18,18 @@ internal readonly record struct BilinearWindow(double Left, double Top, double S
     // source: [channels, n, n] -> output: [channels, m, m], overwritten.
     public void Sample(ReadOnlySpan<float> source, int n, Span<float> output, int m, int channels)
     {
-        (Taps xs, Taps ys) = (Taps.Along(Left, Side, n, m), Taps.Along(Top, Side, n, m));
+        (BilinearTaps xs, BilinearTaps ys) = (Along(Left, n, m), Along(Top, n, m));
         for (int c = 0; c < channels; c++)
         {
             ReadOnlySpan<float> src = source.Slice(c * n * n, n * n);
             Span<float> dst = output.Slice(c * m * m, m * m);
             for (int i = 0; i < m; i++)
             {
-                ReadOnlySpan<float> top = src.Slice(ys.First[i] * n, n), bottom = src.Slice(ys.Second[i] * n, n);
+                ReadOnlySpan<float> top = src.Slice(ys.Low[i] * n, n), bottom = src.Slice(ys.High[i] * n, n);
                 float v = ys.Weight[i];
                 for (int j = 0; j < m; j++)
                 {
-                    int a = xs.First[j], b = xs.Second[j];
+                    int a = xs.Low[j], b = xs.High[j];
                     float u = xs.Weight[j];
                     float upper = top[a] + (u * (top[b] - top[a]));
                     float lower = bottom[a] + (u * (bottom[b] - bottom[a]));
@@ -40,18 +42,18 @@ internal readonly record struct BilinearWindow(double Left, double Top, double S
     // dOutput: [channels, m, m] -> dSource: [channels, n, n], accumulated (the transpose of Sample).
     public void Adjoint(ReadOnlySpan<float> dOutput, int m, Span<float> dSource, int n, int channels)
     {
-        (Taps xs, Taps ys) = (Taps.Along(Left, Side, n, m), Taps.Along(Top, Side, n, m));
+        (BilinearTaps xs, BilinearTaps ys) = (Along(Left, n, m), Along(Top, n, m));
         for (int c = 0; c < channels; c++)
         {
             ReadOnlySpan<float> dst = dOutput.Slice(c * m * m, m * m);
             Span<float> src = dSource.Slice(c * n * n, n * n);
             for (int i = 0; i < m; i++)
             {
-                Span<float> top = src.Slice(ys.First[i] * n, n), bottom = src.Slice(ys.Second[i] * n, n);
+                Span<float> top = src.Slice(ys.Low[i] * n, n), bottom = src.Slice(ys.High[i] * n, n);
                 float v = ys.Weight[i];
                 for (int j = 0; j < m; j++)
                 {
-                    int a = xs.First[j], b = xs.Second[j];
+                    int a = xs.Low[j], b = xs.High[j];
                     float u = xs.Weight[j];
                     float g = dst[(i * m) + j];
                     float upper = g * (1 - v), lower = g * v;
@@ -64,23 +66,10 @@ internal readonly record struct BilinearWindow(double Left, double Top, double S
         }
     }
 
-    // Per output index along one axis: the two source taps and the weight of the second.
-    private sealed record Taps(int[] First, int[] Second, float[] Weight)
+    // Output i's centre in source pixels: the window's m outputs share its side.
+    private BilinearTaps Along(double start, int n, int m)
     {
-        public static Taps Along(double start, double side, int n, int m)
-        {
-            var taps = new Taps(new int[m], new int[m], new float[m]);
-            double step = side / m;
-            for (int i = 0; i < m; i++)
-            {
-                double at = Math.Clamp(start + ((i + 0.5) * step) - 0.5, 0, n - 1);
-                int lo = (int)at;
-                taps.First[i] = lo;
-                taps.Second[i] = Math.Min(lo + 1, n - 1);
-                taps.Weight[i] = (float)(at - lo);
-            }
-
-            return taps;
-        }
+        double step = Side / m;
+        return BilinearTaps.Along(m, n, i => start + ((i + 0.5) * step) - 0.5);
     }
 }

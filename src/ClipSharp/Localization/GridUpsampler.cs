@@ -1,3 +1,5 @@
+using ClipSharp.Imaging;
+
 namespace ClipSharp.Localization;
 
 /// <summary>
@@ -8,8 +10,7 @@ namespace ClipSharp.Localization;
 /// </summary>
 internal sealed class GridUpsampler
 {
-    private readonly int[] _x0, _x1, _y0, _y1;
-    private readonly float[] _wx, _wy;
+    private readonly BilinearTaps _xs, _ys;
 
     public GridUpsampler(int grid, ModelView view, int width, int height)
     {
@@ -17,8 +18,8 @@ internal sealed class GridUpsampler
         Grid = grid;
         Width = width;
         Height = height;
-        (_x0, _x1, _wx) = Axis(grid, view.Left, view.Width, width);
-        (_y0, _y1, _wy) = Axis(grid, view.Top, view.Height, height);
+        _xs = Axis(grid, view.Left, view.Width, width);
+        _ys = Axis(grid, view.Top, view.Height, height);
     }
 
     public int Grid { get; }
@@ -31,10 +32,11 @@ internal sealed class GridUpsampler
     public float At(ReadOnlySpan<float> cells, int x, int y)
     {
         int g = Grid;
-        float wx = _wx[x], wy = _wy[y];
-        int r0 = _y0[y] * g, r1 = _y1[y] * g;
-        float top = ((1 - wx) * cells[r0 + _x0[x]]) + (wx * cells[r0 + _x1[x]]);
-        float bottom = ((1 - wx) * cells[r1 + _x0[x]]) + (wx * cells[r1 + _x1[x]]);
+        float wx = _xs.Weight[x], wy = _ys.Weight[y];
+        int r0 = _ys.Low[y] * g, r1 = _ys.High[y] * g;
+        int x0 = _xs.Low[x], x1 = _xs.High[x];
+        float top = ((1 - wx) * cells[r0 + x0]) + (wx * cells[r0 + x1]);
+        float bottom = ((1 - wx) * cells[r1 + x0]) + (wx * cells[r1 + x1]);
         return ((1 - wy) * top) + (wy * bottom);
     }
 
@@ -51,20 +53,7 @@ internal sealed class GridUpsampler
         }
     }
 
-    private static (int[] Low, int[] High, float[] Weight) Axis(int grid, double start, double extent, int pixels)
-    {
-        var low = new int[pixels];
-        var high = new int[pixels];
-        var weight = new float[pixels];
-        for (int p = 0; p < pixels; p++)
-        {
-            double source = Math.Clamp((((p + 0.5 - start) / extent) * grid) - 0.5, 0, grid - 1);
-            int i0 = (int)source;
-            low[p] = i0;
-            high[p] = Math.Min(i0 + 1, grid - 1);
-            weight[p] = (float)(source - i0);
-        }
-
-        return (low, high, weight);
-    }
+    // Pixel p's centre in grid cells: the view [start, start + extent) holds the grid's G cells.
+    private static BilinearTaps Axis(int grid, double start, double extent, int pixels)
+        => BilinearTaps.Along(pixels, grid, p => (((p + 0.5 - start) / extent) * grid) - 0.5);
 }
