@@ -71,11 +71,11 @@ internal static class LoadBenchmark
                 http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", o.ApiKey);
             }
 
-            (long[] ids, byte[] upload) = await Targets(http);
+            (long[] ids, byte[] upload, bool whole) = await Targets(http);
             Console.WriteLine(
                 $"Load:       {o.Clients} clients for {o.Seconds:F0} s (at most {o.MaxRequests:N0} requests) against {url}; {ids.Length} indexed images; "
                 + $"mix {string.Join(',', o.Mix.Select(m => m.ToString().ToLowerInvariant()))}; k={o.K}; {(o.ApiKey is null ? "no API key" : "with the API key")}");
-            LoadReport report = await LoadClients.RunAsync(http, o, ids, upload);
+            LoadReport report = await LoadClients.RunAsync(http, o, ids, upload, whole);
             report.Print(Console.Out);
             Console.WriteLine($"Load average at the end: {Machine.LoadAverage()}");
             return report.Errors == 0 ? 0 : 1;
@@ -95,8 +95,11 @@ internal static class LoadBenchmark
         }
     }
 
-    /// <summary>The ids to ask for and one indexed file to upload, found through the API itself.</summary>
-    private static async Task<(long[] Ids, byte[] Upload)> Targets(HttpClient http)
+    /// <summary>
+    /// The ids to ask for and one indexed file to upload, found through the API itself; whole: the ids are every entry
+    /// (an index larger than one search can list has others).
+    /// </summary>
+    private static async Task<(long[] Ids, byte[] Upload, bool Whole)> Targets(HttpClient http)
     {
         using JsonDocument health = JsonDocument.Parse(await http.GetStringAsync("/healthz"));
         if (!health.RootElement.TryGetProperty("index", out JsonElement info) || info.ValueKind != JsonValueKind.Object || info.GetProperty("kind").GetString() != "image")
@@ -112,7 +115,7 @@ internal static class LoadBenchmark
         }
 
         byte[] upload = await http.GetByteArrayAsync($"/v1/images/{ids[0]}");
-        return (ids, upload);
+        return (ids, upload, ids.Length == info.GetProperty("entries").GetInt32());
     }
 
     private static string BuildIndex(Clip clip, int count, string folder)

@@ -51,9 +51,11 @@ internal static class LoadClients
 
     private static readonly string[] s_words = ["dog", "cat", "beach", "car", "tree", "red", "city", "night", "flower", "boat", "snow", "bird"];
 
-    public static async Task<LoadReport> RunAsync(HttpClient http, LoadOptions o, long[] ids, byte[] upload)
+    public static async Task<LoadReport> RunAsync(HttpClient http, LoadOptions o, long[] ids, byte[] upload, bool wholeIndex)
     {
         var report = new LoadReport(o.Mix);
+        HashSet<long>? indexed = wholeIndex ? [.. ids] : null;
+        int? expectedHits = wholeIndex ? Math.Min(o.K, ids.Length) : null;
         int issued = 0;
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(o.Seconds));
         var clock = Stopwatch.StartNew();
@@ -64,15 +66,18 @@ internal static class LoadClients
             while (!deadline.IsCancellationRequested && Interlocked.Increment(ref issued) <= o.MaxRequests)
             {
                 LoadRequestKind kind = o.Mix[random.Next(o.Mix.Length)];
-                using HttpRequestMessage request = Request(kind, random, ids, upload, o.K);
+                long target = kind == LoadRequestKind.Image ? ids[0] : ids[random.Next(ids.Length)];
+                using HttpRequestMessage request = Request(kind, random, target, upload, o.K);
                 long start = Stopwatch.GetTimestamp();
                 string? error;
                 try
                 {
                     // A request in flight at the deadline completes (bounded by the client timeout) and is counted.
                     using HttpResponseMessage response = await http.SendAsync(request, CancellationToken.None);
-                    await response.Content.LoadIntoBufferAsync();
-                    error = response.IsSuccessStatusCode ? null : $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+                    byte[] body = await response.Content.ReadAsByteArrayAsync();
+                    error = response.IsSuccessStatusCode
+                        ? LoadResponseCheck.Problem(kind, target, expectedHits, indexed, response.Content.Headers.ContentType?.MediaType, body)
+                        : $"{(int)response.StatusCode} {System.Text.Encoding.UTF8.GetString(body)}";
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
@@ -88,9 +93,9 @@ internal static class LoadClients
         return report;
     }
 
-    private static HttpRequestMessage Request(LoadRequestKind kind, Random random, long[] ids, byte[] upload, int k)
+    // target: the entry a like-query or a thumbnail asks for (an image query uploads the file of ids[0]).
+    private static HttpRequestMessage Request(LoadRequestKind kind, Random random, long id, byte[] upload, int k)
     {
-        long id = ids[random.Next(ids.Length)];
         switch (kind)
         {
             case LoadRequestKind.Text:
