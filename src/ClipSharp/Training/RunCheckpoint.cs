@@ -29,8 +29,30 @@ public static class RunCheckpoint
     public static string Write(
         string parent, ClipModel model, AdamW optimizer, RunCheckpointState state, TokenizerFiles tokenizer, PreprocessSettings preprocess)
     {
-        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
+        if (optimizer.IsSharded)
+        {
+            throw new ArgumentException(
+                $"the optimizer holds the moments of {optimizer.ShardLength} of the {optimizer.Layout.Count} parameters; a checkpoint needs them whole (gather them first).",
+                nameof(optimizer));
+        }
+
+        return Write(parent, model, optimizer.ExpAvg, optimizer.ExpAvgSq, state, tokenizer, preprocess);
+    }
+
+    /// <summary>Writes the checkpoint with the whole AdamW moments (one per parameter, layout order) and returns its folder.</summary>
+    public static string Write(
+        string parent, ClipModel model, float[] expAvg, float[] expAvgSq, RunCheckpointState state, TokenizerFiles tokenizer, PreprocessSettings preprocess)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(expAvg);
+        ArgumentNullException.ThrowIfNull(expAvgSq);
+        if (expAvg.Length != model.Parameters.Layout.Count || expAvgSq.Length != model.Parameters.Layout.Count)
+        {
+            throw new ArgumentException(
+                $"the moments hold {expAvg.Length} and {expAvgSq.Length} values, but the model has {model.Parameters.Layout.Count} parameters.", nameof(expAvg));
+        }
+
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(preprocess);
@@ -49,8 +71,8 @@ public static class RunCheckpoint
 
             new SafeTensorsWriter()
                 .AddMetadata("step", state.Step.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                .Add("exp_avg", optimizer.ExpAvg, [optimizer.ExpAvg.Length])
-                .Add("exp_avg_sq", optimizer.ExpAvgSq, [optimizer.ExpAvgSq.Length])
+                .Add("exp_avg", expAvg, [expAvg.Length])
+                .Add("exp_avg_sq", expAvgSq, [expAvgSq.Length])
                 .Save(Path.Combine(temp, OptimizerFileName));
             AtomicFile.Write(Path.Combine(temp, StateFileName), stream => WriteState(stream, state));
             if (Directory.Exists(target))
@@ -109,32 +131,36 @@ public static class RunCheckpoint
         }
     }
 
-    /// <summary>Puts the checkpoint's AdamW moments and step count into <paramref name="optimizer"/>.</summary>
+    /// <summary>
+    /// Puts the checkpoint's AdamW moments and step count into <paramref name="optimizer"/>: all of them, or a sharded
+    /// optimizer's slice of them (a checkpoint holds them whole, whatever wrote it).
+    /// </summary>
     public static void RestoreOptimizer(string folder, AdamW optimizer, long step)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         string path = Path.Combine(folder, OptimizerFileName);
         using SafeTensorsFile file = SafeTensorsFile.Open(path);
-        Restore(file, "exp_avg", optimizer.ExpAvg, path);
-        Restore(file, "exp_avg_sq", optimizer.ExpAvgSq, path);
+        Restore(file, "exp_avg", optimizer, optimizer.ExpAvg, path);
+        Restore(file, "exp_avg_sq", optimizer, optimizer.ExpAvgSq, path);
         optimizer.StepCount = step;
     }
 
-    private static void Restore(SafeTensorsFile file, string name, float[] destination, string path)
+    private static void Restore(SafeTensorsFile file, string name, AdamW optimizer, float[] destination, string path)
     {
         if (!file.Contains(name))
         {
             throw new InvalidDataException($"{path}: no '{name}' tensor.");
         }
 
-        Tensor t = file.ReadTensor(name);
-        if (t.Length != destination.Length)
+        // Mapped, so a rank holding a slice copies that slice and never the whole buffer.
+        Tensor t = file.MapTensor(name);
+        if (t.Length != optimizer.Layout.Count)
         {
             throw new InvalidDataException(
-                $"{path}: '{name}' holds {t.Length} values but the model has {destination.Length} parameters; the checkpoint is of another architecture.");
+                $"{path}: '{name}' holds {t.Length} values but the model has {optimizer.Layout.Count} parameters; the checkpoint is of another architecture.");
         }
 
-        t.Span.CopyTo(destination);
+        t.Span.Slice(optimizer.ShardStart, destination.Length).CopyTo(destination);
     }
 
     private static void WriteWeights(string path, ClipModel model)

@@ -92,6 +92,7 @@ public sealed class TrainingRun
             MaxGradNorm = options.MaxGradNorm,
             Lock = options.Lock,
             ChunkSize = options.ChunkSize,
+            ShardOptimizer = options.ShardOptimizer,
         }, _communicator);
     }
 
@@ -231,14 +232,16 @@ public sealed class TrainingRun
 
                 if (last || (Options.CheckpointEvery > 0 && step % Options.CheckpointEvery == 0))
                 {
-                    if (log is null)
+                    // Collective when the moments are sharded: rank 0 receives them whole.
+                    var moments = Trainer.GatherOptimizerMoments();
+                    if (log is null || moments is not { } whole)
                     {
                         lastCheckpoint = Path.Combine(CheckpointsFolder, RunCheckpoint.FolderName(step));
                     }
                     else
                     {
                         lastCheckpoint = RunCheckpoint.Write(
-                            CheckpointsFolder, _model, Trainer.Optimizer, new RunCheckpointState(step, position, _loader.Options.Seed, lastLoss, samplesSeen),
+                            CheckpointsFolder, _model, whole.ExpAvg, whole.ExpAvgSq, new RunCheckpointState(step, position, _loader.Options.Seed, lastLoss, samplesSeen),
                             _tokenizer, _preprocess);
                         Prune();
                         RunPlots.Write(log, PlotsFolder);
