@@ -135,17 +135,35 @@ public sealed class ContrastiveTrainer
             new Tensor(_dText.AsSpan(0, n * e).ToArray(), n, e), _dLogitScale);
     }
 
+    /// <summary>True when each rank holds the AdamW moments of its slice of the parameters only (ZeRO-1).</summary>
+    public bool IsOptimizerSharded => _shards is not null;
+
+    /// <summary>
+    /// Writes the whole AdamW moment <paramref name="name"/> (exp_avg or exp_avg_sq, one float per parameter) to rank
+    /// 0's <paramref name="stream"/>, gathered from the ranks' slices; the other ranks pass null. Collective when
+    /// sharded; every rank calls it for exp_avg, then exp_avg_sq.
+    /// </summary>
+    public void WriteOptimizerMoment(string name, Stream? stream)
+    {
+        float[] slice = name switch
+        {
+            "exp_avg" => Optimizer.ExpAvg,
+            "exp_avg_sq" => Optimizer.ExpAvgSq,
+            _ => throw new ArgumentException($"AdamW's moments are exp_avg and exp_avg_sq, not '{name}'.", nameof(name)),
+        };
+        if (_shards is not null)
+        {
+            _shards.GatherTo(slice, stream);
+        }
+        else
+        {
+            stream?.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(slice.AsSpan()));
+        }
+    }
+
     private bool ImageLocked => (Options.Lock & TowerLock.Image) != 0;
 
     private bool TextLocked => (Options.Lock & TowerLock.Text) != 0;
-
-    /// <summary>
-    /// The whole AdamW moments on rank 0 (null on the other ranks), gathered from the ranks' slices when the optimizer
-    /// is sharded: what a checkpoint holds. Collective when sharded.
-    /// </summary>
-    public (float[] ExpAvg, float[] ExpAvgSq)? GatherOptimizerMoments() =>
-        _shards is not null ? _shards.GatherMoments(Optimizer)
-        : Communicator.Rank == 0 ? (Optimizer.ExpAvg, Optimizer.ExpAvgSq) : null;
 
     // Validates the batch, zeroes the gradients and fills them; returns the loss. scatter: sum the gradients over
     // the ranks into each rank's optimizer slice only.

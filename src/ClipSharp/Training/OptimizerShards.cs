@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ClipSharp.Distributed;
 
 namespace ClipSharp.Training;
@@ -19,6 +20,7 @@ internal sealed class OptimizerShards
     private readonly float[] _piece;
     private readonly float[] _local = new float[2];
     private readonly float[] _squares;
+    private float[] _bucket = [];
 
     public OptimizerShards(ICommunicator communicator, long length)
     {
@@ -43,9 +45,6 @@ internal sealed class OptimizerShards
     public int Start => _starts[_communicator.Rank];
 
     public int Length => _starts[_communicator.Rank + 1] - Start;
-
-    /// <summary>The slice lengths of all ranks, in rank order.</summary>
-    public int[] Lengths => [.. Enumerable.Range(0, _communicator.Size).Select(r => _starts[r + 1] - _starts[r])];
 
     /// <summary>
     /// Sums every rank's <paramref name="data"/> and leaves this rank's slice of the sum in its place; the rest of
@@ -104,19 +103,29 @@ internal sealed class OptimizerShards
     }
 
     /// <summary>
-    /// The whole moment buffers on rank 0 (null on the others), gathered from every rank's slice: what a checkpoint
-    /// of one process holds. Collective.
+    /// Writes the whole of one moment buffer, gathered bucket by bucket from the ranks' slices of it
+    /// (<paramref name="slice"/>, this rank's), to rank 0's <paramref name="stream"/> as little-endian floats; the other
+    /// ranks pass null. Rank 0 never holds more than one bucket of the others' moments. Collective.
     /// </summary>
-    public (float[] ExpAvg, float[] ExpAvgSq)? GatherMoments(AdamW optimizer)
+    public void GatherTo(float[] slice, Stream? stream)
     {
-        ArgumentNullException.ThrowIfNull(optimizer);
-        int[] lengths = Lengths;
-        bool root = _communicator.Rank == 0;
-        float[] expAvg = root ? new float[_starts[^1]] : [];
-        float[] expAvgSq = root ? new float[_starts[^1]] : [];
-        _communicator.Gather(optimizer.ExpAvg, expAvg, lengths, 0);
-        _communicator.Gather(optimizer.ExpAvgSq, expAvgSq, lengths, 0);
-        return root ? (expAvg, expAvgSq) : null;
+        ArgumentNullException.ThrowIfNull(slice);
+        int rank = _communicator.Rank;
+        int total = _starts[^1];
+        if (stream is not null && _bucket.Length == 0)
+        {
+            _bucket = new float[Math.Min(Bucket, total)];
+        }
+
+        for (int start = 0; start < total; start += Bucket)
+        {
+            int end = Math.Min(start + Bucket, total);
+            Split(start, end);
+            ReadOnlySpan<float> mine = _counts[rank] == 0 ? default : slice.AsSpan(Math.Max(start, Start) - Start, _counts[rank]);
+            Span<float> gathered = stream is null ? default : _bucket.AsSpan(0, end - start);
+            _communicator.Gather(mine, gathered, _counts, 0);
+            stream?.Write(MemoryMarshal.AsBytes(gathered));
+        }
     }
 
     // The counts of the bucket [start, end) that fall in each rank's slice.

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using ClipSharp.Checkpoints;
 using ClipSharp.Data;
@@ -37,23 +38,21 @@ public static class RunCheckpoint
                 nameof(optimizer));
         }
 
-        return Write(parent, model, optimizer.ExpAvg, optimizer.ExpAvgSq, state, tokenizer, preprocess);
+        return Write(parent, model, (name, stream) => stream!.Write(MemoryMarshal.AsBytes((name == "exp_avg" ? optimizer.ExpAvg : optimizer.ExpAvgSq).AsSpan())), state, tokenizer, preprocess);
     }
 
-    /// <summary>Writes the checkpoint with the whole AdamW moments (one per parameter, layout order) and returns its folder.</summary>
+    /// <summary>
+    /// Writes the checkpoint and returns its folder; <paramref name="writeMoment"/> writes the whole AdamW moment it is
+    /// named (exp_avg, then exp_avg_sq: one little-endian float per parameter, layout order) to the stream it is given,
+    /// so a sharded optimizer's slices can be gathered while they are written.
+    /// </summary>
     public static string Write(
-        string parent, ClipModel model, float[] expAvg, float[] expAvgSq, RunCheckpointState state, TokenizerFiles tokenizer, PreprocessSettings preprocess)
+        string parent, ClipModel model, Action<string, Stream?> writeMoment, RunCheckpointState state, TokenizerFiles tokenizer, PreprocessSettings preprocess)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(expAvg);
-        ArgumentNullException.ThrowIfNull(expAvgSq);
-        if (expAvg.Length != model.Parameters.Layout.Count || expAvgSq.Length != model.Parameters.Layout.Count)
-        {
-            throw new ArgumentException(
-                $"the moments hold {expAvg.Length} and {expAvgSq.Length} values, but the model has {model.Parameters.Layout.Count} parameters.", nameof(expAvg));
-        }
-
+        ArgumentNullException.ThrowIfNull(writeMoment);
         ArgumentNullException.ThrowIfNull(state);
+        int count = checked((int)model.Parameters.Layout.Count);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(preprocess);
         Directory.CreateDirectory(parent);
@@ -71,8 +70,8 @@ public static class RunCheckpoint
 
             new SafeTensorsWriter()
                 .AddMetadata("step", state.Step.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                .Add("exp_avg", expAvg, [expAvg.Length])
-                .Add("exp_avg_sq", expAvgSq, [expAvgSq.Length])
+                .AddStreamed("exp_avg", count, stream => writeMoment("exp_avg", stream))
+                .AddStreamed("exp_avg_sq", count, stream => writeMoment("exp_avg_sq", stream))
                 .Save(Path.Combine(temp, OptimizerFileName));
             AtomicFile.Write(Path.Combine(temp, StateFileName), stream => WriteState(stream, state));
             if (Directory.Exists(target))

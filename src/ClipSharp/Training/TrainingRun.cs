@@ -232,16 +232,21 @@ public sealed class TrainingRun
 
                 if (last || (Options.CheckpointEvery > 0 && step % Options.CheckpointEvery == 0))
                 {
-                    // Collective when the moments are sharded: rank 0 receives them whole.
-                    var moments = Trainer.GatherOptimizerMoments();
-                    if (log is null || moments is not { } whole)
+                    // With sharded moments every rank takes part in writing them (rank 0 receives them bucket by bucket).
+                    if (log is null)
                     {
+                        if (Trainer.IsOptimizerSharded)
+                        {
+                            Trainer.WriteOptimizerMoment("exp_avg", null);
+                            Trainer.WriteOptimizerMoment("exp_avg_sq", null);
+                        }
+
                         lastCheckpoint = Path.Combine(CheckpointsFolder, RunCheckpoint.FolderName(step));
                     }
                     else
                     {
                         lastCheckpoint = RunCheckpoint.Write(
-                            CheckpointsFolder, _model, whole.ExpAvg, whole.ExpAvgSq, new RunCheckpointState(step, position, _loader.Options.Seed, lastLoss, samplesSeen),
+                            CheckpointsFolder, _model, Trainer.WriteOptimizerMoment, new RunCheckpointState(step, position, _loader.Options.Seed, lastLoss, samplesSeen),
                             _tokenizer, _preprocess);
                         Prune();
                         RunPlots.Write(log, PlotsFolder);
