@@ -88,31 +88,10 @@ public sealed unsafe class MpiCommunicator : ICommunicator
 
     public void AllGather(ReadOnlySpan<float> local, Span<float> gathered, ReadOnlySpan<int> counts)
     {
-        if (counts.Length != Size || counts[Rank] != local.Length)
-        {
-            throw new ArgumentException(
-                $"counts must give the floats of each of the {Size} ranks, this rank's ({Rank}) equal to its {local.Length}; got [{string.Join(", ", counts.ToArray())}].",
-                nameof(counts));
-        }
-
+        CheckOwnCount(counts, local.Length);
         lock (_gate)
         {
-            Array.Resize(ref _counts, Size);
-            Array.Resize(ref _displacements, Size);
-            long total = 0;
-            for (int r = 0; r < Size; r++)
-            {
-                ArgumentOutOfRangeException.ThrowIfNegative(counts[r], nameof(counts));
-                _counts[r] = counts[r];
-                _displacements[r] = checked((int)total);
-                total += counts[r];
-            }
-
-            if (total != gathered.Length)
-            {
-                throw new ArgumentException($"the gathered buffer must hold the {total} floats the counts add up to, got {gathered.Length}.", nameof(gathered));
-            }
-
+            SetCounts(counts, gathered.Length, nameof(gathered));
             float none = 0;
             fixed (float* send = local)
             fixed (float* receive = gathered)
@@ -120,6 +99,58 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             fixed (int* d = _displacements)
             {
                 Check(_mpi.Allgatherv(send == null ? &none : send, local.Length, _mpi.Float, receive == null ? &none : receive, c, d, _mpi.Float, _mpi.CommWorld), "MPI_Allgatherv");
+            }
+        }
+    }
+
+    public void ReduceScatterSum(ReadOnlySpan<float> data, Span<float> piece, ReadOnlySpan<int> counts)
+    {
+        CheckOwnCount(counts, piece.Length);
+        lock (_gate)
+        {
+            SetCounts(counts, data.Length, nameof(data));
+            float none = 0;
+            fixed (float* send = data)
+            fixed (float* receive = piece)
+            fixed (int* c = _counts)
+            {
+                Check(_mpi.ReduceScatter(send == null ? &none : send, receive == null ? &none : receive, c, _mpi.Float, _mpi.Sum, _mpi.CommWorld), "MPI_Reduce_scatter");
+            }
+        }
+    }
+
+    // MPI_IN_PLACE: each rank's own piece is read from its place in the receive buffer.
+    public void AllGatherInPlace(Span<float> data, ReadOnlySpan<int> counts)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(counts.Length, Size, nameof(counts));
+        lock (_gate)
+        {
+            SetCounts(counts, data.Length, nameof(data));
+            float none = 0;
+            fixed (float* receive = data)
+            fixed (int* c = _counts)
+            fixed (int* d = _displacements)
+            {
+                Check(_mpi.Allgatherv(MpiLibrary.InPlace, 0, _mpi.Float, receive == null ? &none : receive, c, d, _mpi.Float, _mpi.CommWorld), "MPI_Allgatherv");
+            }
+        }
+    }
+
+    public void Gather(ReadOnlySpan<float> local, Span<float> gathered, ReadOnlySpan<int> counts, int root)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(root);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(root, Size);
+        CheckOwnCount(counts, local.Length);
+        lock (_gate)
+        {
+            SetCounts(counts, Rank == root ? gathered.Length : -1, nameof(gathered));
+            float none = 0;
+            fixed (float* send = local)
+            fixed (float* receive = gathered)
+            fixed (int* c = _counts)
+            fixed (int* d = _displacements)
+            {
+                Check(_mpi.Gatherv(send == null ? &none : send, local.Length, _mpi.Float, receive == null ? &none : receive, c, d, _mpi.Float, root, _mpi.CommWorld), "MPI_Gatherv");
             }
         }
     }
@@ -173,6 +204,37 @@ public sealed unsafe class MpiCommunicator : ICommunicator
             {
                 Check(_mpi.FinalizeCall(), "MPI_Finalize");
             }
+        }
+    }
+
+    private void CheckOwnCount(ReadOnlySpan<int> counts, int length)
+    {
+        if (counts.Length != Size || counts[Rank] != length)
+        {
+            throw new ArgumentException(
+                $"counts must give the floats of each of the {Size} ranks, this rank's ({Rank}) equal to its {length}; got [{string.Join(", ", counts.ToArray())}].",
+                nameof(counts));
+        }
+    }
+
+    // Copies the counts and their running sums (the displacements) into the pinned arrays; under the lock. total: the
+    // length the counts must add up to, or -1 where the buffer is not significant on this rank.
+    private void SetCounts(ReadOnlySpan<int> counts, int total, string buffer)
+    {
+        Array.Resize(ref _counts, Size);
+        Array.Resize(ref _displacements, Size);
+        long sum = 0;
+        for (int r = 0; r < Size; r++)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(counts[r], nameof(counts));
+            _counts[r] = counts[r];
+            _displacements[r] = checked((int)sum);
+            sum += counts[r];
+        }
+
+        if (total >= 0 && sum != total)
+        {
+            throw new ArgumentException($"the buffer must hold the {sum} floats the counts add up to, got {total}.", buffer);
         }
     }
 

@@ -37,6 +37,8 @@ internal sealed unsafe partial class MpiLibrary
         Allgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)Export("MPI_Allgather");
         Allgatherv = (delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, nint, int>)Export("MPI_Allgatherv");
         Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Export("MPI_Bcast");
+        ReduceScatter = (delegate* unmanaged<void*, void*, int*, nint, nint, nint, int>)Export("MPI_Reduce_scatter");
+        Gatherv = (delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, int, nint, int>)Export("MPI_Gatherv");
         Barrier = (delegate* unmanaged<nint, int>)Export("MPI_Barrier");
         AbortCall = (delegate* unmanaged<nint, int, int>)Export("MPI_Abort");
         CommWorld = Export("ompi_mpi_comm_world");
@@ -65,6 +67,10 @@ internal sealed unsafe partial class MpiLibrary
     public delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, nint, int> Allgatherv { get; }
 
     public delegate* unmanaged<void*, int, nint, int, nint, int> Bcast { get; }
+
+    public delegate* unmanaged<void*, void*, int*, nint, nint, nint, int> ReduceScatter { get; }
+
+    public delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, int, nint, int> Gatherv { get; }
 
     public delegate* unmanaged<nint, int> Barrier { get; }
 

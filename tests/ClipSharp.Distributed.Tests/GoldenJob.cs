@@ -6,13 +6,14 @@ using ClipSharp.Training;
 
 namespace ClipSharp.Distributed.Tests;
 
-/// <summary>The golden ViT as a model folder the ranks load, and its inputs, in a temporary folder of the test's own.</summary>
+/// <summary>A golden model (the ViT by default) as a model folder the ranks load, and its inputs, in a temporary folder of the test's own.</summary>
 internal sealed class GoldenJob : IDisposable
 {
-    public GoldenJob()
+    public GoldenJob(string name = "vit_tiny")
     {
         Root = Directory.CreateTempSubdirectory("clipsharp-mpi-").FullName;
-        ClipModel model = GoldenModel.Load("vit_tiny").CreateModel();
+        Golden = GoldenModel.Load(name);
+        ClipModel model = Golden.CreateModel();
         ModelFolder = RunCheckpoint.Write(
             Path.Combine(Root, "model"), model, new AdamW(model.Parameters.Layout), new RunCheckpointState(0, default, 0, 0f, 0),
             TokenizerFiles.OpenAi(Fixtures.TinyVocab), PreprocessSettings.ForResolution(model.Config.ImageResolution));
@@ -20,11 +21,13 @@ internal sealed class GoldenJob : IDisposable
 
     public string Root { get; }
 
-    /// <summary>The golden ViT's weights with the architecture as metadata.</summary>
+    public GoldenModel Golden { get; }
+
+    /// <summary>The golden model's weights with the architecture as metadata.</summary>
     public string ModelFolder { get; }
 
     /// <summary>The golden global batch: images [B, 3, R, R] and texts [B, ctx].</summary>
-    public static string Inputs => GoldenModel.Load("vit_tiny").Path("inputs.safetensors");
+    public string Inputs => Golden.Path("inputs.safetensors");
 
     public string Folder(string name) => Path.Combine(Root, name);
 

@@ -13,7 +13,7 @@ public sealed class RankFailureTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void ARankThatThrowsEndsTheJobWithOneMessageNamingIt()
     {
-        MpiJob.Result result = MpiJob.Ranks(3, _job.ModelFolder, GoldenJob.Inputs, "4", "none", _job.Folder("out"), "1", "throw");
+        MpiJob.Result result = MpiJob.Ranks(3, _job.ModelFolder, _job.Inputs, "4", "none", _job.Folder("out"), "1", "throw");
         output.WriteLine(result.Output);
         Assert.False(result.TimedOut, "the job hung after rank 1 failed");
         Assert.NotEqual(0, result.ExitCode);
@@ -27,7 +27,7 @@ public sealed class RankFailureTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void ARankKilledBySigkillEndsTheJobNamingIt()
     {
-        MpiJob.Result result = MpiJob.Ranks(3, _job.ModelFolder, GoldenJob.Inputs, "4", "none", _job.Folder("out"), "2", "kill");
+        MpiJob.Result result = MpiJob.Ranks(3, _job.ModelFolder, _job.Inputs, "4", "none", _job.Folder("out"), "2", "kill");
         output.WriteLine(result.Output);
         Assert.False(result.TimedOut, "the job hung after rank 2 was killed");
         Assert.NotEqual(0, result.ExitCode);
@@ -40,7 +40,7 @@ public sealed class RankFailureTests(ITestOutputHelper output) : IDisposable
     {
         MpiJob.Result result = MpiJob.Single(
             new Dictionary<string, string> { ["OMPI_COMM_WORLD_SIZE"] = "2", [MpiLibraryVariable] = "/nonexistent/libmpi.so.40" },
-            _job.ModelFolder, GoldenJob.Inputs, "1", "none", _job.Folder("out"));
+            _job.ModelFolder, _job.Inputs, "1", "none", _job.Folder("out"));
         output.WriteLine(result.Output);
         Assert.Equal(2, result.ExitCode);
         string line = Assert.Single(result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -53,7 +53,7 @@ public sealed class RankFailureTests(ITestOutputHelper output) : IDisposable
     {
         MpiJob.Result result = MpiJob.Single(
             new Dictionary<string, string> { [MpiLibraryVariable] = "/nonexistent/libmpi.so.40" },
-            _job.ModelFolder, GoldenJob.Inputs, "1", "none", _job.Folder("out"));
+            _job.ModelFolder, _job.Inputs, "1", "none", _job.Folder("out"));
         Assert.Equal(0, result.ExitCode);
         Assert.True(File.Exists(Path.Combine(_job.Folder("out"), "rank0.safetensors")), result.Output);
     }

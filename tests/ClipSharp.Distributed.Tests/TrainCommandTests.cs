@@ -15,11 +15,7 @@ public sealed class TrainCommandTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void TwoRanksTrainAsOneProcess()
     {
-        MpiJob.RequireMpirun();
-        string data = Path.Combine(_temp.FullName, "data");
-        MpiJob.Result synth = MpiJob.Program(MpiJob.ClipDll, "data", "synth", "--out", data, "--count", "48", "--eval-per-class", "1");
-        Assert.True(synth.ExitCode == 0, synth.Output);
-
+        string data = Synth();
         MpiJob.Result one = MpiJob.Program(MpiJob.ClipDll, Train(data, "one"));
         Assert.True(one.ExitCode == 0, one.Output);
         MpiJob.Result two = MpiJob.Program(2, MpiJob.ClipDll, Train(data, "two"));
@@ -50,6 +46,68 @@ public sealed class TrainCommandTests(ITestOutputHelper output) : IDisposable
         float[] again = Losses("resumed");
         output.WriteLine($"resumed on 3 ranks: {string.Join(", ", again)}");
         AssertClose(expected, again);
+    }
+
+    /// <summary>
+    /// <c>--zero1</c>: 2 ranks holding half the AdamW moments each train as one process, and their checkpoints hold the
+    /// whole moments as one process writes them; so a run resumes with ZeRO-1 off on 3 ranks, and one process's run
+    /// resumes with ZeRO-1 on over 3 ranks, both ending with the uninterrupted run's losses.
+    /// </summary>
+    [Fact]
+    public void ZeroOneTrainsAsOneProcessAndResumesWithItOnOrOffOnAnotherNumberOfRanks()
+    {
+        string data = Synth();
+        MpiJob.Result one = MpiJob.Program(MpiJob.ClipDll, Train(data, "one"));
+        Assert.True(one.ExitCode == 0, one.Output);
+        Succeed(MpiJob.Program(2, MpiJob.ClipDll, [.. Train(data, "zero"), "--zero1"]));
+        float[] expected = Losses("one");
+        AssertClose(expected, Losses("zero"));
+        foreach (string name in (string[])["exp_avg", "exp_avg_sq"])
+        {
+            float[] whole = Moments("one", name);
+            float[] gathered = Moments("zero", name);
+            Assert.Equal(whole.Length, gathered.Length);
+            // Relative to the value: the second moments are squares of gradients, as large as some 10¹.
+            double diff = whole.Zip(gathered, (a, b) => Math.Abs(a - b) / (1.0 + Math.Abs(a))).Max();
+            output.WriteLine($"{name}: {whole.Length} values up to {whole.Max(Math.Abs):G3}, max |Δ|/(1 + |value|) against one process {diff:E2}");
+            Assert.True(diff <= 1e-5, $"the gathered {name} differs from one process's by {diff} relative to 1 + |value|");
+        }
+
+        // ZeRO-1 on, resumed off on 3 ranks; one process's run resumed with ZeRO-1 on 3 ranks.
+        Resume("zero", "off3", []);
+        Resume("one", "on3", ["--zero1"]);
+        AssertClose(expected, Losses("off3"));
+        AssertClose(expected, Losses("on3"));
+    }
+
+    private void Resume(string from, string to, string[] flags)
+    {
+        string resumed = Path.Combine(_temp.FullName, to);
+        CopyFolder(Path.Combine(_temp.FullName, from), resumed);
+        Directory.Delete(Path.Combine(resumed, "checkpoints", "step-000004"), recursive: true);
+        Succeed(MpiJob.Program(3, MpiJob.ClipDll, ["train", "--resume", "--out", resumed, "--threads", "1", .. flags]));
+    }
+
+    private void Succeed(MpiJob.Result result)
+    {
+        output.WriteLine(result.Output);
+        Assert.False(result.TimedOut);
+        Assert.True(result.ExitCode == 0, result.Output);
+    }
+
+    private float[] Moments(string name, string tensor)
+    {
+        using var file = Checkpoints.SafeTensorsFile.Open(Path.Combine(_temp.FullName, name, "checkpoints", "step-000004", "optimizer.safetensors"));
+        return file.ReadTensor(tensor).ToArray();
+    }
+
+    private string Synth()
+    {
+        MpiJob.RequireMpirun();
+        string data = Path.Combine(_temp.FullName, "data");
+        MpiJob.Result synth = MpiJob.Program(MpiJob.ClipDll, "data", "synth", "--out", data, "--count", "48", "--eval-per-class", "1");
+        Assert.True(synth.ExitCode == 0, synth.Output);
+        return data;
     }
 
     private static void AssertClose(float[] expected, float[] actual)

@@ -5,8 +5,8 @@ using ClipSharp.Tensors;
 using ClipSharp.Training;
 
 // One rank of the data-parallel exactness tests: trains a model folder on a fixed global batch for some steps,
-// taking this rank's shard of it, and writes the losses and the final parameters of this rank.
-// Usage: worker MODEL_DIR INPUTS.safetensors STEPS CHUNK|none OUT_DIR [FAIL_RANK throw|kill]
+// taking this rank's shard of it, and writes the losses, the final parameters and the AdamW moments it holds.
+// Usage: worker MODEL_DIR INPUTS.safetensors STEPS CHUNK|none OUT_DIR [FAIL_RANK throw|kill] [--zero1]
 Parallelism.MaxThreads = 1;
 ICommunicator communicator;
 try
@@ -30,8 +30,10 @@ static int Train(ICommunicator communicator, string[] args)
     int steps = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
     int? chunk = args[3] == "none" ? null : int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture);
     string outDir = args[4];
-    int failRank = args.Length > 5 ? int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture) : -1;
-    string failMode = args.Length > 6 ? args[6] : "throw";
+    bool zero1 = args[5..].Contains("--zero1");
+    string[] fail = [.. args[5..].Where(a => !a.StartsWith("--", StringComparison.Ordinal))];
+    int failRank = fail.Length > 0 ? int.Parse(fail[0], System.Globalization.CultureInfo.InvariantCulture) : -1;
+    string failMode = fail.Length > 1 ? fail[1] : "throw";
 
     ClipCheckpoint checkpoint = ModelFolder.Load(modelDir);
     ClipModel model = ClipModel.FromStateDict(checkpoint.Config, checkpoint.StateDict);
@@ -51,7 +53,7 @@ static int Train(ICommunicator communicator, string[] args)
     Tensor local = images.Slice(start, count);
     int[] localTexts = texts.AsSpan(start * context, count * context).ToArray();
 
-    var trainer = new ContrastiveTrainer(model, new ContrastiveTrainerOptions { ChunkSize = chunk }, communicator);
+    var trainer = new ContrastiveTrainer(model, new ContrastiveTrainerOptions { ChunkSize = chunk, ShardOptimizer = zero1 }, communicator);
     var losses = new float[steps];
     for (int s = 0; s < steps; s++)
     {
@@ -72,6 +74,8 @@ static int Train(ICommunicator communicator, string[] args)
     new SafeTensorsWriter()
         .Add("losses", losses, [steps])
         .Add("parameters", model.Parameters.Data, [model.Parameters.Data.Length])
+        .Add("exp_avg", trainer.Optimizer.ExpAvg, [trainer.Optimizer.ExpAvg.Length])
+        .AddMetadata("moments_start", trainer.Optimizer.ShardStart.ToString(System.Globalization.CultureInfo.InvariantCulture))
         .Save(Path.Combine(outDir, $"rank{communicator.Rank}.safetensors"));
     return 0;
 }

@@ -47,6 +47,10 @@ internal static class TrainCommand
         var augment = new Option<bool>("--augment") { Description = "Random resized crops (scale 0.9 to 1) instead of the exact evaluation transform." };
         var lockTower = new Option<string?>("--lock") { Description = "Freeze a tower: image, text or none (default)." };
         var chunk = new Option<int?>("--chunk-size") { Description = "Gradient caching: embed and backpropagate the batch in chunks of this many pairs." };
+        var zero1 = new Option<bool>("--zero1", "--shard-optimizer")
+        {
+            Description = "Over several ranks, ZeRO-1: each rank keeps the AdamW moments of its slice of the parameters only. A choice of this launch (not saved with the run): a resume may turn it on or off.",
+        };
         var checkpointEvery = new Option<long?>("--checkpoint-every") { Description = "Checkpoint every N steps (default 500; always at the end)." };
         var keep = new Option<int?>("--keep-checkpoints") { Description = "Checkpoints kept on disk (default 2)." };
         var evalEvery = new Option<long?>("--eval-every") { Description = "Validate every N steps (default 500; always at the end when validation data is given)." };
@@ -59,7 +63,7 @@ internal static class TrainCommand
         {
             config, data, output, resume, model, preset, embedDim, imageSize, patch, visionWidth, visionLayers, textWidth, textLayers, textHeads,
             contextLength, vocab, merges, batch, steps, epochs, lr, warmup, weightDecay, maxGradNorm, seed, augment, lockTower, chunk,
-            checkpointEvery, keep, evalEvery, logEvery, val, valZeroShot, workers, json,
+            zero1, checkpointEvery, keep, evalEvery, logEvery, val, valZeroShot, workers, json,
         };
         command.SetAction(parsed => JobRunner.Run(context, communicator => Train(parsed, communicator)));
         return command;
@@ -135,6 +139,7 @@ internal static class TrainCommand
                 MaxGradNorm = s.GetOptional(maxGradNorm, "max_grad_norm"),
                 Lock = ParseLock(s.GetString(lockTower, "lock", "none")!),
                 ChunkSize = s.GetOptional(chunk, "chunk_size"),
+                ShardOptimizer = parsed.GetValue(zero1),
                 CheckpointEvery = s.Get(checkpointEvery, "checkpoint_every", 500L),
                 KeepCheckpoints = s.Get(keep, "keep_checkpoints", 2),
                 EvalEvery = s.Get(evalEvery, "eval_every", 500L),

@@ -52,6 +52,26 @@ public sealed class SafeTensorsWriter
         return AddEntry(new Entry(name, dtype, (int[])shape.Clone(), (long)data.Length * dtype.ElementSize(), s => WriteFloats(s, data, dtype)));
     }
 
+    /// <summary>
+    /// A 1-D F32 tensor of <paramref name="length"/> elements whose little-endian bytes <paramref name="write"/> puts on
+    /// the stream when the file is written: for data assembled piece by piece as it is written, never held whole.
+    /// </summary>
+    public SafeTensorsWriter AddStreamed(string name, int length, Action<Stream> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        long bytes = (long)length * sizeof(float);
+        return AddEntry(new Entry(name, SafeTensorsDType.F32, [length], bytes, stream =>
+        {
+            long before = stream.CanSeek ? stream.Position : -1;
+            write(stream);
+            if (before >= 0 && stream.Position - before != bytes)
+            {
+                throw new InvalidDataException($"tensor '{name}': {stream.Position - before} bytes were written for its {bytes}.");
+            }
+        }));
+    }
+
     public SafeTensorsWriter AddInt8(string name, ReadOnlyMemory<sbyte> data, params int[] shape)
     {
         CheckShape(name, shape, data.Length);

@@ -26,6 +26,27 @@ public interface ICommunicator : IDisposable
     /// </summary>
     void AllGather(ReadOnlySpan<float> local, Span<float> gathered, ReadOnlySpan<int> counts);
 
+    /// <summary>
+    /// Sums <paramref name="data"/> (of one length on every rank, the total of <paramref name="counts"/>) over the
+    /// ranks and hands each rank its piece of the sum: rank r receives the counts[r] floats that follow the pieces of
+    /// ranks 0 to r − 1 into <paramref name="piece"/>. An all-reduce's half of the traffic when each rank needs only
+    /// its own slice of the result. <paramref name="piece"/> must not overlap <paramref name="data"/>.
+    /// </summary>
+    void ReduceScatterSum(ReadOnlySpan<float> data, Span<float> piece, ReadOnlySpan<int> counts);
+
+    /// <summary>
+    /// The all-gather of slices of one buffer: <paramref name="data"/> (the total of <paramref name="counts"/>) holds
+    /// this rank's counts[Rank] floats at their place (after the pieces of the lower ranks); on return it holds every
+    /// rank's piece at its place.
+    /// </summary>
+    void AllGatherInPlace(Span<float> data, ReadOnlySpan<int> counts);
+
+    /// <summary>
+    /// Concatenates every rank's <paramref name="local"/> (counts[r] floats from rank r) in rank order into
+    /// <paramref name="gathered"/> of rank <paramref name="root"/> alone; the other ranks pass an empty buffer.
+    /// </summary>
+    void Gather(ReadOnlySpan<float> local, Span<float> gathered, ReadOnlySpan<int> counts, int root);
+
     /// <summary>Copies <paramref name="data"/> of rank <paramref name="root"/> into <paramref name="data"/> of every rank.</summary>
     void Broadcast(Span<float> data, int root);
 

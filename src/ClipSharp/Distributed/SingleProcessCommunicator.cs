@@ -21,11 +21,22 @@ public sealed class SingleProcessCommunicator : ICommunicator
 
     public void AllGather(ReadOnlySpan<float> local, Span<float> gathered, ReadOnlySpan<int> counts)
     {
-        if (counts.Length != 1 || counts[0] != local.Length)
-        {
-            throw new ArgumentException($"one process gathers one count equal to its {local.Length} floats, got [{string.Join(", ", counts.ToArray())}].", nameof(counts));
-        }
+        CheckCounts(counts, local.Length);
+        Copy(local, gathered);
+    }
 
+    public void ReduceScatterSum(ReadOnlySpan<float> data, Span<float> piece, ReadOnlySpan<int> counts)
+    {
+        CheckCounts(counts, data.Length);
+        Copy(data, piece);
+    }
+
+    public void AllGatherInPlace(Span<float> data, ReadOnlySpan<int> counts) => CheckCounts(counts, data.Length);
+
+    public void Gather(ReadOnlySpan<float> local, Span<float> gathered, ReadOnlySpan<int> counts, int root)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(root, 0);
+        CheckCounts(counts, local.Length);
         Copy(local, gathered);
     }
 
@@ -39,6 +50,14 @@ public sealed class SingleProcessCommunicator : ICommunicator
 
     public void Dispose()
     {
+    }
+
+    private static void CheckCounts(ReadOnlySpan<int> counts, int length)
+    {
+        if (counts.Length != 1 || counts[0] != length)
+        {
+            throw new ArgumentException($"one process has one count, equal to its {length} floats; got [{string.Join(", ", counts.ToArray())}].", nameof(counts));
+        }
     }
 
     private static void Copy(ReadOnlySpan<float> local, Span<float> gathered)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using ClipSharp.Distributed;
 using ClipSharp.Layers;
 
 namespace ClipSharp.Training;
@@ -9,15 +10,28 @@ namespace ClipSharp.Training;
 /// reference to rounding. Two groups: every tensor of two or more dimensions decays, gains, biases and logit_scale
 /// do not. The moments live in flat buffers of the parameter layout, ready for a checkpoint.
 /// </summary>
+/// <remarks>
+/// Sharded (ZeRO-1), the optimizer of rank r of N holds the moments of one contiguous slice of the layout's flat
+/// buffer, elements [⌊r·P/N⌋, ⌊(r+1)·P/N⌋), and a step updates that slice alone; the update is element-wise, so the
+/// slices together take exactly the step one whole optimizer takes.
+/// </remarks>
 public sealed class AdamW
 {
-    public AdamW(ParameterLayout layout, AdamWOptions? options = null)
+    /// <param name="layout">The parameters it updates.</param>
+    /// <param name="options">Betas, eps and weight decay.</param>
+    /// <param name="shard">The slice of the layout's elements whose moments it holds and which it updates; default: all.</param>
+    public AdamW(ParameterLayout layout, AdamWOptions? options = null, BatchShard? shard = null)
     {
         ArgumentNullException.ThrowIfNull(layout);
         Layout = layout;
         Options = options ?? new AdamWOptions();
-        ExpAvg = new float[layout.Count];
-        ExpAvgSq = new float[layout.Count];
+        Shard = shard ?? BatchShard.Whole;
+        Shard.Validate();
+        int count = checked((int)layout.Count);
+        ShardStart = Shard.Start(count);
+        ShardLength = Shard.Count(count);
+        ExpAvg = new float[ShardLength];
+        ExpAvgSq = new float[ShardLength];
         Groups =
         [
             new ParameterGroup("decay", Options.WeightDecay, [.. layout.Entries.Where(Decays)]),
@@ -34,10 +48,22 @@ public sealed class AdamW
 
     public IReadOnlyList<ParameterGroup> Groups { get; }
 
-    /// <summary>First moments, one per parameter element (layout order).</summary>
+    /// <summary>Which slice of the layout's elements this optimizer holds and updates (<see cref="BatchShard.Whole"/>: all).</summary>
+    public BatchShard Shard { get; }
+
+    /// <summary>The first element of the layout this optimizer updates.</summary>
+    public int ShardStart { get; }
+
+    /// <summary>The elements this optimizer updates, from <see cref="ShardStart"/> on: the length of each moment buffer.</summary>
+    public int ShardLength { get; }
+
+    /// <summary>True when it holds the moments of a slice of the layout only.</summary>
+    public bool IsSharded => ShardLength != Layout.Count;
+
+    /// <summary>First moments, one per element of the slice (layout order, element <see cref="ShardStart"/> first).</summary>
     public float[] ExpAvg { get; }
 
-    /// <summary>Second moments, one per parameter element (layout order).</summary>
+    /// <summary>Second moments, one per element of the slice (layout order, element <see cref="ShardStart"/> first).</summary>
     public float[] ExpAvgSq { get; }
 
     /// <summary>Steps taken so far (the bias corrections use StepCount after the increment).</summary>
@@ -55,7 +81,8 @@ public sealed class AdamW
 
     /// <summary>
     /// One update of every parameter not <paramref name="frozen"/> (a frozen one is neither decayed nor moved and
-    /// its moments stay as they are). parameters and gradients are flat buffers of <see cref="Layout"/>.
+    /// its moments stay as they are). parameters and gradients are flat buffers of <see cref="Layout"/>; a sharded
+    /// optimizer reads and writes only its slice of them.
     /// </summary>
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradients, double learningRate, Func<Parameter, bool>? frozen = null)
     {
@@ -90,7 +117,9 @@ public sealed class AdamW
         {
             fixed (float* wp = parameters, gp = gradients, mp = ExpAvg, vp = ExpAvgSq)
             {
-                Tensors.Parallelism.For(segments.Length, SegmentLength, new Updates(segments, wp, gp, mp, vp, learningRate, constants));
+                // The moments are indexed from the slice's start, the parameters and gradients from the layout's.
+                Tensors.Parallelism.For(
+                    segments.Length, SegmentLength, new Updates(segments, wp, gp, mp - ShardStart, vp - ShardStart, learningRate, constants));
             }
         }
     }
@@ -114,10 +143,12 @@ public sealed class AdamW
                     continue;
                 }
 
-                int offset = checked((int)p.Offset);
-                for (int start = 0; start < p.Length; start += SegmentLength)
+                // The parameter's elements inside this optimizer's slice.
+                int first = Math.Max(checked((int)p.Offset), ShardStart);
+                int end = Math.Min(checked((int)p.Offset) + p.Length, ShardStart + ShardLength);
+                for (int start = first; start < end; start += SegmentLength)
                 {
-                    segments.Add(new Segment(offset + start, Math.Min(SegmentLength, p.Length - start), group.WeightDecay));
+                    segments.Add(new Segment(start, Math.Min(SegmentLength, end - start), group.WeightDecay));
                 }
             }
         }

@@ -18,6 +18,11 @@ namespace ClipSharp.Training;
 /// rank's share is already scaled by the global batch, so the sum is the global batch's gradient, the average of the
 /// ranks' per-shard mean gradients when the shards are equal), and every rank then takes the same clipping and AdamW
 /// step on the same numbers. With one rank the step is the single-process one, unchanged.
+/// <para>
+/// With <see cref="ContrastiveTrainerOptions.ShardOptimizer"/> (ZeRO-1) each rank keeps the AdamW moments of its
+/// slice of the parameters only: the gradient sum is a reduce-scatter, the rank clips and updates its slice, and an
+/// all-gather gives every rank the whole updated parameters. The update is element-wise, so it is the same step.
+/// </para>
 /// </remarks>
 public sealed class ContrastiveTrainer
 {
@@ -32,6 +37,7 @@ public sealed class ContrastiveTrainer
     private readonly Workspace _textWorkspace = new();
     private readonly ContrastiveLoss _loss = new();
     private readonly GatheredContrastiveLoss? _gathered;
+    private readonly OptimizerShards? _shards;
     private readonly BatchNorm2d[] _norms;
     private readonly long[] _tracked;
     private float[] _imageFeatures = [];
@@ -60,7 +66,8 @@ public sealed class ContrastiveTrainer
         Gradients = model.CreateGradients();
         _norms = model.Visual is ModifiedResNet resnet ? [.. resnet.BatchNorms()] : [];
         _tracked = new long[_norms.Length];
-        Optimizer = new AdamW(model.Parameters.Layout, Options.Optimizer);
+        _shards = Options.ShardOptimizer && Communicator.Size > 1 ? new OptimizerShards(Communicator, model.Parameters.Layout.Count) : null;
+        Optimizer = new AdamW(model.Parameters.Layout, Options.Optimizer, _shards?.Shard);
         TowerLock locked = Options.Lock;
         if (locked != TowerLock.None)
         {
@@ -75,7 +82,10 @@ public sealed class ContrastiveTrainer
 
     public ICommunicator Communicator { get; }
 
-    /// <summary>The gradient buffer (same layout as <see cref="ClipModel.Parameters"/>), from the last step.</summary>
+    /// <summary>
+    /// The gradient buffer (same layout as <see cref="ClipModel.Parameters"/>), from the last step. With a sharded
+    /// optimizer, a <see cref="Step"/> leaves the summed gradient in this rank's slice only.
+    /// </summary>
     public ParameterStore Gradients { get; }
 
     public AdamW Optimizer { get; }
@@ -93,12 +103,17 @@ public sealed class ContrastiveTrainer
     public TrainingStepResult Step(Tensor images, ReadOnlySpan<int> tokens)
     {
         long step = Optimizer.StepCount;
-        float loss = Accumulate(images, tokens, step);
-        double norm = Options.MaxGradNorm is double max
-            ? GradientClipping.ClipByGlobalNorm(Gradients.Data, max)
-            : GradientClipping.GlobalNorm(Gradients.Data);
+        float loss = Accumulate(images, tokens, step, _shards is not null);
+        double norm = (Options.MaxGradNorm, _shards) switch
+        {
+            (double max, null) => GradientClipping.ClipByGlobalNorm(Gradients.Data, max),
+            (null, null) => GradientClipping.GlobalNorm(Gradients.Data),
+            (double max, OptimizerShards shards) => shards.ClipByGlobalNorm(Gradients.Data, max),
+            (null, OptimizerShards shards) => shards.GlobalNorm(Gradients.Data),
+        };
         double lr = Schedule.At(step);
         Optimizer.Step(Model.Parameters.Data, Gradients.Data, lr, _frozen);
+        _shards?.AllGather(Model.Parameters.Data);
         Span<float> scale = Model.LogitScaleParameter.Value.Span;
         scale[0] = Math.Clamp(scale[0], 0f, MaxLogitScale);
         return new TrainingStepResult(step, loss, lr, norm);
@@ -111,7 +126,7 @@ public sealed class ContrastiveTrainer
     /// <exception cref="TrainingDivergedException">The features or the loss are not finite.</exception>
     public ContrastiveLossResult ComputeGradients(Tensor images, ReadOnlySpan<int> tokens)
     {
-        float loss = Accumulate(images, tokens, Optimizer.StepCount);
+        float loss = Accumulate(images, tokens, Optimizer.StepCount, scatter: false);
         int n = images.Dim(0);
         int e = Model.Config.EmbedDim;
         Tensor logits = _gathered is null ? new Tensor(_loss.Logits.ToArray(), n, n) : new Tensor(_gathered.Logits.ToArray(), n, _gathered.GlobalBatch);
@@ -120,12 +135,39 @@ public sealed class ContrastiveTrainer
             new Tensor(_dText.AsSpan(0, n * e).ToArray(), n, e), _dLogitScale);
     }
 
+    /// <summary>True when each rank holds the AdamW moments of its slice of the parameters only (ZeRO-1).</summary>
+    public bool IsOptimizerSharded => _shards is not null;
+
+    /// <summary>
+    /// Writes the whole AdamW moment <paramref name="name"/> (exp_avg or exp_avg_sq, one float per parameter) to rank
+    /// 0's <paramref name="stream"/>, gathered from the ranks' slices; the other ranks pass null. Collective when
+    /// sharded; every rank calls it for exp_avg, then exp_avg_sq.
+    /// </summary>
+    public void WriteOptimizerMoment(string name, Stream? stream)
+    {
+        float[] slice = name switch
+        {
+            "exp_avg" => Optimizer.ExpAvg,
+            "exp_avg_sq" => Optimizer.ExpAvgSq,
+            _ => throw new ArgumentException($"AdamW's moments are exp_avg and exp_avg_sq, not '{name}'.", nameof(name)),
+        };
+        if (_shards is not null)
+        {
+            _shards.GatherTo(slice, stream);
+        }
+        else
+        {
+            stream?.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(slice.AsSpan()));
+        }
+    }
+
     private bool ImageLocked => (Options.Lock & TowerLock.Image) != 0;
 
     private bool TextLocked => (Options.Lock & TowerLock.Text) != 0;
 
-    // Validates the batch, zeroes the gradients and fills them; returns the loss.
-    private float Accumulate(Tensor images, ReadOnlySpan<int> tokens, long step)
+    // Validates the batch, zeroes the gradients and fills them; returns the loss. scatter: sum the gradients over
+    // the ranks into each rank's optimizer slice only.
+    private float Accumulate(Tensor images, ReadOnlySpan<int> tokens, long step, bool scatter)
     {
         ArgumentNullException.ThrowIfNull(images);
         int batch = images.Rank > 0 ? images.Dim(0) : 0;
@@ -134,7 +176,7 @@ public sealed class ContrastiveTrainer
             // A rank whose whole shard failed to load still takes part in the step's collectives.
             Array.Clear(Gradients.Data);
             float shared = SharedLoss(0, step);
-            AllReduceGradients();
+            SumGradients(scatter);
             return shared;
         }
 
@@ -156,10 +198,22 @@ public sealed class ContrastiveTrainer
         float loss = chunk >= batch ? WholeBatch(images.Span, tokens, batch, step) : Chunked(images.Span, tokens, batch, chunk, step);
         if (_gathered is not null)
         {
-            AllReduceGradients();
+            SumGradients(scatter);
         }
 
         return loss;
+    }
+
+    private void SumGradients(bool scatter)
+    {
+        if (scatter)
+        {
+            _shards!.ReduceScatter(Gradients.Data);
+        }
+        else
+        {
+            AllReduceGradients();
+        }
     }
 
     // Buckets of 1 Mi floats keep each message large enough to run at link speed and small enough that the library's

@@ -18,4 +18,11 @@ public sealed record ContrastiveTrainerOptions
     /// the whole batch; null: one pass. Exact for the ViT; a ResNet's train-mode batch norm sees per-chunk statistics.
     /// </summary>
     public int? ChunkSize { get; init; }
+
+    /// <summary>
+    /// ZeRO-1 over a communicator of more than one rank: each rank keeps the AdamW moments of its slice of the
+    /// parameters only (memory per rank falls as 1/N) and updates that slice; the parameters are then all-gathered.
+    /// The same step as without it, up to the order of the gradient sums. Ignored by a single process.
+    /// </summary>
+    public bool ShardOptimizer { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using ClipSharp.Checkpoints;
 using ClipSharp.Data;
@@ -29,9 +30,29 @@ public static class RunCheckpoint
     public static string Write(
         string parent, ClipModel model, AdamW optimizer, RunCheckpointState state, TokenizerFiles tokenizer, PreprocessSettings preprocess)
     {
-        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(optimizer);
+        if (optimizer.IsSharded)
+        {
+            throw new ArgumentException(
+                $"the optimizer holds the moments of {optimizer.ShardLength} of the {optimizer.Layout.Count} parameters; a checkpoint needs them whole (gather them first).",
+                nameof(optimizer));
+        }
+
+        return Write(parent, model, (name, stream) => stream!.Write(MemoryMarshal.AsBytes((name == "exp_avg" ? optimizer.ExpAvg : optimizer.ExpAvgSq).AsSpan())), state, tokenizer, preprocess);
+    }
+
+    /// <summary>
+    /// Writes the checkpoint and returns its folder; <paramref name="writeMoment"/> writes the whole AdamW moment it is
+    /// named (exp_avg, then exp_avg_sq: one little-endian float per parameter, layout order) to the stream it is given,
+    /// so a sharded optimizer's slices can be gathered while they are written.
+    /// </summary>
+    public static string Write(
+        string parent, ClipModel model, Action<string, Stream?> writeMoment, RunCheckpointState state, TokenizerFiles tokenizer, PreprocessSettings preprocess)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(writeMoment);
         ArgumentNullException.ThrowIfNull(state);
+        int count = checked((int)model.Parameters.Layout.Count);
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(preprocess);
         Directory.CreateDirectory(parent);
@@ -49,8 +70,8 @@ public static class RunCheckpoint
 
             new SafeTensorsWriter()
                 .AddMetadata("step", state.Step.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                .Add("exp_avg", optimizer.ExpAvg, [optimizer.ExpAvg.Length])
-                .Add("exp_avg_sq", optimizer.ExpAvgSq, [optimizer.ExpAvgSq.Length])
+                .AddStreamed("exp_avg", count, stream => writeMoment("exp_avg", stream))
+                .AddStreamed("exp_avg_sq", count, stream => writeMoment("exp_avg_sq", stream))
                 .Save(Path.Combine(temp, OptimizerFileName));
             AtomicFile.Write(Path.Combine(temp, StateFileName), stream => WriteState(stream, state));
             if (Directory.Exists(target))
@@ -109,32 +130,36 @@ public static class RunCheckpoint
         }
     }
 
-    /// <summary>Puts the checkpoint's AdamW moments and step count into <paramref name="optimizer"/>.</summary>
+    /// <summary>
+    /// Puts the checkpoint's AdamW moments and step count into <paramref name="optimizer"/>: all of them, or a sharded
+    /// optimizer's slice of them (a checkpoint holds them whole, whatever wrote it).
+    /// </summary>
     public static void RestoreOptimizer(string folder, AdamW optimizer, long step)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         string path = Path.Combine(folder, OptimizerFileName);
         using SafeTensorsFile file = SafeTensorsFile.Open(path);
-        Restore(file, "exp_avg", optimizer.ExpAvg, path);
-        Restore(file, "exp_avg_sq", optimizer.ExpAvgSq, path);
+        Restore(file, "exp_avg", optimizer, optimizer.ExpAvg, path);
+        Restore(file, "exp_avg_sq", optimizer, optimizer.ExpAvgSq, path);
         optimizer.StepCount = step;
     }
 
-    private static void Restore(SafeTensorsFile file, string name, float[] destination, string path)
+    private static void Restore(SafeTensorsFile file, string name, AdamW optimizer, float[] destination, string path)
     {
         if (!file.Contains(name))
         {
             throw new InvalidDataException($"{path}: no '{name}' tensor.");
         }
 
-        Tensor t = file.ReadTensor(name);
-        if (t.Length != destination.Length)
+        // Mapped, so a rank holding a slice copies that slice and never the whole buffer.
+        Tensor t = file.MapTensor(name);
+        if (t.Length != optimizer.Layout.Count)
         {
             throw new InvalidDataException(
-                $"{path}: '{name}' holds {t.Length} values but the model has {destination.Length} parameters; the checkpoint is of another architecture.");
+                $"{path}: '{name}' holds {t.Length} values but the model has {optimizer.Layout.Count} parameters; the checkpoint is of another architecture.");
         }
 
-        t.Span.CopyTo(destination);
+        t.Span.Slice(optimizer.ShardStart, destination.Length).CopyTo(destination);
     }
 
     private static void WriteWeights(string path, ClipModel model)

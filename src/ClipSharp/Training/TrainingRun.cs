@@ -92,6 +92,7 @@ public sealed class TrainingRun
             MaxGradNorm = options.MaxGradNorm,
             Lock = options.Lock,
             ChunkSize = options.ChunkSize,
+            ShardOptimizer = options.ShardOptimizer,
         }, _communicator);
     }
 
@@ -231,14 +232,21 @@ public sealed class TrainingRun
 
                 if (last || (Options.CheckpointEvery > 0 && step % Options.CheckpointEvery == 0))
                 {
+                    // With sharded moments every rank takes part in writing them (rank 0 receives them bucket by bucket).
                     if (log is null)
                     {
+                        if (Trainer.IsOptimizerSharded)
+                        {
+                            Trainer.WriteOptimizerMoment("exp_avg", null);
+                            Trainer.WriteOptimizerMoment("exp_avg_sq", null);
+                        }
+
                         lastCheckpoint = Path.Combine(CheckpointsFolder, RunCheckpoint.FolderName(step));
                     }
                     else
                     {
                         lastCheckpoint = RunCheckpoint.Write(
-                            CheckpointsFolder, _model, Trainer.Optimizer, new RunCheckpointState(step, position, _loader.Options.Seed, lastLoss, samplesSeen),
+                            CheckpointsFolder, _model, Trainer.WriteOptimizerMoment, new RunCheckpointState(step, position, _loader.Options.Seed, lastLoss, samplesSeen),
                             _tokenizer, _preprocess);
                         Prune();
                         RunPlots.Write(log, PlotsFolder);

@@ -24,6 +24,13 @@ public sealed record TrainingRunOptions
     /// <summary>Gradient-caching chunk (see <see cref="ContrastiveTrainerOptions.ChunkSize"/>); null: whole batch.</summary>
     public int? ChunkSize { get; init; }
 
+    /// <summary>
+    /// ZeRO-1 (see <see cref="ContrastiveTrainerOptions.ShardOptimizer"/>). Checkpoints hold the whole moments as
+    /// one process writes them (rank 0 gathers them first), so a run may resume with it on or off and on any number
+    /// of ranks; not a setting a resume checks.
+    /// </summary>
+    public bool ShardOptimizer { get; init; }
+
     /// <summary>Write a checkpoint every this many steps (and always at the end); 0: only at the end.</summary>
     public long CheckpointEvery { get; init; }
 

@@ -10,6 +10,7 @@ internal sealed class ThreadGroup
 {
     private readonly Barrier _barrier;
     private readonly float[][] _slots;
+    private int[] _counts = [];
 
     private ThreadGroup(int size)
     {
@@ -89,6 +90,42 @@ internal sealed class ThreadGroup
             AllGather(local, gathered);
         }
 
+        public void ReduceScatterSum(ReadOnlySpan<float> data, Span<float> piece, ReadOnlySpan<int> counts)
+        {
+            Assert.Equal(counts[rank], piece.Length);
+            float[] sum = data.ToArray();
+            AllReduceSum(sum);
+            sum.AsSpan(Offset(counts), piece.Length).CopyTo(piece);
+        }
+
+        public void AllGatherInPlace(Span<float> data, ReadOnlySpan<int> counts)
+        {
+            int offset = Offset(counts);
+            float[] all = Exchange(data, slots =>
+            {
+                var merged = new float[slots[0].Length];
+                for (int r = 0, start = 0; r < slots.Length; start += group._counts[r], r++)
+                {
+                    slots[r].AsSpan(start, group._counts[r]).CopyTo(merged.AsSpan(start));
+                }
+
+                return merged;
+            }, counts);
+            Assert.Equal(data.Length, all.Length);
+            all.CopyTo(data);
+        }
+
+        public void Gather(ReadOnlySpan<float> local, Span<float> gathered, ReadOnlySpan<int> counts, int root)
+        {
+            Assert.Equal(local.Length, counts[rank]);
+            float[] all = Exchange(local, slots => [.. slots.SelectMany(s => s)]);
+            if (rank == root)
+            {
+                Assert.Equal(gathered.Length, all.Length);
+                all.CopyTo(gathered);
+            }
+        }
+
         public void Broadcast(Span<float> data, int root) => Exchange(data, slots => slots[root]).CopyTo(data);
 
         public void Barrier() => group._barrier.SignalAndWait();
@@ -99,10 +136,27 @@ internal sealed class ThreadGroup
         {
         }
 
+        private int Offset(ReadOnlySpan<int> counts)
+        {
+            Assert.Equal(size, counts.Length);
+            int offset = 0;
+            for (int r = 0; r < rank; r++)
+            {
+                offset += counts[r];
+            }
+
+            return offset;
+        }
+
         // Every rank deposits its data, then reads what combine makes of all deposits, in rank order.
-        private float[] Exchange(ReadOnlySpan<float> data, Func<float[][], float[]> combine)
+        private float[] Exchange(ReadOnlySpan<float> data, Func<float[][], float[]> combine, ReadOnlySpan<int> counts = default)
         {
             group._slots[rank] = data.ToArray();
+            if (rank == 0 && !counts.IsEmpty)
+            {
+                group._counts = counts.ToArray();
+            }
+
             group._barrier.SignalAndWait();
             float[] result = combine(group._slots);
             group._barrier.SignalAndWait();
