@@ -2,6 +2,7 @@ using ClipSharp;
 using ClipSharp.AI;
 using ClipSharp.Hosting;
 using ClipSharp.Search;
+using ClipSharp.VectorData;
 using ClipSharp.ZeroShot;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.VectorData;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -18,8 +20,10 @@ public static class ClipServiceCollectionExtensions
     /// <summary>
     /// Registers, as singletons created on first use: the <see cref="Clip"/> (loaded once, shared), the text and image
     /// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>s, the <see cref="ZeroShotClassifier"/> over
-    /// <see cref="ClipOptions.Labels"/>, the <see cref="SearchIndex"/> at <see cref="ClipOptions.IndexPath"/> and the
-    /// <see cref="ClipIndexer"/> that adds to it.
+    /// <see cref="ClipOptions.Labels"/>, the <see cref="SearchIndex"/> at <see cref="ClipOptions.IndexPath"/>, the
+    /// <see cref="ClipIndexer"/> that adds to it, and the same index as a vector-store collection
+    /// (<see cref="VectorStoreCollection{TKey, TRecord}"/> of <see cref="ClipIndexRecord"/> by source, and
+    /// <see cref="ClipIndexCollection"/>), which need not exist yet.
     /// </summary>
     public static IServiceCollection AddClip(this IServiceCollection services, Action<ClipOptions> configure)
     {
@@ -48,6 +52,9 @@ public static class ClipServiceCollectionExtensions
         services.TryAddSingleton(provider => OpenIndex(provider.GetRequiredService<Clip>(), provider.GetRequiredService<IOptions<ClipOptions>>().Value));
         services.TryAddSingleton(provider => new ClipIndexer(
             provider.GetRequiredService<Clip>(), RequireIndexPath(provider.GetRequiredService<IOptions<ClipOptions>>().Value), Logger(provider)));
+        services.TryAddSingleton(provider => ClipIndexCollection.Create(
+            provider.GetRequiredService<Clip>(), RequireIndexPath(provider.GetRequiredService<IOptions<ClipOptions>>().Value)));
+        services.TryAddSingleton<VectorStoreCollection<string, ClipIndexRecord>>(provider => provider.GetRequiredService<ClipIndexCollection>());
         return services;
     }
 

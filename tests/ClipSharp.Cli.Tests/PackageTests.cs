@@ -90,12 +90,12 @@ public sealed class PackageTests : IClassFixture<PackageTests.PackedFeed>
     }
 
     /// <summary>
-    /// Packs ClipSharp.Tensors, ClipSharp, ClipSharp.Extensions.Hosting, ClipSharp.Server, ClipSharp.Distributed and the tool from the build this test runs against, under a version
+    /// Packs ClipSharp.Tensors, ClipSharp, ClipSharp.Extensions.VectorData, ClipSharp.Extensions.Hosting, ClipSharp.Server, ClipSharp.Distributed and the tool from the build this test runs against, under a version
     /// of their own, into a temporary folder; child processes use a temporary package cache.
     /// </summary>
     public sealed class PackedFeed : IDisposable
     {
-        private static readonly string[] s_packed = ["ClipSharp.Tensors", "ClipSharp", "ClipSharp.Extensions.Hosting", "ClipSharp.Server", "ClipSharp.Distributed", "ClipSharp.Cli"];
+        private static readonly string[] s_packed = ["ClipSharp.Tensors", "ClipSharp", "ClipSharp.Extensions.VectorData", "ClipSharp.Extensions.Hosting", "ClipSharp.Server", "ClipSharp.Distributed", "ClipSharp.Cli"];
 
         public PackedFeed()
         {

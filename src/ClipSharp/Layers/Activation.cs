@@ -4,7 +4,7 @@ using ClipSharp.Tensors.Kernels;
 namespace ClipSharp.Layers;
 
 /// <summary>The MLP non-linearity: QuickGELU for OpenAI's released models, exact GELU for many open_clip ones.</summary>
-public static class Activation
+internal static class Activation
 {
     // x: [N] -> y: [N]; y may alias x.
     public static void Forward(ActivationKind kind, ReadOnlySpan<float> x, Span<float> y)

@@ -8,7 +8,7 @@ namespace ClipSharp.Layers;
 /// a positional embedding is added, and one multi-head attention step (separate q/k/v projections, output c_proj)
 /// with the mean token as the only query produces the image embedding.
 /// </summary>
-public sealed class AttentionPool2d
+internal sealed class AttentionPool2d
 {
     public AttentionPool2d(ParameterScope scope, int spacialDim, int embedDim, int heads, int outputDim)
     {

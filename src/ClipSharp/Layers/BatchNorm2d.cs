@@ -8,7 +8,7 @@ namespace ClipSharp.Layers;
 /// training. weight and bias are parameters; running_mean and running_var are buffers (statistics, not trained by
 /// gradients), so they live in the buffer layout.
 /// </summary>
-public sealed class BatchNorm2d
+internal sealed class BatchNorm2d
 {
     public BatchNorm2d(ParameterScope scope, int channels, float eps = 1e-5f)
         : this(scope, channels, eps, ParameterInit.Ones)

@@ -7,7 +7,7 @@ namespace ClipSharp.Layers;
 /// ModifiedResNet's bottleneck: 1×1 → 3×3 → avgpool(stride) → 1×1 (×4 channels). Strided blocks downsample by
 /// average pooling before the last conv (anti-aliased) instead of striding a conv; the shortcut does the same.
 /// </summary>
-public sealed class Bottleneck
+internal sealed class Bottleneck
 {
     public const int Expansion = 4;
 

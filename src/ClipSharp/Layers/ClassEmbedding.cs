@@ -4,7 +4,7 @@ namespace ClipSharp.Layers;
 /// The ViT's learned class token (a bare [W] parameter). Forward also turns the channels-first patch grid into
 /// patch tokens, so the class token lands first without an extra transpose pass.
 /// </summary>
-public sealed class ClassEmbedding
+internal sealed class ClassEmbedding
 {
     public ClassEmbedding(ParameterScope scope, int width)
     {

@@ -3,7 +3,7 @@ using Conv2dKernel = ClipSharp.Tensors.Kernels.Conv2d;
 namespace ClipSharp.Layers;
 
 /// <summary>A square-kernel convolution with zero padding; weight [O, C, k, k] as PyTorch stores it.</summary>
-public sealed class Conv2d
+internal sealed class Conv2d
 {
     public Conv2d(ParameterScope scope, int inChannels, int outChannels, int kernel, int stride = 1, int padding = 0, bool bias = false)
     {

@@ -4,7 +4,7 @@ using LayerNormKernel = ClipSharp.Tensors.Kernels.LayerNorm;
 namespace ClipSharp.Layers;
 
 /// <summary>torch.nn.LayerNorm over the last axis, eps 1e-5, computed in float32 as the reference does.</summary>
-public sealed class LayerNorm
+internal sealed class LayerNorm
 {
     public LayerNorm(ParameterScope scope, int width, float eps = 1e-5f)
     {

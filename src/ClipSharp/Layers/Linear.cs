@@ -3,7 +3,7 @@ using ClipSharp.Tensors.Kernels;
 namespace ClipSharp.Layers;
 
 /// <summary>y = x·Wᵀ + b with W stored [out, in] as PyTorch stores it.</summary>
-public sealed class Linear
+internal sealed class Linear
 {
     public Linear(ParameterScope scope, int inFeatures, int outFeatures, bool bias = true, float? initStd = null)
     {

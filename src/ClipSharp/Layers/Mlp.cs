@@ -3,7 +3,7 @@ using ClipSharp.Models;
 namespace ClipSharp.Layers;
 
 /// <summary>The block's feed-forward: c_fc (W → 4W) → activation → c_proj (4W → W).</summary>
-public sealed class Mlp
+internal sealed class Mlp
 {
     public Mlp(ParameterScope scope, int width, ActivationKind activation, float fcStd, float projStd)
     {

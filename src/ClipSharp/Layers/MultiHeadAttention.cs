@@ -6,7 +6,7 @@ namespace ClipSharp.Layers;
 /// torch.nn.MultiheadAttention self-attention: a packed in_proj [3W, W] (q, k, v rows stacked), heads as contiguous
 /// W/heads channel slices, softmax(q·kᵀ/√d)·v, then out_proj. Causal hides keys after the query (the text tower).
 /// </summary>
-public sealed class MultiHeadAttention
+internal sealed class MultiHeadAttention
 {
     public MultiHeadAttention(ParameterScope scope, int width, int heads, bool causal, float inStd, float outStd)
     {

@@ -4,7 +4,7 @@ namespace ClipSharp.Layers;
 /// Where a layer declares its tensors: the trainable parameters go to one layout, running statistics (buffers) to
 /// another, both under a dotted name prefix that mirrors the reference module tree.
 /// </summary>
-public sealed class ParameterScope
+internal sealed class ParameterScope
 {
     private readonly string _prefix;
 

@@ -2,7 +2,7 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 namespace ClipSharp.Layers;
 
 /// <summary>A learned [T, W] table added to every sequence of the batch (a bare parameter in the reference).</summary>
-public sealed class PositionalEmbedding
+internal sealed class PositionalEmbedding
 {
     public PositionalEmbedding(ParameterScope scope, string name, int tokens, int width, float initStd)
     {

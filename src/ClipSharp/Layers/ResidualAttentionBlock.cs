@@ -5,7 +5,7 @@ using ClipSharp.Tensors.Kernels;
 namespace ClipSharp.Layers;
 
 /// <summary>The pre-LN transformer block: x += attn(ln_1(x)); x += mlp(ln_2(x)).</summary>
-public sealed class ResidualAttentionBlock
+internal sealed class ResidualAttentionBlock
 {
     public ResidualAttentionBlock(
         ParameterScope scope, int width, int heads, bool causal, ActivationKind activation, int depth)

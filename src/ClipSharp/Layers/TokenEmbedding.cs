@@ -3,7 +3,7 @@ using ClipSharp.Tensors.Kernels;
 namespace ClipSharp.Layers;
 
 /// <summary>The text tower's lookup table, weight [vocab, W].</summary>
-public sealed class TokenEmbedding
+internal sealed class TokenEmbedding
 {
     public TokenEmbedding(ParameterScope scope, int vocabSize, int width)
     {

@@ -5,7 +5,7 @@ using ClipSharp.Tensors;
 namespace ClipSharp.Layers;
 
 /// <summary>A stack of <see cref="ResidualAttentionBlock"/>s named <c>resblocks.&lt;i&gt;</c>.</summary>
-public sealed class Transformer
+internal sealed class Transformer
 {
     private readonly string[] _observeNames;
 

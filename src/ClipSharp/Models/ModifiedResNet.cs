@@ -16,7 +16,7 @@ public sealed class ModifiedResNet : IImageEncoder
 
     private readonly Bottleneck[] _blocks;
 
-    public ModifiedResNet(
+    internal ModifiedResNet(
         ParameterScope scope, IReadOnlyList<int> layers, int outputDim, int heads, int inputResolution, int width)
     {
         ArgumentNullException.ThrowIfNull(layers);
@@ -91,22 +91,22 @@ public sealed class ModifiedResNet : IImageEncoder
     /// <summary>Side of layer4's output, R/32.</summary>
     public int FeatureSize { get; }
 
-    public Conv2d Conv1 { get; }
+    internal Conv2d Conv1 { get; }
 
-    public BatchNorm2d Bn1 { get; }
+    internal BatchNorm2d Bn1 { get; }
 
-    public Conv2d Conv2 { get; }
+    internal Conv2d Conv2 { get; }
 
-    public BatchNorm2d Bn2 { get; }
+    internal BatchNorm2d Bn2 { get; }
 
-    public Conv2d Conv3 { get; }
+    internal Conv2d Conv3 { get; }
 
-    public BatchNorm2d Bn3 { get; }
+    internal BatchNorm2d Bn3 { get; }
 
     /// <summary>layer1..layer4.</summary>
-    public IReadOnlyList<IReadOnlyList<Bottleneck>> Stages { get; }
+    internal IReadOnlyList<IReadOnlyList<Bottleneck>> Stages { get; }
 
-    public AttentionPool2d Attnpool { get; }
+    internal AttentionPool2d Attnpool { get; }
 
     // images: [B, 3, R, R] -> [B, E]
     public Tensor Forward(Tensor images, Action<string, Tensor>? observer = null)
@@ -302,7 +302,7 @@ public sealed class ModifiedResNet : IImageEncoder
         => ws[index % 2 == 0 ? l.StreamGradientEven : l.StreamGradientOdd];
 
     /// <summary>Every batch norm of the tower: the stem's, then each bottleneck's (the shortcut's last).</summary>
-    public IEnumerable<BatchNorm2d> BatchNorms()
+    internal IEnumerable<BatchNorm2d> BatchNorms()
     {
         yield return Bn1;
         yield return Bn2;

@@ -12,7 +12,7 @@ namespace ClipSharp.Models;
 /// </summary>
 public sealed class TextTransformer
 {
-    public TextTransformer(
+    internal TextTransformer(
         ParameterScope scope, int contextLength, int vocabSize, int width, int heads, int layers, int outputDim,
         ActivationKind activation)
     {
@@ -36,13 +36,13 @@ public sealed class TextTransformer
 
     public int OutputDim { get; }
 
-    public TokenEmbedding TokenEmbedding { get; }
+    internal TokenEmbedding TokenEmbedding { get; }
 
-    public PositionalEmbedding PositionalEmbedding { get; }
+    internal PositionalEmbedding PositionalEmbedding { get; }
 
-    public Transformer Transformer { get; }
+    internal Transformer Transformer { get; }
 
-    public LayerNorm LnFinal { get; }
+    internal LayerNorm LnFinal { get; }
 
     public Parameter TextProjection { get; }
 

@@ -12,7 +12,7 @@ namespace ClipSharp.Models;
 /// </summary>
 public sealed class VisionTransformer : IImageEncoder
 {
-    public VisionTransformer(
+    internal VisionTransformer(
         ParameterScope scope, int inputResolution, int patchSize, int width, int layers, int heads, int outputDim,
         ActivationKind activation)
     {
@@ -53,17 +53,17 @@ public sealed class VisionTransformer : IImageEncoder
     /// <summary>Grid² patch tokens plus the class token.</summary>
     public int Tokens => (Grid * Grid) + 1;
 
-    public Conv2d Conv1 { get; }
+    internal Conv2d Conv1 { get; }
 
-    public ClassEmbedding ClassEmbedding { get; }
+    internal ClassEmbedding ClassEmbedding { get; }
 
-    public PositionalEmbedding PositionalEmbedding { get; }
+    internal PositionalEmbedding PositionalEmbedding { get; }
 
-    public LayerNorm LnPre { get; }
+    internal LayerNorm LnPre { get; }
 
-    public Transformer Transformer { get; }
+    internal Transformer Transformer { get; }
 
-    public LayerNorm LnPost { get; }
+    internal LayerNorm LnPost { get; }
 
     public Parameter Proj { get; }
 

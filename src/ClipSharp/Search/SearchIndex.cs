@@ -33,6 +33,7 @@ public sealed class SearchIndex : IDisposable
     private readonly float[] _embeddings;
     private readonly int[] _rowToEntry;
     private readonly Dictionary<long, int> _idToEntry;
+    private readonly Dictionary<string, int> _sourceToEntry;
     private readonly HnswGraph? _graph;
     private readonly QuantizedSearch? _quantized;
     private readonly int _tailStart;
@@ -56,9 +57,11 @@ public sealed class SearchIndex : IDisposable
             ? QuantizedSearch.Build(embeddings, dimension, options.Quantized)
             : null;
         _idToEntry = new Dictionary<long, int>(entries.Length);
+        _sourceToEntry = new Dictionary<string, int>(entries.Length, StringComparer.Ordinal);
         for (int i = 0; i < entries.Length; i++)
         {
             _idToEntry[entries[i].Id] = i;
+            _sourceToEntry[entries[i].Source] = i;
         }
 
         // Entries are ordered by row, so the rows the graph does not cover form a suffix.
@@ -89,6 +92,13 @@ public sealed class SearchIndex : IDisposable
 
     public SearchEngineKind Engine
         => _quantized is not null ? SearchEngineKind.Quantized : _graph is null ? SearchEngineKind.Exact : SearchEngineKind.Hnsw;
+
+    /// <summary>Whether <paramref name="path"/> is an index folder (it has a catalog; the catalog may still be empty).</summary>
+    public static bool Exists(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return File.Exists(IndexLayout.Catalog(System.IO.Path.GetFullPath(path)));
+    }
 
     /// <summary>Opens the committed state of an index folder.</summary>
     public static SearchIndex Open(string path, SearchIndexOptions? options = null)
@@ -167,6 +177,13 @@ public sealed class SearchIndex : IDisposable
     }
 
     public IndexEntry? Find(long id) => _idToEntry.TryGetValue(id, out int i) ? _entries[i] : null;
+
+    /// <summary>The entry of a source (an image path as it was indexed, or a caption), or null.</summary>
+    public IndexEntry? Find(string source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return _sourceToEntry.TryGetValue(source, out int i) ? _entries[i] : null;
+    }
 
     /// <summary>The stored embedding [D] of an entry.</summary>
     public ReadOnlySpan<float> Embedding(long id)

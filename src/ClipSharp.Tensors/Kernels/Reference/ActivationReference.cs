@@ -1,6 +1,6 @@
 namespace ClipSharp.Tensors.Kernels.Reference;
 
-public static class ActivationReference
+internal static class ActivationReference
 {
     // CLIP's MLP activation: x·σ(1.702x).
     public static void QuickGelu(ReadOnlySpan<float> x, Span<float> y)

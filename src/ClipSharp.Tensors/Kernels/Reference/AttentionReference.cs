@@ -1,6 +1,6 @@
 namespace ClipSharp.Tensors.Kernels.Reference;
 
-public static class AttentionReference
+internal static class AttentionReference
 {
     // Scaled dot-product attention per (batch, head), materialising the score matrix.
     // Element (b, t, h, d) of q lives at q[(b*queryLength + t)*qStride + h*headDim + d]; k, v, o likewise

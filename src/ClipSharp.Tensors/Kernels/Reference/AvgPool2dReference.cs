@@ -1,6 +1,6 @@
 namespace ClipSharp.Tensors.Kernels.Reference;
 
-public static class AvgPool2dReference
+internal static class AvgPool2dReference
 {
     // x: [N, C, H, W]; y: [N, C, OH, OW]; no padding, floor division of the output size (nn.AvgPool2d defaults).
     public static void Forward(

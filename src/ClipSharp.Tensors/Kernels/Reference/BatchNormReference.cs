@@ -1,6 +1,6 @@
 namespace ClipSharp.Tensors.Kernels.Reference;
 
-public static class BatchNormReference
+internal static class BatchNormReference
 {
     // Eval mode: x, y: [N, C, S] with S = H*W; per-channel running statistics.
     public static void Inference(

@@ -1,6 +1,6 @@
 namespace ClipSharp.Tensors.Kernels.Reference;
 
-public static class Conv2dReference
+internal static class Conv2dReference
 {
     // x: [N, C, H, W]; weight: [O, C, KH, KW]; bias: [O] or empty; y: [N, O, OH, OW], zero padding.
     public static void Forward(

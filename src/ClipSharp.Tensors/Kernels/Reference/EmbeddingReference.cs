@@ -1,6 +1,6 @@
 namespace ClipSharp.Tensors.Kernels.Reference;
 
-public static class EmbeddingReference
+internal static class EmbeddingReference
 {
     // table: [vocab, dim]; ids: [n]; y: [n, dim].
     public static void Forward(ReadOnlySpan<float> table, ReadOnlySpan<int> ids, Span<float> y, int dim)

@@ -1,7 +1,7 @@
 namespace ClipSharp.Tensors.Kernels.Reference;
 
 /// <summary>The textbook triple loop, accumulated in double: the oracle for <see cref="Gemm"/>.</summary>
-public static class GemmReference
+internal static class GemmReference
 {
     // C[m,n] = alpha * op(A)[m,k] · op(B)[k,n] + beta * C[m,n]; op(X) = X or Xᵀ; row-major with leading dimensions.
     public static void Sgemm(

@@ -1,6 +1,6 @@
 namespace ClipSharp.Tensors.Kernels.Reference;
 
-public static class LayerNormReference
+internal static class LayerNormReference
 {
     // x, y: [rows, cols]; weight, bias: [cols]. Biased variance, as torch.nn.LayerNorm.
     public static void Forward(

@@ -4,7 +4,7 @@ namespace ClipSharp.Tensors.Kernels.Reference;
 /// The oracle for <c>Gemm.SgemmPacked</c>: dequantise the stored weight element by element, then the
 /// textbook GEMM.
 /// </summary>
-public static class PackedGemmReference
+internal static class PackedGemmReference
 {
     // C[m, n] = alpha · op(A)[m, k] · Wᵀ + beta · C; weight: [n, k] halves.
     public static void SgemmFloat16(

@@ -1,6 +1,6 @@
 namespace ClipSharp.Tensors.Kernels.Reference;
 
-public static class SoftmaxReference
+internal static class SoftmaxReference
 {
     // x, y: [rows, cols], softmax over each row; -inf entries get probability 0.
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
