@@ -35,8 +35,8 @@ internal static class LocateCommand
             Description = "Mask threshold on each heat map's normalised heat, in [0, 1].",
             DefaultValueFactory = _ => ClipLocator.DefaultThreshold,
         };
-        var method = LocateMethodOption.Create(
-            "How each cell is scored: dense (MaskCLIP dense features) or gradient (gradient relevance entering the last ViT block).", LocateMethod.Dense);
+        var method = LocateMethodOption.One(
+            "How each cell is scored: dense (MaskCLIP dense features) or gradient (gradient × activation of the ViT's tokens).", LocateMethod.Dense);
         var output = CliOptions.Out<string?>("Write the overlay picture to this .png file.");
         var force = new Option<bool>("--force") { Description = "Replace --out if it exists." };
         var json = CliOptions.Json("Print the result as one JSON line on stdout.");
@@ -71,7 +71,7 @@ internal static class LocateCommand
             string? templateName = parsed.GetValue(templates);
             IReadOnlyList<string>? templateList = templateName is null ? null : ClassifyCommand.ReadTemplates(templateName);
             DecodedImage decoded = ImageDecoder.Decode(path);
-            LocateMethod[] methods = LocateMethodOption.Parse(parsed.GetValue(method)!);
+            LocateMethod[] methods = LocateMethodOption.Parse([parsed.GetValue(method)!]);
             var locator = LocateMethodOption.Locator(LocateMethodOption.Load(model, parsed, methods, context.Cancellation), methods[0]);
             if (labels is not null)
             {

@@ -6,13 +6,22 @@ namespace ClipSharp.Cli.Commands;
 /// <summary><c>--method dense|gradient</c> of <c>clip locate</c> and <c>clip eval locate</c>; the names are the library's.</summary>
 internal static class LocateMethodOption
 {
-    public static Option<string[]> Create(string description, params LocateMethod[] defaults)
+    /// <summary>One method, <paramref name="fallback"/> unless given.</summary>
+    public static Option<string> One(string description, LocateMethod fallback)
+    {
+        var option = new Option<string>("--method") { Description = description, DefaultValueFactory = _ => fallback.Name() };
+        option.AcceptOnlyFromAmong([.. LocateMethods.Names]);
+        return option;
+    }
+
+    /// <summary>Several methods (repeatable), every method unless given.</summary>
+    public static Option<string[]> Many(string description)
     {
         var option = new Option<string[]>("--method")
         {
             Description = description,
-            Arity = defaults.Length > 1 ? ArgumentArity.OneOrMore : ArgumentArity.ExactlyOne,
-            DefaultValueFactory = _ => [.. defaults.Select(m => m.Name())],
+            Arity = ArgumentArity.OneOrMore,
+            DefaultValueFactory = _ => [.. LocateMethods.Names],
         };
         option.AcceptOnlyFromAmong([.. LocateMethods.Names]);
         return option;
