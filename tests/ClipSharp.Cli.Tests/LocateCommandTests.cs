@@ -69,6 +69,29 @@ public sealed class LocateCommandTests
         }
     }
 
+    [Fact]
+    public void GradientMethodGivesRelevancesAndEvalReportsBothMethods()
+    {
+        CliResult r = CliRunner.Run(
+            ["locate", CliRunner.Image("square_224x224.png"), .. CliRunner.TinyModelArgs(), "--prompt", "a red star", "--method", "gradient", "--json"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using JsonDocument doc = JsonDocument.Parse(r.StdoutLines.Single());
+        Assert.Equal("gradient", doc.RootElement.GetProperty("method").GetString());
+        JsonElement prompt = doc.RootElement.GetProperty("prompts")[0];
+        Assert.True(prompt.GetProperty("min_relevance").GetDouble() >= 0);
+        Assert.True(prompt.GetProperty("relevance").GetDouble() > prompt.GetProperty("min_relevance").GetDouble());
+
+        CliResult eval = CliRunner.Run(["eval", "locate", .. CliRunner.TinyModelArgs(), "--scenes", "1", "--objects", "2", "--json"]);
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        using JsonDocument rows = JsonDocument.Parse(eval.StdoutLines.Single());
+        Assert.Equal(["dense", "gradient"], rows.RootElement.GetProperty("results").EnumerateArray().Select(x => x.GetProperty("method").GetString()));
+
+        CliResult bad = CliRunner.Run(["locate", CliRunner.Image("square_224x224.png"), .. CliRunner.TinyModelArgs(), "--prompt", "a star", "--method", "gradcam"]);
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("gradcam", bad.Stderr, StringComparison.Ordinal);
+        bad.AssertNoStackTrace();
+    }
+
     [Theory]
     [InlineData("--threshold", "2", "--threshold must be in [0, 1]")]
     [InlineData("--out", "x.jpg", "must end in .png")]
@@ -107,7 +130,7 @@ public sealed class LocateCommandTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         using JsonDocument doc = JsonDocument.Parse(r.StdoutLines.Single());
         JsonElement[] rows = [.. doc.RootElement.GetProperty("results").EnumerateArray()];
-        Assert.Equal([2, 3], rows.Select(x => x.GetProperty("objects").GetInt32()));
+        Assert.Equal([2, 3, 2, 3], rows.Select(x => x.GetProperty("objects").GetInt32()));
         Assert.All(rows, x => Assert.InRange(x.GetProperty("pointing").GetDouble(), 0, 1));
         Assert.All(rows, x => Assert.InRange(x.GetProperty("miou_random").GetDouble(), 0, 1));
         Assert.Contains("pointing", r.Stderr, StringComparison.Ordinal);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ClipSharp.Data;
 using ClipSharp.Evaluation;
+using ClipSharp.Localization;
 using ClipSharp.Tensors;
 using ClipSharp.ZeroShot;
 using Spectre.Console;
@@ -26,11 +27,12 @@ internal static class EvalCommand
         var scenes = new Option<int>("--scenes") { Description = "Synthetic scenes per object count.", DefaultValueFactory = _ => 100 };
         var objects = new Option<string>("--objects") { Description = "Comma-separated objects per scene.", DefaultValueFactory = _ => "2,3" };
         var seed = CliOptions.Seed("Seed of the scenes and of the random baseline.");
+        var method = LocateMethodOption.Many("The methods to measure (repeatable): dense, gradient; both unless given.");
         var json = new Option<bool>("--json") { Description = "One JSON line with the results on stdout." };
         var command = new Command(
             "locate", "Pointing game and mIoU of the model's heat maps (clip locate) on synthetic scenes with known object masks, beside centre and random baselines.")
         {
-            scenes, objects, seed, json,
+            scenes, objects, seed, method, json,
         };
         model.AddTo(command);
         command.SetAction(parsed =>
@@ -42,16 +44,22 @@ internal static class EvalCommand
             }
 
             int[] counts = ObjectCounts(parsed.GetValue(objects)!);
-            Clip clip = model.Load(parsed, context.Cancellation);
-            var locator = Localization.ClipLocator.Create(clip);
-            IReadOnlyList<LocalizationScores> rows = Progress.Run(
-                context, "locating", n * counts.Length,
-                p => LocalizationEvaluator.Evaluate(locator, n, counts, parsed.GetValue(seed), progress: p, cancellation: context.Cancellation));
-            var table = new Table().AddColumns("objects", "scenes", "pointing", "centre", "random", "mIoU", "all background", "random labels");
+            LocateMethod[] methods = LocateMethodOption.Parse(parsed.GetValue(method)!);
+            Clip clip = LocateMethodOption.Load(model, parsed, methods, context.Cancellation);
+            ClipLocator[] locators = [.. methods.Select(m => LocateMethodOption.Locator(clip, m))];
+            var rows = new List<LocalizationScores>();
+            foreach (ClipLocator locator in locators)
+            {
+                rows.AddRange(Progress.Run(
+                    context, $"locating ({locator.Method.Name()})", n * counts.Length,
+                    p => LocalizationEvaluator.Evaluate(locator, n, counts, parsed.GetValue(seed), progress: p, cancellation: context.Cancellation)));
+            }
+
+            var table = new Table().AddColumns("method", "objects", "scenes", "pointing", "centre", "random", "mIoU", "all background", "random labels");
             foreach (LocalizationScores r in rows)
             {
                 table.AddRow(
-                    r.ObjectsPerScene.ToString(CultureInfo.InvariantCulture), r.Scenes.ToString(CultureInfo.InvariantCulture),
+                    r.Method.Name(), r.ObjectsPerScene.ToString(CultureInfo.InvariantCulture), r.Scenes.ToString(CultureInfo.InvariantCulture),
                     Percent(r.Pointing), Percent(r.PointingCentre), Percent(r.PointingRandom),
                     Percent(r.MeanIoU), Percent(r.MeanIoUBackground), Percent(r.MeanIoURandom));
             }
@@ -66,6 +74,7 @@ internal static class EvalCommand
                     foreach (LocalizationScores r in rows)
                     {
                         w.WriteStartObject();
+                        w.WriteString("method", r.Method.Name());
                         w.WriteNumber("objects", r.ObjectsPerScene);
                         w.WriteNumber("scenes", r.Scenes);
                         w.WriteNumber("pointing", r.Pointing);

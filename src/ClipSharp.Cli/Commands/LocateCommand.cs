@@ -35,12 +35,14 @@ internal static class LocateCommand
             Description = "Mask threshold on each heat map's normalised heat, in [0, 1].",
             DefaultValueFactory = _ => ClipLocator.DefaultThreshold,
         };
+        var method = LocateMethodOption.One(
+            "How each cell is scored: dense (MaskCLIP dense features) or gradient (gradient × activation of the ViT's tokens).", LocateMethod.Dense);
         var output = CliOptions.Out<string?>("Write the overlay picture to this .png file.");
         var force = new Option<bool>("--force") { Description = "Replace --out if it exists." };
         var json = CliOptions.Json("Print the result as one JSON line on stdout.");
-        var command = new Command("locate", "Heat maps of where a CLIP model finds each prompt in an image (MaskCLIP dense features), or a per-pixel segmentation.")
+        var command = new Command("locate", "Heat maps of where a CLIP model finds each prompt in an image (MaskCLIP dense features or gradient relevance), or a per-pixel segmentation.")
         {
-            image, imageOption, prompts, segment, templates, threshold, output, force, json,
+            image, imageOption, prompts, segment, templates, threshold, method, output, force, json,
         };
         model.AddTo(command);
         command.SetAction(parsed =>
@@ -69,8 +71,8 @@ internal static class LocateCommand
             string? templateName = parsed.GetValue(templates);
             IReadOnlyList<string>? templateList = templateName is null ? null : ClassifyCommand.ReadTemplates(templateName);
             DecodedImage decoded = ImageDecoder.Decode(path);
-            Clip clip = model.Load(parsed, context.Cancellation);
-            var locator = ClipLocator.Create(clip);
+            LocateMethod[] methods = LocateMethodOption.Parse([parsed.GetValue(method)!]);
+            var locator = LocateMethodOption.Locator(LocateMethodOption.Load(model, parsed, methods, context.Cancellation), methods[0]);
             if (labels is not null)
             {
                 string[] labelList = Distinct([.. labels.Split(',').Select(l => l.Trim()).Where(l => l.Length > 0)], "--segment");
@@ -136,6 +138,7 @@ internal static class LocateCommand
                 w.WriteNumber("width", decoded.Width);
                 w.WriteNumber("height", decoded.Height);
                 w.WriteNumber("grid", located[0].HeatMap.GridSize);
+                w.WriteString("method", located[0].HeatMap.Method.Name());
                 if (output is not null)
                 {
                     w.WriteString("out", output);
@@ -150,8 +153,9 @@ internal static class LocateCommand
                     w.WriteNumber("x", l.Peak.X);
                     w.WriteNumber("y", l.Peak.Y);
                     w.WriteEndObject();
-                    w.WriteNumber("cosine", l.PeakCosine);
-                    w.WriteNumber("min_cosine", l.HeatMap.Min);
+                    string score = l.HeatMap.Method == LocateMethod.Dense ? "cosine" : "relevance";
+                    w.WriteNumber(score, l.PeakCosine);
+                    w.WriteNumber("min_" + score, l.HeatMap.Min);
                     w.WriteStartObject("box");
                     w.WriteNumber("left", l.Box.Left);
                     w.WriteNumber("top", l.Box.Top);
@@ -173,7 +177,7 @@ internal static class LocateCommand
         var table = new Table()
             .AddColumn("prompt")
             .AddColumn(new TableColumn("peak (x, y)").RightAligned())
-            .AddColumn(new TableColumn("cosine").RightAligned())
+            .AddColumn(new TableColumn(located[0].HeatMap.Method == LocateMethod.Dense ? "cosine" : "relevance").RightAligned())
             .AddColumn(new TableColumn("box (l, t, r, b)").RightAligned())
             .AddColumn(new TableColumn("mask").RightAligned());
         foreach (PromptLocation l in located)

@@ -80,7 +80,7 @@ public static class LocalizationEvaluator
             }
 
             rows.Add(new LocalizationScores(
-                count, scenes, hits / objects, centre / objects, random / objects, miou / scenes, miouBackground / scenes, miouRandom / scenes));
+                locator.Method, count, scenes, hits / objects, centre / objects, random / objects, miou / scenes, miouBackground / scenes, miouRandom / scenes));
         }
 
         return rows;

@@ -1,7 +1,9 @@
+using ClipSharp.Localization;
+
 namespace ClipSharp.Evaluation;
 
 /// <summary>
-/// Localisation scores over the synthetic scenes of one object count, each beside its baselines.
+/// Localisation scores of one method over the synthetic scenes of one object count, each beside its baselines.
 /// Pointing game: the share of objects whose heat-map peak falls inside the object's mask; the centre baseline
 /// points at the image centre, the random baseline at a uniformly random pixel (its exact expectation, the mean
 /// share of the image an object covers). mIoU: per scene, the mean over its objects and the background of the IoU
@@ -9,6 +11,7 @@ namespace ClipSharp.Evaluation;
 /// background, or each pixel with a uniformly random label (seeded).
 /// </summary>
 public sealed record LocalizationScores(
+    LocateMethod Method,
     int ObjectsPerScene,
     int Scenes,
     double Pointing,

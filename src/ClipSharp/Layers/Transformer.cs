@@ -55,10 +55,16 @@ internal sealed class Transformer
 
     // StreamGradient: the gradient of the stack's output in, of its input out (in place). Needs a kept Forward.
     internal void Backward(WorkspaceArena ws, in TransformerLayout l, int batch, int tokens, ParameterStore grads)
+        => Backward(ws, l, batch, tokens, grads, downTo: 0);
+
+    // Only down to block downTo: StreamGradient ends as the gradient of Stream(downTo), the stream entering that block.
+    internal void Backward(WorkspaceArena ws, in TransformerLayout l, int batch, int tokens, ParameterStore grads, int downTo)
     {
         ArgumentNullException.ThrowIfNull(grads);
+        ArgumentOutOfRangeException.ThrowIfNegative(downTo);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(downTo, Resblocks.Count);
         Span<float> dx = ws[l.StreamGradient];
-        for (int i = Resblocks.Count - 1; i >= 0; i--)
+        for (int i = Resblocks.Count - 1; i >= downTo; i--)
         {
             Resblocks[i].Backward(ws[l.Stream(i)], ws, l.BlockAt(i), l.Gradients, dx, batch, tokens, grads);
         }

@@ -7,11 +7,12 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 namespace ClipSharp.Localization;
 
 /// <summary>
-/// Text-prompted heat maps, "where CLIP looks", without any training: the image tower's dense features (MaskCLIP,
-/// see <see cref="IImageEncoder.ForwardDense"/>) are compared by cosine with a prompt's text embedding, cell by cell
-/// of the model's grid, and the grid is upsampled bilinearly onto the image's own pixels (see
-/// <see cref="GridUpsampler"/>). The image is preprocessed exactly as for embedding, so the grid covers the centre
-/// crop CLIP sees (<see cref="ModelView"/>).
+/// Text-prompted heat maps, "where CLIP looks", without any training. Each cell of the model's grid gets a score for
+/// a prompt by one of two methods (<see cref="LocateMethod"/>): the cosine of the image tower's dense feature there
+/// with the prompt's text embedding (MaskCLIP, see <see cref="IImageEncoder.ForwardDense"/>), or the gradient
+/// relevance of the cell's activations for the image-prompt cosine. The grid is upsampled bilinearly onto the
+/// image's own pixels (see <see cref="GridUpsampler"/>). The image is preprocessed exactly as for embedding, so the
+/// grid covers the centre crop CLIP sees (<see cref="ModelView"/>).
 /// </summary>
 public sealed class ClipLocator
 {
@@ -21,18 +22,40 @@ public sealed class ClipLocator
     /// <summary>Prompts taken verbatim: <see cref="Locate(DecodedImage, IReadOnlyList{string}, IReadOnlyList{string}?, float)"/>'s default.</summary>
     public static IReadOnlyList<string> Verbatim { get; } = [PromptTemplates.Placeholder];
 
-    private ClipLocator(Clip clip) => Clip = clip;
+    private ClipLocator(Clip clip, LocateOptions options)
+    {
+        Clip = clip;
+        Options = options;
+    }
 
     public Clip Clip { get; }
 
-    /// <summary>Cells per side of the grid heat maps are computed on.</summary>
-    public int GridSize => Clip.Model.Visual.DenseGrid;
+    public LocateOptions Options { get; }
 
-    public static ClipLocator Create(Clip clip)
+    public LocateMethod Method => Options.Method;
+
+    /// <summary>Cells per side of the grid heat maps are computed on.</summary>
+    public int GridSize => Method == LocateMethod.Gradient ? GradientRelevance.GridSize(Clip.Model, Options.Depth) : Clip.Model.Visual.DenseGrid;
+
+    /// <exception cref="NotSupportedException">The gradient method with a ResNet image tower.</exception>
+    public static ClipLocator Create(Clip clip, LocateOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(clip);
-        return new ClipLocator(clip);
+        options ??= LocateOptions.Default;
+        if (options.Method == LocateMethod.Gradient)
+        {
+            GradientRelevance.Tower(clip.Model, options.Depth);
+        }
+        else if (options.Method != LocateMethod.Dense)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Method, "unknown locate method.");
+        }
+
+        return new ClipLocator(clip, options);
     }
+
+    /// <summary>The same model located by another method.</summary>
+    public ClipLocator With(LocateOptions options) => Create(Clip, options);
 
     /// <summary>
     /// Unit-length text embeddings of <paramref name="prompts"/>: [P, E]. Each prompt is put into every template and
@@ -99,7 +122,7 @@ public sealed class ClipLocator
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(labels);
-        float[][] cells = Cosines(image, labels, labelEmbeddings);
+        float[][] cells = Scores(image, labels, labelEmbeddings);
         GridUpsampler up = Upsampler(image);
         var map = new int[image.Width * image.Height];
         for (int y = 0; y < image.Height; y++)
@@ -125,11 +148,11 @@ public sealed class ClipLocator
         return new Segmentation([.. labels], image.Width, image.Height, map);
     }
 
-    /// <summary>One heat map per prompt, [P] of [height, width] cosines.</summary>
+    /// <summary>One heat map per prompt, [P] of [height, width] scores (see <see cref="HeatMap"/>).</summary>
     public IReadOnlyList<HeatMap> HeatMaps(DecodedImage image, IReadOnlyList<string> prompts, Tensor promptEmbeddings)
     {
         ArgumentNullException.ThrowIfNull(image);
-        float[][] cells = Cosines(image, prompts, promptEmbeddings);
+        float[][] cells = Scores(image, prompts, promptEmbeddings);
         GridUpsampler up = Upsampler(image);
         ModelView view = ModelView.Of(image.Width, image.Height, Clip.ImageTransform.Resolution);
         var maps = new HeatMap[cells.Length];
@@ -137,7 +160,7 @@ public sealed class ClipLocator
         {
             var values = new float[image.Width * image.Height];
             up.Upsample(cells[p], values);
-            maps[p] = new HeatMap(image.Width, image.Height, values, GridSize, cells[p], view);
+            maps[p] = new HeatMap(image.Width, image.Height, values, GridSize, cells[p], view, Method);
         }
 
         return maps;
@@ -146,8 +169,8 @@ public sealed class ClipLocator
     private GridUpsampler Upsampler(DecodedImage image)
         => new(GridSize, ModelView.Of(image.Width, image.Height, Clip.ImageTransform.Resolution), image.Width, image.Height);
 
-    // [P] of [G²]: the cosine of every prompt with every cell.
-    private float[][] Cosines(DecodedImage image, IReadOnlyList<string> prompts, Tensor embeddings)
+    // [P] of [G²]: the score of every prompt at every cell.
+    private float[][] Scores(DecodedImage image, IReadOnlyList<string> prompts, Tensor embeddings)
     {
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(embeddings);
@@ -161,6 +184,11 @@ public sealed class ClipLocator
         {
             throw new ArgumentException(
                 $"the prompt embeddings must be [{prompts.Count}, {e}] (one per prompt), got {embeddings.ShapeString}.", nameof(embeddings));
+        }
+
+        if (Method == LocateMethod.Gradient)
+        {
+            return GradientRelevance.Cells(Clip.Model, Clip.ImageTransform.Apply(image), embeddings, Options);
         }
 
         Tensor dense = EncodeDense(image);

@@ -1,16 +1,19 @@
 namespace ClipSharp.Localization;
 
 /// <summary>
-/// Where one prompt matches an image: the cosine similarity between the prompt's text embedding and the dense image
-/// feature of every cell of the model's G×G grid, upsampled bilinearly onto every pixel of the input image.
+/// Where one prompt matches an image: a score for every cell of the model's G×G grid, upsampled bilinearly onto every
+/// pixel of the input image. The score is the cosine similarity between the prompt's text embedding and the cell's
+/// dense image feature (<see cref="LocateMethod.Dense"/>) or the cell's gradient relevance
+/// (<see cref="LocateMethod.Gradient"/>, non-negative, in units of cosine).
 /// </summary>
 public sealed class HeatMap
 {
     private readonly float[] _values;
     private readonly float[] _cells;
 
-    internal HeatMap(int width, int height, float[] values, int gridSize, float[] cells, ModelView view)
+    internal HeatMap(int width, int height, float[] values, int gridSize, float[] cells, ModelView view, LocateMethod method)
     {
+        Method = method;
         Width = width;
         Height = height;
         _values = values;
@@ -24,17 +27,20 @@ public sealed class HeatMap
         Max = values.Max();
     }
 
+    /// <summary>What the values are: cosines or gradient relevances.</summary>
+    public LocateMethod Method { get; }
+
     public int Width { get; }
 
     public int Height { get; }
 
-    /// <summary>Cosine per pixel: [height, width], row-major.</summary>
+    /// <summary>Score per pixel: [height, width], row-major.</summary>
     public ReadOnlySpan<float> Values => _values;
 
     /// <summary>Cells per side of the model's grid (ViT: patches per side; ResNet: resolution / 32).</summary>
     public int GridSize { get; }
 
-    /// <summary>Cosine per grid cell, before upsampling: [G, G], row-major.</summary>
+    /// <summary>Score per grid cell, before upsampling: [G, G], row-major.</summary>
     public ReadOnlySpan<float> Cells => _cells;
 
     /// <summary>The part of the image the grid covers; pixels outside it carry the nearest edge cell's value.</summary>
@@ -50,7 +56,7 @@ public sealed class HeatMap
 
     /// <summary>
     /// The value at (x, y) rescaled to [0, 1] by this map's own min and max, which is what thresholds compare with:
-    /// raw cosines of dense features sit in a narrow band whose place differs per prompt and model. A flat map is 1.
+    /// raw cosines of dense features sit in a narrow band whose place differs per prompt and model, and relevances have no fixed scale. A flat map is 1.
     /// </summary>
     public float Normalized(int x, int y) => Max > Min ? (this[x, y] - Min) / (Max - Min) : 1f;
 }

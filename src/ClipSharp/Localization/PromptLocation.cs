@@ -24,9 +24,14 @@ public sealed class PromptLocation
 
     public HeatMap HeatMap { get; }
 
-    /// <summary>The first pixel (row-major) of the highest heat.</summary>
+    /// <summary>
+    /// The pixel of the highest heat nearest the centre of the highest grid cell (the first row-major among equally
+    /// near ones). Where the map is flat at its top, as past the outer cell centres, this is the place the cell stands
+    /// for rather than the image's border.
+    /// </summary>
     public PixelPoint Peak { get; }
 
+    /// <summary>The heat at the peak: a cosine (<see cref="LocateMethod.Dense"/>) or a relevance (<see cref="LocateMethod.Gradient"/>).</summary>
     public float PeakCosine => HeatMap[Peak.X, Peak.Y];
 
     /// <summary>The normalised-heat threshold of the mask, in [0, 1].</summary>
@@ -48,14 +53,7 @@ public sealed class PromptLocation
     {
         int w = map.Width, h = map.Height;
         ReadOnlySpan<float> values = map.Values;
-        int peak = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[peak])
-            {
-                peak = i;
-            }
-        }
+        int peak = PeakIndex(map);
 
         var mask = new bool[values.Length];
         long area = 0;
@@ -71,6 +69,44 @@ public sealed class PromptLocation
 
         // The peak's normalised heat is exactly 1 >= threshold, so it is in the mask and seeds the region.
         return new PromptLocation(prompt, map, new PixelPoint(peak % w, peak / w), threshold, mask, area, RegionBox(mask, w, h, peak));
+    }
+
+    // The pixel of the highest heat nearest the centre of the highest cell (the first row-major among equals). Past
+    // the outer cell centres the upsampled map is clamped, so an edge cell's maximum is a plateau reaching the image's
+    // border; its first pixel would be the image's corner, not the place the cell stands for.
+    private static int PeakIndex(HeatMap map)
+    {
+        ReadOnlySpan<float> cells = map.Cells;
+        int best = 0;
+        for (int c = 1; c < cells.Length; c++)
+        {
+            if (cells[c] > cells[best])
+            {
+                best = c;
+            }
+        }
+
+        int g = map.GridSize;
+        double cx = map.View.Left + ((best % g) + 0.5) * map.View.Width / g;
+        double cy = map.View.Top + ((best / g) + 0.5) * map.View.Height / g;
+        ReadOnlySpan<float> values = map.Values;
+        int peak = -1;
+        double nearest = double.MaxValue;
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i] == map.Max)
+            {
+                double dx = (i % map.Width) + 0.5 - cx, dy = (i / map.Width) + 0.5 - cy;
+                double d = (dx * dx) + (dy * dy);
+                if (d < nearest)
+                {
+                    peak = i;
+                    nearest = d;
+                }
+            }
+        }
+
+        return peak;
     }
 
     // The bounding box of the 4-connected region of mask around seed (an explicit stack: regions can be millions of pixels).

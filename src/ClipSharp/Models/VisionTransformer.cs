@@ -215,20 +215,66 @@ public sealed class VisionTransformer : IImageEncoder
 
     void IImageEncoder.Backward(Workspace workspace, ReadOnlySpan<float> dFeatures, ParameterStore grads, Span<float> dImages)
     {
+        if (!dImages.IsEmpty)
+        {
+            ArgumentNullException.ThrowIfNull(workspace);
+            ImageInput.Validate(dImages.Length, workspace.Batch, ImageResolution);
+        }
+
+        WorkspaceArena ws = BackwardTo(workspace, dFeatures, grads, 0, out Layout l);
+        int batch = workspace.Batch;
+        Span<float> dx = ws[l.Transformer.StreamGradient];
+        Span<float> dEmbedded = ws[l.EmbeddedGradient];
+        LnPre.Backward(ws[l.Embedded], dx, dEmbedded, batch * Tokens, grads);
+        PositionalEmbedding.Backward(dEmbedded, batch, grads);
+        Span<float> dGrid = ws[l.GridGradient];
+        ClassEmbedding.Backward(dEmbedded, dGrid, batch, Grid * Grid, grads);
+        Conv1.Backward(ws[l.Images], dGrid, dImages, batch, ImageResolution, ImageResolution, grads);
+    }
+
+    /// <summary>
+    /// After a kept forward pass (<see cref="ForwardPass.Keep"/>) on <paramref name="workspace"/>: the residual stream
+    /// entering block <paramref name="block"/> and the gradient of Σ_b dFeatures_b · features_b with respect to it,
+    /// both for the patch tokens only (the class token is no place in the image). Parameter gradients accumulate
+    /// into <paramref name="grads"/>. activations, gradients: [B, grid², W], patches in row-major order.
+    /// </summary>
+    internal void StreamGradient(
+        Workspace workspace, ReadOnlySpan<float> dFeatures, int block, ParameterStore grads, Span<float> activations, Span<float> gradients)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(block);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(block, Transformer.Resblocks.Count);
+        WorkspaceArena ws = BackwardTo(workspace, dFeatures, grads, block, out Layout l);
+        int batch = workspace.Batch;
+        int w = Width;
+        int patches = Grid * Grid;
+        if (activations.Length != batch * patches * w || gradients.Length != batch * patches * w)
+        {
+            throw new ArgumentException(
+                $"activations and gradients must hold [{batch}, {patches}, {w}] floats, got {activations.Length} and {gradients.Length}.", nameof(activations));
+        }
+
+        ReadOnlySpan<float> stream = ws[l.Transformer.Stream(block)];
+        ReadOnlySpan<float> dStream = ws[l.Transformer.StreamGradient];
+        for (int b = 0; b < batch; b++)
+        {
+            int from = ((b * Tokens) + 1) * w;
+            stream.Slice(from, patches * w).CopyTo(activations.Slice(b * patches * w, patches * w));
+            dStream.Slice(from, patches * w).CopyTo(gradients.Slice(b * patches * w, patches * w));
+        }
+    }
+
+    // The backward pass from the features down to the stream entering block downTo, left in the stream's gradient.
+    private WorkspaceArena BackwardTo(Workspace workspace, ReadOnlySpan<float> dFeatures, ParameterStore grads, int downTo, out Layout l)
+    {
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(grads);
         workspace.RequireFrom(this, "vision transformer");
         int batch = workspace.Batch;
         FeatureDestination.Validate(dFeatures.Length, batch, OutputDim);
-        if (!dImages.IsEmpty)
-        {
-            ImageInput.Validate(dImages.Length, batch, ImageResolution);
-        }
         int w = Width;
-        int patches = Grid * Grid;
         int tokens = Tokens;
         var layout = new WorkspaceLayout();
-        var l = new Layout(ref layout, this, batch, keep: true);
+        l = new Layout(ref layout, this, batch, keep: true);
         WorkspaceArena ws = workspace.Arena(layout.Count);
 
         Span<float> dPooled = ws[l.PooledGradient];
@@ -244,13 +290,8 @@ public sealed class VisionTransformer : IImageEncoder
             dCls.Slice(b * w, w).CopyTo(dx.Slice(b * tokens * w, w));
         }
 
-        Transformer.Backward(ws, l.Transformer, batch, tokens, grads);
-        Span<float> dEmbedded = ws[l.EmbeddedGradient];
-        LnPre.Backward(ws[l.Embedded], dx, dEmbedded, batch * tokens, grads);
-        PositionalEmbedding.Backward(dEmbedded, batch, grads);
-        Span<float> dGrid = ws[l.GridGradient];
-        ClassEmbedding.Backward(dEmbedded, dGrid, batch, patches, grads);
-        Conv1.Backward(ws[l.Images], dGrid, dImages, batch, ImageResolution, ImageResolution, grads);
+        Transformer.Backward(ws, l.Transformer, batch, tokens, grads, downTo);
+        return ws;
     }
 
     // The tower's slices for a batch: the patch grid and the embedded tokens, the transformer's, the class tokens and

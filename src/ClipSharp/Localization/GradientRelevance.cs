@@ -1,0 +1,172 @@
+using ClipSharp.Layers;
+using ClipSharp.Layers.Workspaces;
+using ClipSharp.Models;
+using ClipSharp.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace ClipSharp.Localization;
+
+/// <summary>
+/// <see cref="LocateMethod.Gradient"/>: one kept forward pass of the image per prompt (the same image, batched), then
+/// the backward pass of each prompt's cosine with the image embedding, down to the residual stream entering a block
+/// near the top of the ViT; the activations and gradients of its patch tokens are then weighted into one relevance
+/// per cell (<see cref="RelevanceWeighting"/>). The parameter gradients the backward pass also produces are not
+/// wanted; they go into a buffer that is dropped afterwards.
+/// </summary>
+internal static class GradientRelevance
+{
+    /// <summary>The ViT whose blocks gradient relevance reads, checked: the reason when the model cannot be used.</summary>
+    /// <exception cref="NotSupportedException">
+    /// The image tower is not a vision transformer, or its weights are packed for inference only.
+    /// </exception>
+    public static VisionTransformer Tower(ClipModel model, int? depth)
+    {
+        if (model.Visual is not VisionTransformer vit)
+        {
+            throw new NotSupportedException(
+                "gradient relevance needs a ViT image tower; this model's is a ResNet, whose batch norms have no eval-mode backward pass (use the dense method).");
+        }
+
+        if (!model.Parameters.HoldsEveryEntry)
+        {
+            throw new NotSupportedException(
+                "gradient relevance runs the backward pass, which needs every weight as float32: load the model with Clip.FromCheckpoint(ModelFolder.Load(path)) rather than Clip.Load, which packs weights for inference.");
+        }
+
+        int blocks = vit.Transformer.Resblocks.Count;
+        if (depth is { } d && (d < 1 || d > blocks + 1))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(depth), depth, $"the depth counts blocks from the top: 1 to {blocks} for this tower, or {blocks + 1} for the input pixels.");
+        }
+
+        return vit;
+    }
+
+    /// <summary>Cells per side of the relevance grid: the patches, or the pixels at the pixel depth.</summary>
+    public static int GridSize(ClipModel model, int? depth)
+    {
+        VisionTransformer vit = Tower(model, depth);
+        return depth > vit.Transformer.Resblocks.Count ? vit.ImageResolution : vit.Grid;
+    }
+
+    /// <summary>The depth itself: null is every block, the stream entering the first (ln_pre's output).</summary>
+    public static int Resolve(ClipModel model, int? depth) => depth ?? Tower(model, depth).Transformer.Resblocks.Count;
+
+    /// <summary>
+    /// The activations entering block (blocks − depth) at the patch tokens and the gradients there of each prompt's
+    /// cosine: pixels [3, R, R] normalised, texts [P, E] unit rows -> activations and gradients [P, G², W].
+    /// </summary>
+    public static (float[] Activations, float[] Gradients) Backward(ClipModel model, ReadOnlySpan<float> pixels, Tensor texts, int? depthOrAll)
+    {
+        VisionTransformer vit = Tower(model, depthOrAll);
+        int depth = Resolve(model, depthOrAll);
+        IImageEncoder tower = vit;
+        int prompts = texts.Dim(0);
+        int e = tower.OutputDim;
+        var images = new float[prompts * pixels.Length];
+        for (int p = 0; p < prompts; p++)
+        {
+            pixels.CopyTo(images.AsSpan(p * pixels.Length));
+        }
+
+        var features = new float[prompts * e];
+        var dFeatures = new float[prompts * e];
+        using var workspace = new Workspace();
+        tower.Forward(images, prompts, features, workspace, ForwardPass.Keep);
+        for (int p = 0; p < prompts; p++)
+        {
+            CosineGradient(features.AsSpan(p * e, e), texts.Span.Slice(p * e, e), dFeatures.AsSpan(p * e, e));
+        }
+
+        ParameterStore discarded = model.CreateGradients();
+        if (depth > vit.Transformer.Resblocks.Count)
+        {
+            // The input pixels: [P, 3, R, R] planes, turned into [P, R², 3] rows.
+            var dImages = new float[images.Length];
+            tower.Backward(workspace, dFeatures, discarded, dImages);
+            return (Interleave(images, prompts), Interleave(dImages, prompts));
+        }
+
+        int size = prompts * vit.Grid * vit.Grid * vit.Width;
+        var activations = new float[size];
+        var gradients = new float[size];
+        vit.StreamGradient(workspace, dFeatures, vit.Transformer.Resblocks.Count - depth, discarded, activations, gradients);
+        return (activations, gradients);
+    }
+
+    // [B, 3, R, R] -> [B, R², 3].
+    private static float[] Interleave(float[] planes, int batch)
+    {
+        var rows = new float[planes.Length];
+        int plane = planes.Length / batch / 3;
+        for (int b = 0; b < batch; b++)
+        {
+            for (int c = 0; c < 3; c++)
+            {
+                for (int i = 0; i < plane; i++)
+                {
+                    rows[(((b * plane) + i) * 3) + c] = planes[(((b * 3) + c) * plane) + i];
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>[P] of [G²] relevances: pixels [3, R, R] normalised, texts [P, E] unit rows.</summary>
+    public static float[][] Cells(ClipModel model, ReadOnlySpan<float> pixels, Tensor texts, LocateOptions options)
+    {
+        (float[] activations, float[] gradients) = Backward(model, pixels, texts, options.Depth);
+        int g = GridSize(model, options.Depth);
+        int cells = g * g;
+        int w = activations.Length / texts.Dim(0) / cells;
+        var result = new float[texts.Dim(0)][];
+        for (int p = 0; p < result.Length; p++)
+        {
+            result[p] = Weigh(activations.AsSpan(p * cells * w, cells * w), gradients.AsSpan(p * cells * w, cells * w), cells, w, options.Weighting);
+        }
+
+        return result;
+    }
+
+    // activations, gradients: [cells, W] -> [cells].
+    internal static float[] Weigh(ReadOnlySpan<float> activations, ReadOnlySpan<float> gradients, int cells, int width, RelevanceWeighting weighting)
+    {
+        var relevance = new float[cells];
+        if (weighting == RelevanceWeighting.GradCam)
+        {
+            var weights = new float[width];
+            for (int c = 0; c < cells; c++)
+            {
+                TensorPrimitives.Add(weights, gradients.Slice(c * width, width), weights);
+            }
+
+            TensorPrimitives.Multiply(weights, 1f / cells, weights);
+            for (int c = 0; c < cells; c++)
+            {
+                relevance[c] = MathF.Max(0f, TensorPrimitives.Dot(weights, activations.Slice(c * width, width)));
+            }
+        }
+        else
+        {
+            for (int c = 0; c < cells; c++)
+            {
+                relevance[c] = MathF.Max(0f, TensorPrimitives.Dot(gradients.Slice(c * width, width), activations.Slice(c * width, width)));
+            }
+        }
+
+        return relevance;
+    }
+
+    // The gradient of cos(f, t) = (f / |f|) · t with respect to f, t of unit length: (t − cos · u) / |f|, u = f / |f|.
+    private static void CosineGradient(ReadOnlySpan<float> feature, ReadOnlySpan<float> text, Span<float> gradient)
+    {
+        float norm = TensorPrimitives.Norm(feature);
+        float cosine = TensorPrimitives.Dot(feature, text) / norm;
+        for (int i = 0; i < feature.Length; i++)
+        {
+            gradient[i] = (text[i] - (cosine * feature[i] / norm)) / norm;
+        }
+    }
+}

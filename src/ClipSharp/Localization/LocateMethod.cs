@@ -1,0 +1,37 @@
+namespace ClipSharp.Localization;
+
+/// <summary>How <see cref="ClipLocator"/> scores each cell of the model's grid for a prompt.</summary>
+public enum LocateMethod
+{
+    /// <summary>
+    /// The cosine between the prompt's text embedding and the cell's dense feature (MaskCLIP: the last block's value
+    /// path in place of its attention; see <see cref="Models.IImageEncoder.ForwardDense"/>).
+    /// </summary>
+    Dense,
+
+    /// <summary>
+    /// Gradient relevance: how much the cell's activations entering the last transformer block raise the cosine
+    /// between the whole image's embedding and the prompt's, by the backward pass (see <see cref="RelevanceWeighting"/>).
+    /// </summary>
+    Gradient,
+}
+
+/// <summary>The methods' names on the command line and in reports.</summary>
+public static class LocateMethods
+{
+    /// <summary>Every method's name, in the enum's order.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["dense", "gradient"];
+
+    /// <summary>Every method, for reports that compare them.</summary>
+    public static IReadOnlyList<LocateMethod> All { get; } = [LocateMethod.Dense, LocateMethod.Gradient];
+
+    /// <summary>The method of a name (as in <see cref="Names"/>, any case), or null when there is none.</summary>
+    public static LocateMethod? Parse(string? name) => name?.ToLowerInvariant() switch
+    {
+        "dense" => LocateMethod.Dense,
+        "gradient" => LocateMethod.Gradient,
+        _ => null,
+    };
+
+    public static string Name(this LocateMethod method) => Names[(int)method];
+}
