@@ -32,6 +32,10 @@ public sealed class DemoCommandTests : IDisposable
             Assert.Equal(chance, root.GetProperty(name + "_chance").GetDouble(), 3);
         }
 
+        // Where the model looks: the pointing game against a random point, whose chance is the share of the image an
+        // object covers.
+        Assert.InRange(root.GetProperty("pointing_2_objects").GetDouble(), 0, 1);
+        Assert.InRange(root.GetProperty("pointing_2_objects_chance").GetDouble(), 0.005, 0.2);
         Assert.InRange(root.GetProperty("retrieval_r1").GetDouble(), 0, 1);
         Assert.InRange(root.GetProperty("retrieval_r1_chance").GetDouble(), 0.001, 0.1);
         Assert.Equal(4, root.GetProperty("steps").GetInt32());
@@ -39,7 +43,7 @@ public sealed class DemoCommandTests : IDisposable
 
         Assert.Contains("held out of training", r.Stderr, StringComparison.Ordinal);
         Assert.Contains("search \"", r.Stderr, StringComparison.Ordinal);
-        foreach (string plot in new[] { "loss.png", "lr.png", "eval.png", "confusion.png" })
+        foreach (string plot in new[] { "loss.png", "lr.png", "eval.png", "confusion.png", "locate.png" })
         {
             Assert.True(File.Exists(Path.Combine(output, "run", "plots", plot)), plot);
         }

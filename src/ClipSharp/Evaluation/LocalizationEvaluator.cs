@@ -30,11 +30,7 @@ public static class LocalizationEvaluator
             throw new ArgumentException("give at least one object count.", nameof(objectCounts));
         }
 
-        var combinations = new List<(int Color, SynthShape Shape)>();
-        for (int c = 0; c < SynthVocabulary.Colors.Count; c++)
-        {
-            combinations.AddRange(SynthVocabulary.Shapes.Select(s => (c, s)));
-        }
+        IReadOnlyList<(int Color, SynthShape Shape)> combinations = SynthVocabulary.AllCombinations();
 
         var rows = new List<LocalizationScores>();
         int done = 0;

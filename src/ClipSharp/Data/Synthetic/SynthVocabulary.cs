@@ -55,5 +55,9 @@ public static class SynthVocabulary
     };
 
     /// <summary>The class name of a colour×shape combination, e.g. "red circle".</summary>
+    /// <summary>Every colour × shape combination (colour index, shape), colour-major.</summary>
+    internal static IReadOnlyList<(int Color, SynthShape Shape)> AllCombinations()
+        => [.. Enumerable.Range(0, Colors.Count).SelectMany(c => Shapes.Select(s => (c, s)))];
+
     public static string CombinationName(int color, SynthShape shape) => $"{Colors[color].Name} {ShapeName(shape)}";
 }

@@ -123,6 +123,9 @@ public static class SyntheticDemo
         var (metrics, searches, combined) = evaluator.Measure(ClipOf(model));
         string confusion = Path.Combine(run.PlotsFolder, ConfusionFileName);
         ConfusionMatrixPlot.Save(confusion, combined.ClassNames, combined.Confusion, "Held-out images, 48-way zero-shot");
+
+        // 6. Where it looks: the pointing game, and one overlay picture among the plots.
+        metrics = [.. metrics, DemoLocalization.Measure(ClipOf(model), seed, options.ImageSize, run.PlotsFolder)];
         string[] plots = [.. Directory.GetFiles(run.PlotsFolder, "*.png").Order(StringComparer.Ordinal)];
         return new SyntheticDemoReport(
             metrics, searches, [.. split.HeldOut.Select(x => SynthVocabulary.CombinationName(x.Color, x.Shape))],
