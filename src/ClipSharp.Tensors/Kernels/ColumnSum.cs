@@ -33,23 +33,9 @@ public static class ColumnSum
 
         fixed (float* s = src, d = dst)
         {
-            var blocks = new Blocks(s, d, rows, cols, stride, isa);
-            int count = (cols + Block - 1) / Block;
-            if (KernelParallel.RunsInline(count, (long)rows * Block))
-            {
-                for (int b = 0; b < count; b++)
-                {
-                    blocks.Run(b);
-                }
-            }
-            else
-            {
-                Fork(count, rows, blocks);
-            }
+            KernelParallel.For((cols + Block - 1) / Block, (long)rows * Block, new Blocks(s, d, rows, cols, stride, isa));
         }
     }
-
-    private static void Fork(int count, int rows, in Blocks blocks) => KernelParallel.For(count, (long)rows * Block, blocks);
 
     private readonly unsafe struct Blocks(float* src, float* dst, int rows, int cols, int stride, KernelIsa isa) : IForkBody
     {

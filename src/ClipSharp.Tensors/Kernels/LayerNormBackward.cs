@@ -51,9 +51,9 @@ public static class LayerNormBackward
             {
                 var rowPhase = new RowBlocks(xp, wp, dyp, dxp, sp, rows, cols, eps);
                 int rowBlocks = (rows + RowBlock - 1) / RowBlock;
-                RunPhase(rowBlocks, 10L * RowBlock * cols, rowPhase);
+                KernelParallel.For(rowBlocks, 10L * RowBlock * cols, rowPhase);
                 var columnPhase = new ColumnBlocks(xp, dyp, dwp, dbp, sp, rows, cols);
-                RunPhase((cols + ColumnBlock - 1) / ColumnBlock, 4L * rows * ColumnBlock, columnPhase);
+                KernelParallel.For((cols + ColumnBlock - 1) / ColumnBlock, 4L * rows * ColumnBlock, columnPhase);
             }
         }
         finally
@@ -66,22 +66,6 @@ public static class LayerNormBackward
 
     // Columns per item of the columns phase: a 256-wide layer still splits four ways.
     private const int ColumnBlock = 64;
-
-    private static void RunPhase<TBody>(int count, long work, in TBody body)
-        where TBody : struct, IForkBody
-    {
-        if (KernelParallel.RunsInline(count, work))
-        {
-            for (int i = 0; i < count; i++)
-            {
-                body.Run(i);
-            }
-
-            return;
-        }
-
-        KernelParallel.For(count, work, body);
-    }
 
     // Rows [16·block, 16·block + 16): mean and rstd into stats (2 floats a row), and dx.
     private readonly unsafe struct RowBlocks(float* x, float* weight, float* dy, float* dx, float* stats, int rows, int cols, float eps) : IForkBody
