@@ -48,17 +48,7 @@ internal static class DemoLocalization
 
     private static DecodedImage Enlarge(DecodedImage image, int scale)
     {
-        int w = image.Width, h = image.Height, c = image.Channels;
-        ReadOnlySpan<byte> source = image.Pixels;
-        var pixels = new byte[w * scale * h * scale * c];
-        for (int y = 0; y < h * scale; y++)
-        {
-            for (int x = 0; x < w * scale; x++)
-            {
-                source.Slice((((y / scale) * w) + (x / scale)) * c, c).CopyTo(pixels.AsSpan(((y * w * scale) + x) * c, c));
-            }
-        }
-
-        return new DecodedImage(w * scale, h * scale, image.Mode, pixels);
+        int w = image.Width * scale, h = image.Height * scale;
+        return new DecodedImage(w, h, image.Mode, PillowResample.Nearest(image.Pixels, image.Width, image.Height, image.Channels, w, h));
     }
 }
