@@ -3,12 +3,12 @@ namespace ClipSharp.Tensors.Kernels;
 /// <summary>
 /// Cache blocking and threading around one micro-kernel. op(B) is packed once per call (in column blocks when it
 /// is too large; a float32 weight packed in advance is read in place instead) and shared by all threads; each
-/// thread takes a contiguous range of C rows, packs its A rows for the whole k range once, and then walks
-/// NC × KC blocks of B:
+/// thread takes a contiguous range of C rows, packs an MC × KC block of its A rows at a time, and walks the
+/// KC × NC blocks of B against it:
 /// <code>
-/// for ic (MC rows, this thread)   pack A[ic:ic+MC, 0:k]           (L2/L3, streamed one micro-panel at a time)
-///   for jc (NC columns)
-///     for pc (KC depth)           B[pc:pc+KC, jc:jc+NC] packed      (L2, reused by every MR row panel)
+/// for ic (MC rows, this thread)
+///   for pc (KC depth)             pack A[ic:ic+MC, pc:pc+KC]        (L2, streamed one micro-panel at a time)
+///     for jc (NC columns)         B[pc:pc+KC, jc:jc+NC] packed      (L2, reused by every MR row panel)
 ///       for ir (MR rows)          A micro-panel [KC, MR]            (L1)
 ///         for jr (NR columns)     micro-kernel on C[MR, NR]
 /// </code>
@@ -24,8 +24,9 @@ internal static unsafe class GemmDriver<TKernel>
     // Packed B beyond this many floats is built in column blocks, to bound the scratch memory.
     private const long MaxPackedB = 1L << 23;
 
-    // Rows of A packed at once. Every MC rows sweep all of packed B once, so MC is as large as a ~3 MiB packed A
-    // allows (B then comes from L3/DRAM fewer times), within 16..64 row tiles.
+    // Rows of A per block. Every MC rows sweep all of packed B once, so MC is as large as ~3 MiB of A over the whole
+    // depth allows (B then comes from L3/DRAM fewer times), within 16..64 row tiles. The same bound decides whether
+    // all rows fit one block (the few-rows path).
     private static int Mc(int k)
     {
         int tiles = Math.Clamp(PackedABudget / Math.Max(1, k) / TKernel.Mr, McMinTiles, McMaxTiles);
@@ -115,7 +116,12 @@ internal static unsafe class GemmDriver<TKernel>
 
     public static bool FitsFewRows(int m, int k) => m <= Mc(k);
 
-    // C[:, panelStart·NR : panelEnd·NR] with op(B) packed one KC × NR block at a time.
+    // Panels of a float op(B) packed together per KC slab on the few-rows path: as many as make a row read of 64
+    // floats (GemmPackB's grouped copy), 4 × 32 KiB for the 16-wide kernel, which stay in L2 while every row tile
+    // reads them. A weight packed in advance is contiguous per panel already and keeps one panel (in L1) at a time.
+    private static int PanelGroup(in GemmProblem p) => p.Packed.IsSet ? 1 : Math.Max(1, 64 / TKernel.Nr);
+
+    // C[:, panelStart·NR : panelEnd·NR] with op(B) packed one group of KC × NR blocks at a time.
     private static void ComputePanels(in GemmProblem p, int panelStart, int panelEnd, bool vectorPack)
     {
         if (panelStart >= panelEnd)
@@ -127,52 +133,73 @@ internal static unsafe class GemmDriver<TKernel>
         int nr = TKernel.Nr;
         int m = p.M;
         int k = p.K;
-        nint ldc = p.Ldc;
         float* packedA = GemmBuffer.PackedA(RoundUp(m, mr) * k);
         GemmPackA.Pack(p.TransA, p.A, p.Lda, m, k, mr, packedA, vectorPack);
         bool prepacked = p.Packed.IsPrepacked;
-        float* scratchB = prepacked ? null : GemmBuffer.PackedB((long)Math.Min(TKernel.Kc, k) * nr);
+        int group = PanelGroup(p);
+        float* scratchB = prepacked ? null : GemmBuffer.PackedB((long)group * Math.Min(TKernel.Kc, k) * nr);
         float* tile = stackalloc float[TKernel.Mr * TKernel.Nr];
-        for (int panel = panelStart; panel < panelEnd; panel++)
+        for (int panel = panelStart; panel < panelEnd; panel += group)
         {
+            int panels = Math.Min(group, panelEnd - panel);
             int j0 = panel * nr;
-            int cols = Math.Min(nr, p.N - j0);
+            int cols = Math.Min(panels * nr, p.N - j0);
             for (int pc = 0; pc < k; pc += TKernel.Kc)
             {
                 int kc = Math.Min(TKernel.Kc, k - pc);
-
-                // A KC slab of a pre-packed [k, NR] panel is contiguous: the kernel reads it in place.
-                float* packedB = scratchB;
-                if (prepacked)
+                if (!prepacked)
                 {
-                    packedB = p.Packed.Panel(panel, pc);
-                }
-                else if (p.Packed.IsSet)
-                {
-                    p.Packed.Unpack(panel, panel + 1, pc, kc, packedB);
-                }
-                else
-                {
-                    float* b = p.TransB ? p.B + (j0 * p.Ldb) + pc : p.B + (pc * p.Ldb) + j0;
-                    GemmPackB.Pack(p.TransB, b, p.Ldb, kc, cols, nr, packedB, 0, 1, vectorPack);
+                    PackSlab(p, panel, panels, j0, cols, pc, kc, scratchB, vectorPack);
                 }
 
                 float beta = pc == 0 ? p.Beta : 1f;
-                for (int ir = 0; ir < m; ir += mr)
+                for (int q = 0; q < panels; q++)
                 {
-                    int rows = Math.Min(mr, m - ir);
-                    float* ap = packedA + ((nint)ir * k) + ((nint)pc * mr);
-                    float* cp = p.C + (ir * ldc) + j0;
-                    if (rows == mr && cols == nr)
-                    {
-                        TKernel.Run(kc, ap, packedB, cp, ldc, p.Alpha, beta);
-                    }
-                    else
-                    {
-                        TKernel.Run(kc, ap, packedB, tile, nr, 1f, 0f);
-                        MergeEdge(tile, nr, cp, ldc, rows, cols, p.Alpha, beta);
-                    }
+                    // A KC slab of a pre-packed [k, NR] panel is contiguous: the kernel reads it in place.
+                    float* packedB = prepacked ? p.Packed.Panel(panel + q, pc) : scratchB + ((nint)q * kc * nr);
+                    MultiplyPanel(p, packedA, pc, kc, packedB, j0 + (q * nr), beta, tile);
                 }
+            }
+        }
+    }
+
+    // The KC slab [pc, pc + kc) of `panels` NR-column panels of op(B) from column j0, each [kc, NR], into dst.
+    private static void PackSlab(
+        in GemmProblem p, int panel, int panels, int j0, int cols, int pc, int kc, float* dst, bool vectorPack)
+    {
+        if (p.Packed.IsSet)
+        {
+            p.Packed.Unpack(panel, panel + panels, pc, kc, dst);
+            return;
+        }
+
+        float* b = p.TransB ? p.B + (j0 * p.Ldb) + pc : p.B + (pc * p.Ldb) + j0;
+        GemmPackB.Pack(p.TransB, b, p.Ldb, kc, cols, TKernel.Nr, dst, 0, panels, vectorPack);
+    }
+
+    // Every row tile of C[:, j0 : j0 + NR] gets one KC slab: packed A's slab at pc times one packed B block.
+    // tile: [MR, NR] scratch for the edge tiles.
+    private static void MultiplyPanel(
+        in GemmProblem p, float* packedA, int pc, int kc, float* packedB, int j0, float beta, float* tile)
+    {
+        int mr = TKernel.Mr;
+        int nr = TKernel.Nr;
+        int m = p.M;
+        nint ldc = p.Ldc;
+        int cols = Math.Min(nr, p.N - j0);
+        for (int ir = 0; ir < m; ir += mr)
+        {
+            int rows = Math.Min(mr, m - ir);
+            float* ap = packedA + ((nint)ir * p.K) + ((nint)pc * mr);
+            float* cp = p.C + (ir * ldc) + j0;
+            if (rows == mr && cols == nr)
+            {
+                TKernel.Run(kc, ap, packedB, cp, ldc, p.Alpha, beta);
+            }
+            else
+            {
+                TKernel.Run(kc, ap, packedB, tile, nr, 1f, 0f);
+                MergeEdge(tile, nr, cp, ldc, rows, cols, p.Alpha, beta);
             }
         }
     }
@@ -185,25 +212,29 @@ internal static unsafe class GemmDriver<TKernel>
         int nr = TKernel.Nr;
         int k = p.K;
         nint ldc = p.Ldc;
-        int mcMax = Mc(k);
-        float* packedA = GemmBuffer.PackedA((long)mcMax * k);
+        int mcMax = Mc(Math.Min(k, TKernel.Kc));
+        float* packedA = GemmBuffer.PackedA((long)mcMax * Math.Min(k, TKernel.Kc));
         float* tile = stackalloc float[TKernel.Mr * TKernel.Nr];
         for (int ic = rowStart; ic < rowEnd; ic += mcMax)
         {
             int mc = Math.Min(mcMax, rowEnd - ic);
-            float* a = p.TransA ? p.A + ic : p.A + (ic * p.Lda);
-            GemmPackA.Pack(p.TransA, a, p.Lda, mc, k, mr, packedA, vectorPack);
-            for (int jc = 0; jc < columns; jc += TKernel.Nc)
+
+            // A is packed one KC slab at a time, MC × KC (at most 768 KiB), so it stays in L2 from its packing to the
+            // kernels that read it; a whole-depth block of the weight gradients (k = batch × tokens) went out to L3
+            // and back. An element of C still gets its slabs in order, so the bits do not change.
+            for (int pc = 0; pc < k; pc += TKernel.Kc)
             {
-                int nc = Math.Min(TKernel.Nc, columns - jc);
-                for (int pc = 0; pc < k; pc += TKernel.Kc)
+                int kc = Math.Min(TKernel.Kc, k - pc);
+                float* a = p.TransA ? p.A + ic + (pc * p.Lda) : p.A + (ic * p.Lda) + pc;
+                GemmPackA.Pack(p.TransA, a, p.Lda, mc, kc, mr, packedA, vectorPack);
+                float beta = pc == 0 ? p.Beta : 1f;
+                for (int jc = 0; jc < columns; jc += TKernel.Nc)
                 {
-                    int kc = Math.Min(TKernel.Kc, k - pc);
-                    float beta = pc == 0 ? p.Beta : 1f;
+                    int nc = Math.Min(TKernel.Nc, columns - jc);
                     for (int ir = 0; ir < mc; ir += mr)
                     {
                         int rows = Math.Min(mr, mc - ir);
-                        float* ap = packedA + ((nint)ir * k) + ((nint)pc * mr);
+                        float* ap = packedA + ((nint)ir * kc);
                         float* cRow = p.C + ((ic + ir) * ldc) + col0;
                         for (int jr = 0; jr < nc; jr += nr)
                         {

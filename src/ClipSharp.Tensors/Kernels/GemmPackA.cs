@@ -14,7 +14,13 @@ internal static unsafe class GemmPackA
     // dst: ceil(mc / mr) panels, each [k, mr].
     public static void Pack(bool transA, float* a, nint lda, int mc, int k, int mr, float* dst, bool vector)
     {
-        for (int i0 = 0; i0 < mc; i0 += mr)
+        int i0 = 0;
+        if (transA && vector && mr % 2 == 0)
+        {
+            i0 = PackContiguousGroups(a, lda, mc, k, mr, dst);
+        }
+
+        for (; i0 < mc; i0 += mr)
         {
             int rows = Math.Min(mr, mc - i0);
             float* panel = dst + ((nint)i0 * k);
@@ -33,6 +39,43 @@ internal static unsafe class GemmPackA
                 PackStridedRows(a + (i0 * lda), lda, rows, k, mr, panel);
             }
         }
+    }
+
+    // Floats of one source row read per k step when whole panels are packed together.
+    private const int GroupRowFloats = 64;
+
+    // op(A)[i, p] = src[p * lda + i] for whole panels, several at a time: each k step reads about GroupRowFloats
+    // consecutive floats of a row of A and splits them over the group's panels. One 6-row panel at a time read 24
+    // bytes per row of dYᵀ, rows a page apart in the weight gradients (lda ≥ 1024), so nearly every read missed the TLB
+    // and the prefetchers. Returns the first row it left (a short tail of panels, or a partial one).
+    private static int PackContiguousGroups(float* a, nint lda, int mc, int k, int mr, float* dst)
+    {
+        int group = Math.Max(1, GroupRowFloats / mr);
+        int whole = mr & ~3;
+        int span = group * mr;
+        int i0 = 0;
+        for (; i0 + span <= mc; i0 += span)
+        {
+            float* first = dst + ((nint)i0 * k);
+            nint panelStride = (nint)mr * k;
+            for (int p = 0; p < k; p++)
+            {
+                float* s = a + i0 + (p * lda);
+                float* d = first + ((nint)p * mr);
+                for (int q = 0; q < group; q++)
+                {
+                    float* sq = s + (q * mr);
+                    float* dq = d + (q * panelStride);
+                    GemmPanelCopy.Copy(sq, dq, whole);
+                    if (whole != mr)
+                    {
+                        Unsafe.WriteUnaligned(dq + whole, Unsafe.ReadUnaligned<ulong>(sq + whole));
+                    }
+                }
+            }
+        }
+
+        return i0;
     }
 
     // op(A)[i, p] = src[p * lda + i]: each k step is already a contiguous run of the panel's rows.

@@ -14,7 +14,13 @@ internal static unsafe class GemmPackB
     public static void Pack(
         bool transB, float* b, nint ldb, int k, int n, int nr, float* dst, int panelStart, int panelEnd, bool vector)
     {
-        for (int jp = panelStart; jp < panelEnd; jp++)
+        int jp = panelStart;
+        if (!transB && vector && nr % 4 == 0)
+        {
+            jp = PackContiguousGroups(b, ldb, k, n, nr, dst, panelStart, panelEnd);
+        }
+
+        for (; jp < panelEnd; jp++)
         {
             int j0 = jp * nr;
             int cols = Math.Min(nr, n - j0);
@@ -34,6 +40,37 @@ internal static unsafe class GemmPackB
                 PackStridedColumns(b + (j0 * ldb), ldb, cols, k, nr, panel);
             }
         }
+    }
+
+    // Floats of one source row read per k step when whole panels are packed together: four cache lines.
+    private const int GroupRowFloats = 64;
+
+    // op(B)[p, j] = src[p * ldb + j] for whole panels, several at a time: each k step reads GroupRowFloats consecutive
+    // floats of a row and splits them over the group's panels. One 16-wide panel at a time reads a single cache line
+    // per row, a page apart when B is [k, n] with n ≥ 1024 (the weight gradients' activations), so the reads missed
+    // the TLB and the prefetchers on every line. Returns the first panel it left (partial panels, or a short tail).
+    private static int PackContiguousGroups(float* b, nint ldb, int k, int n, int nr, float* dst, int panelStart, int panelEnd)
+    {
+        int group = Math.Max(1, GroupRowFloats / nr);
+        int fullEnd = Math.Min(panelEnd, n / nr);
+        int jp = panelStart;
+        for (; jp + group <= fullEnd; jp += group)
+        {
+            float* src = b + ((nint)jp * nr);
+            float* first = dst + ((nint)jp * nr * k);
+            nint panelStride = (nint)nr * k;
+            for (int p = 0; p < k; p++)
+            {
+                float* s = src + (p * ldb);
+                float* d = first + ((nint)p * nr);
+                for (int q = 0; q < group; q++)
+                {
+                    GemmPanelCopy.Copy(s + (q * nr), d + (q * panelStride), nr);
+                }
+            }
+        }
+
+        return jp;
     }
 
     // op(B)[p, j] = src[p * ldb + j]: each k step copies a contiguous run.
