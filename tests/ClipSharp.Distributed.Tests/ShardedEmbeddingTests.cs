@@ -2,13 +2,15 @@ using System.Text.Json;
 using ClipSharp.Bulk;
 using ClipSharp.Search;
 using ClipSharp.Testing;
+using ClipSharp.Tests.Bulk;
 using ClipSharp.Tests.Search;
 
 namespace ClipSharp.Distributed.Tests;
 
 /// <summary>
-/// <c>mpirun -np 2 clip embed --format clip-retrieval</c> and <c>mpirun -np 2 clip index add</c> against one
-/// process: the union of the ranks' work is the one process's, id for id and bit for bit, nothing twice or missing.
+/// <c>mpirun -np 2 clip embed --format clip-retrieval</c> (of files, texts and webdataset shards) and
+/// <c>mpirun -np 2 clip index add</c> against one process: the union of the ranks' work is the one process's, id for
+/// id and bit for bit, nothing twice or missing.
 /// </summary>
 public sealed class ShardedEmbeddingTests(ITestOutputHelper output) : IDisposable
 {
@@ -50,6 +52,30 @@ public sealed class ShardedEmbeddingTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public void WebDatasetShardsOnTwoRanksAreOneProcessesSamplesAndARerunWritesOnlyTheMissingShare()
+    {
+        MpiJob.RequireMpirun();
+        WebDatasetShards.Write(Folder("shards"), 3, 3);
+        Run(1, EmbedShards("one"));
+        Run(2, EmbedShards("two"));
+        Dictionary<string, (string Caption, float[] Row)> one = ReadSamples(Folder("one"), 1);
+        Dictionary<string, (string Caption, float[] Row)> two = ReadSamples(Folder("two"), 2);
+        Assert.Equal(9, one.Count);
+        AssertSameSamples(one, two);
+
+        // Rank 0 holds the first shard, rank 1 the other two: the rerun after rank 1 lost its files redoes only those.
+        Assert.Equal(3, ParquetTestFile.ReadStrings(ClipRetrievalOutput.Metadata(Folder("two"), 0), ClipRetrievalOutput.KeyColumn).Length);
+        File.Delete(ClipRetrievalOutput.ImageEmbeddings(Folder("two"), 1));
+        File.Delete(ClipRetrievalOutput.Metadata(Folder("two"), 1));
+        DateTime written = File.GetLastWriteTimeUtc(ClipRetrievalOutput.Metadata(Folder("two"), 0));
+        MpiJob.Result rerun = Run(2, EmbedShards("two"));
+        Assert.Single(rerun.Output.Split('\n'), l => l.Contains("rank 0 of 2: ", StringComparison.Ordinal) && l.Contains("already holds this share", StringComparison.Ordinal));
+        Assert.Single(rerun.Output.Split('\n'), l => l.Contains("rank 1 of 2 wrote 6 x", StringComparison.Ordinal));
+        Assert.Equal(written, File.GetLastWriteTimeUtc(ClipRetrievalOutput.Metadata(Folder("two"), 0)));
+        AssertSameSamples(one, ReadSamples(Folder("two"), 2));
+    }
+
+    [Fact]
     public void IndexAddOnTwoRanksIsOneProcessesIndexAndARerunEmbedsOnlyWhatIsMissing()
     {
         MpiJob.RequireMpirun();
@@ -76,6 +102,36 @@ public sealed class ShardedEmbeddingTests(ITestOutputHelper output) : IDisposabl
             Assert.Equal(expected.Embedding(e.Id).ToArray(), actual.Embedding(twin.Id).ToArray());
             Assert.Equal((e.Size, e.MtimeTicks, e.Hash, e.Width, e.Height), (twin.Size, twin.MtimeTicks, twin.Hash, twin.Width, twin.Height));
         }
+    }
+
+    private static void AssertSameSamples(Dictionary<string, (string Caption, float[] Row)> one, Dictionary<string, (string Caption, float[] Row)> two)
+    {
+        Assert.Equal(one.Keys.Order(StringComparer.Ordinal), two.Keys.Order(StringComparer.Ordinal));
+        foreach ((string key, (string caption, float[] row)) in one)
+        {
+            Assert.Equal(caption, two[key].Caption);
+            Assert.Equal(row.Select(BitConverter.SingleToInt32Bits), two[key].Row.Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
+    /// <summary>Every rank's rows of samples by key, with their captions; a key twice, or rows and metadata of different lengths, fail.</summary>
+    private static Dictionary<string, (string Caption, float[] Row)> ReadSamples(string folder, int ranks)
+    {
+        var rows = new Dictionary<string, (string, float[])>(StringComparer.Ordinal);
+        for (int r = 0; r < ranks; r++)
+        {
+            (float[] values, int count, int columns, _) = NpyTestFile.Read(ClipRetrievalOutput.ImageEmbeddings(folder, r));
+            string[] keys = ParquetTestFile.ReadStrings(ClipRetrievalOutput.Metadata(folder, r), ClipRetrievalOutput.KeyColumn);
+            string[] captions = ParquetTestFile.ReadStrings(ClipRetrievalOutput.Metadata(folder, r), ClipRetrievalOutput.CaptionColumn);
+            Assert.Equal((count, count), (keys.Length, captions.Length));
+            for (int i = 0; i < count; i++)
+            {
+                Assert.True(rows.TryAdd(keys[i], (captions[i], values[(i * columns)..((i + 1) * columns)])), $"{keys[i]} written twice");
+            }
+        }
+
+        Assert.False(File.Exists(ClipRetrievalOutput.Metadata(folder, ranks)));
+        return rows;
     }
 
     private static void AssertSameRows(Dictionary<string, float[]> one, Dictionary<string, float[]> two)
@@ -126,6 +182,10 @@ public sealed class ShardedEmbeddingTests(ITestOutputHelper output) : IDisposabl
 
     private string[] Embed(string[] inputs, string name) =>
         ["embed", "--model", Fixtures.TinyModel, "--vocab", Fixtures.TinyVocab, .. inputs, "--out", Folder(name), "--format", ClipRetrievalOutput.FormatName];
+
+    private string[] EmbedShards(string name) =>
+        ["embed", "--model", Fixtures.TinyModel, "--vocab", Fixtures.TinyVocab, "--webdataset", Path.Combine(Folder("shards"), "shard-*.tar"),
+            "--out", Folder(name), "--format", ClipRetrievalOutput.FormatName];
 
     private string[] IndexAdd(string name, string photos) =>
         ["index", "add", "--model", Fixtures.TinyModel, "--vocab", Fixtures.TinyVocab, "--index", Folder(name), "--batch", "2", "--json", photos];

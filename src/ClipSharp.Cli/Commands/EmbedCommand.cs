@@ -24,6 +24,10 @@ internal static class EmbedCommand
         {
             Description = "Also embed every image under this folder (recursively, paths sorted; symbolic links are not followed), after the --image files.",
         };
+        var webdataset = new Option<string?>("--webdataset")
+        {
+            Description = "Embed the images of these webdataset shards (comma-separated; * and ? in file names), each with its key and caption; under mpirun each rank takes a run of whole shards. Not with --image, --text or --folder.",
+        };
         var output = CliOptions.Out<string?>("Write an [N, E] matrix to this .npy or .safetensors file instead of JSON lines; with --format clip-retrieval, a folder.");
         var oldOutput = CliOptions.Legacy<string?>("--output");
         var format = new Option<string?>("--format")
@@ -42,11 +46,11 @@ internal static class EmbedCommand
         var noNormalize = new Option<bool>("--no-normalize") { Description = "Emit the raw projections instead of unit-length embeddings." };
         var command = new Command("embed", "Embed images and texts into CLIP's shared space; under mpirun the ranks share the inputs.")
         {
-            images, texts, folder, output, oldOutput, format, precision, force, noNormalize, json,
+            images, texts, folder, webdataset, output, oldOutput, format, precision, force, noNormalize, json,
         };
         model.AddTo(command);
         command.SetAction(parsed => JobRunner.Run(context, communicator => Run(
-            context, communicator, parsed, model, images, texts, parsed.GetValue(folder), CliOptions.Value(parsed, output, oldOutput),
+            context, communicator, parsed, model, images, texts, parsed.GetValue(folder), parsed.GetValue(webdataset), CliOptions.Value(parsed, output, oldOutput),
             new Settings(parsed.GetValue(format), parsed.GetValue(precision) == "float16" ? EmbeddingPrecision.Float16 : EmbeddingPrecision.Float32,
                 parsed.GetValue(force), !parsed.GetValue(noNormalize), parsed.GetValue(json)))));
         return command;
@@ -54,8 +58,18 @@ internal static class EmbedCommand
 
     private static int Run(
         CliContext context, ICommunicator communicator, ParseResult parsed, ModelOptions modelOptions, Option<string[]> imageOption, Option<string[]> textOption,
-        string? folder, string? output, Settings settings)
+        string? folder, string? webdataset, string? output, Settings settings)
     {
+        if (webdataset is not null)
+        {
+            if (folder is not null || (parsed.GetValue(imageOption)?.Length ?? 0) > 0 || (parsed.GetValue(textOption)?.Length ?? 0) > 0)
+            {
+                throw new CliException("--webdataset embeds its shards' samples alone: give --image, --text and --folder to a separate run.");
+            }
+
+            return WebDatasetEmbed.Run(context, communicator, parsed, modelOptions, webdataset, output, settings);
+        }
+
         List<EmbeddingInput> inputs = [.. InputsInOrder(parsed, imageOption, textOption).Select(i => new EmbeddingInput(i.Input, i.Kind))];
         if (folder is not null)
         {
@@ -140,41 +154,20 @@ internal static class EmbedCommand
     private static int RunClipRetrieval(
         CliContext context, ICommunicator communicator, ParseResult parsed, ModelOptions modelOptions, List<EmbeddingInput> inputs, string? output, Settings settings)
     {
-        if (output is null)
-        {
-            throw new CliException($"--format {ClipRetrievalOutput.FormatName} needs --out DIR, the folder to write.");
-        }
-
-        if (File.Exists(output))
-        {
-            throw new CliException($"{output}: is a file; --format {ClipRetrievalOutput.FormatName} writes a folder.");
-        }
-
         if (inputs.Select(i => i.Kind).Distinct().Count() > 1)
         {
             throw new CliException($"--format {ClipRetrievalOutput.FormatName} holds images or texts, not both: embed them into two folders.");
         }
 
+        output = CheckRetrievalFolder(output, communicator);
         int rank = communicator.Rank;
-        if (ClipRetrievalOutput.OtherRanks(output, communicator.Size) is { Count: > 0 } stale)
-        {
-            throw new CliException($"{stale[0]}: a file of a rank this job of {communicator.Size} does not have; its rows would be counted twice. Remove it or use a new folder.");
-        }
-
         Clip clip = modelOptions.Load(parsed, context.Cancellation);
         var embedder = BulkEmbedder.Create(clip, communicator);
         IReadOnlyList<EmbeddingInput> share = embedder.TakeShare(inputs);
         string fingerprint = ShareFingerprint.Of(ModelIdentity.Compute(clip), embedder.Shard, share, settings.Normalize, settings.Precision);
-        if (!settings.Force && ClipRetrievalOutput.Existing(output, rank) is { Count: > 0 } existing)
+        if (AlreadyWritten(context, communicator, output, fingerprint, settings.Force))
         {
-            // A rerun of the same job (same inputs, ranks and settings) leaves the shares already written alone.
-            if (ClipRetrievalOutput.RecordedShare(output, rank) == fingerprint)
-            {
-                context.Error.WriteLine($"clip: rank {rank} of {communicator.Size}: {output} already holds this share; nothing to do.");
-                return ClipCli.ExitOk;
-            }
-
-            throw new CliException($"{existing[0]}: already exists and holds other work; pass --force to replace it.");
+            return ClipCli.ExitOk;
         }
 
         IReadOnlyList<EmbeddingResult> results = Progress.Run(
@@ -187,6 +180,48 @@ internal static class EmbedCommand
         }
 
         return ReportFailures(context, results);
+    }
+
+    /// <summary>The clip-retrieval folder to write: given, not a file, and without files of ranks this job does not have.</summary>
+    internal static string CheckRetrievalFolder(string? output, ICommunicator communicator)
+    {
+        if (output is null)
+        {
+            throw new CliException($"--format {ClipRetrievalOutput.FormatName} needs --out DIR, the folder to write.");
+        }
+
+        if (File.Exists(output))
+        {
+            throw new CliException($"{output}: is a file; --format {ClipRetrievalOutput.FormatName} writes a folder.");
+        }
+
+        if (ClipRetrievalOutput.OtherRanks(output, communicator.Size) is { Count: > 0 } stale)
+        {
+            throw new CliException($"{stale[0]}: a file of a rank this job of {communicator.Size} does not have; its rows would be counted twice. Remove it or use a new folder.");
+        }
+
+        return output;
+    }
+
+    /// <summary>
+    /// True when this rank's files already hold the share <paramref name="fingerprint"/> names: a rerun of the same job
+    /// (same inputs, ranks and settings) leaves them alone. Other work in them is an error unless forced.
+    /// </summary>
+    internal static bool AlreadyWritten(CliContext context, ICommunicator communicator, string output, string fingerprint, bool force)
+    {
+        int rank = communicator.Rank;
+        if (force || ClipRetrievalOutput.Existing(output, rank) is not { Count: > 0 } existing)
+        {
+            return false;
+        }
+
+        if (ClipRetrievalOutput.RecordedShare(output, rank) == fingerprint)
+        {
+            context.Error.WriteLine($"clip: rank {rank} of {communicator.Size}: {output} already holds this share; nothing to do.");
+            return true;
+        }
+
+        throw new CliException($"{existing[0]}: already exists and holds other work; pass --force to replace it.");
     }
 
     /// <summary>Failed inputs are listed after the good ones were written; the exit status says the batch was incomplete.</summary>
@@ -241,7 +276,7 @@ internal static class EmbedCommand
     }
 
     /// <summary>The --json line: what was written where, and by which rank when each rank writes its own files.</summary>
-    private static void WriteSummary(CliContext context, Clip clip, int count, string output, ICommunicator? rank)
+    internal static void WriteSummary(CliContext context, Clip clip, int count, string output, ICommunicator? rank)
     {
         context.Out.WriteLine(JsonOutput.Line(w =>
         {
@@ -260,9 +295,9 @@ internal static class EmbedCommand
         }));
     }
 
-    private sealed record Settings(string? Format, EmbeddingPrecision Precision, bool Force, bool Normalize, bool Json);
+    internal sealed record Settings(string? Format, EmbeddingPrecision Precision, bool Force, bool Normalize, bool Json);
 
-    private static void WriteMatrix(string output, List<EmbeddingResult> good, Clip clip, bool force)
+    internal static void WriteMatrix(string output, List<EmbeddingResult> good, Clip clip, bool force)
     {
         int e = clip.EmbedDim;
         var matrix = new float[good.Count * e];

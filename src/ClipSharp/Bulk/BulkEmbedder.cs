@@ -1,3 +1,4 @@
+using ClipSharp.Data;
 using ClipSharp.Distributed;
 using ClipSharp.Tensors;
 
@@ -67,6 +68,48 @@ public sealed class BulkEmbedder
 
         byte[][] gathered = _communicator.AllGatherBytes(EmbeddingResultCodec.Encode(share));
         return [.. gathered.SelectMany(EmbeddingResultCodec.Decode)];
+    }
+
+    /// <summary>
+    /// This rank's webdataset shards (a collective: rank 0's list is the job's): a contiguous run of whole shards, as
+    /// <see cref="TakeShare"/> splits inputs, so each rank lists and reads only its own shards.
+    /// </summary>
+    public IReadOnlyList<string> TakeShards(IReadOnlyList<string> shards)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        IReadOnlyList<string> agreed = _communicator.Size == 1
+            ? shards
+            : BinaryMessage.ToStrings(_communicator.BroadcastBytes(_communicator.Rank == 0 ? BinaryMessage.FromStrings(shards) : null, 0));
+        return Shard.Take(agreed);
+    }
+
+    /// <summary>
+    /// Every rank's <see cref="EmbedSamples"/> result, concatenated in rank order, on every rank (a collective). With
+    /// shares from <see cref="TakeShards"/> that is the shards' samples in the list's order, as one process has them.
+    /// </summary>
+    public SampleEmbeddings GatherSamples(SampleEmbeddings share)
+    {
+        ArgumentNullException.ThrowIfNull(share);
+        if (_communicator.Size == 1)
+        {
+            return share;
+        }
+
+        SampleEmbeddings[] all = [.. _communicator.AllGatherBytes(EmbeddingResultCodec.EncodeSamples(share)).Select(EmbeddingResultCodec.DecodeSamples)];
+        return new SampleEmbeddings([.. all.SelectMany(a => a.Samples)], [.. all.SelectMany(a => a.Skipped)]);
+    }
+
+    /// <summary>
+    /// Embeds the images of a listed caption dataset (e.g. <see cref="WebDatasetSource.Load"/> of some shards) in one
+    /// process, each beside its key and caption, in the dataset's order; an image that cannot be read fails alone.
+    /// </summary>
+    public static SampleEmbeddings EmbedSamples(
+        Clip clip, CaptionDataset samples, bool normalize = true, IProgress<int>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(clip);
+        ArgumentNullException.ThrowIfNull(samples);
+        IReadOnlyList<EmbeddingResult> results = clip.EncodeImageSources([.. samples.Samples.Select(s => s.Image)], normalize, progress, cancellation);
+        return new SampleEmbeddings([.. samples.Samples.Select((s, i) => new SampleEmbedding(s.Key, s.Caption, results[i]))], samples.Skipped);
     }
 
     /// <summary>Embeds images and texts in one process, results in the inputs' order (images and texts batch apart).</summary>

@@ -9,7 +9,7 @@ namespace ClipSharp.Bulk;
 /// The folder layout clip-retrieval's inference writes and LAION-scale tooling (autofaiss, vector databases) reads:
 /// per rank <c>img_emb/img_emb_{rank}.npy</c> (image rows) or <c>text_emb/text_emb_{rank}.npy</c> (text rows), and
 /// <c>metadata/metadata_{rank}.parquet</c>, whose row i describes embedding row i (<c>image_path</c> for images,
-/// <c>caption</c> for texts). Each file is written atomically, the metadata last, so a rank's metadata file is there
+/// <c>caption</c> for texts; <c>image_path</c>, <c>key</c> and <c>caption</c> for captioned samples). Each file is written atomically, the metadata last, so a rank's metadata file is there
 /// only when its embeddings are complete.
 /// </summary>
 public static class ClipRetrievalOutput
@@ -17,6 +17,7 @@ public static class ClipRetrievalOutput
     public const string FormatName = "clip-retrieval";
     public const string ImagePathColumn = "image_path";
     public const string CaptionColumn = "caption";
+    public const string KeyColumn = "key";
 
     /// <summary>The metadata file's key-value entry that names the share written (<see cref="ShareFingerprint"/>).</summary>
     public const string ShareKey = "clipsharp.share";
@@ -74,10 +75,7 @@ public static class ClipRetrievalOutput
     public static int Write(
         string folder, int rank, IReadOnlyList<EmbeddingResult> results, int dimension, EmbeddingPrecision precision, bool overwrite = false, string? share = null)
     {
-        ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(results);
-        ArgumentOutOfRangeException.ThrowIfNegative(rank);
-        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         List<EmbeddingResult> good = [.. results.Where(r => r.Success)];
         if (good.Select(r => r.Kind).Distinct().Count() > 1)
         {
@@ -86,12 +84,46 @@ public static class ClipRetrievalOutput
         }
 
         bool texts = good.Count > 0 && good[0].Kind == EmbeddingKind.Text;
+        string[] inputs = [.. good.Select(r => r.Input)];
+        return WriteRows(folder, rank, good, texts, dimension, precision, overwrite, share, [(texts ? CaptionColumn : ImagePathColumn, inputs)]);
+    }
+
+    /// <summary>
+    /// Writes one rank's successfully embedded samples (failures are left out) as image rows whose metadata holds
+    /// <see cref="ImagePathColumn"/> (the image's name: shard and member), <see cref="KeyColumn"/> and
+    /// <see cref="CaptionColumn"/>, as clip-retrieval does for webdataset input; otherwise as <see cref="Write"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A result is a text's, or an embedding is not <paramref name="dimension"/> long.</exception>
+    /// <exception cref="IOException">A file of this rank exists and <paramref name="overwrite"/> is false.</exception>
+    public static int WriteSamples(
+        string folder, int rank, IReadOnlyList<SampleEmbedding> samples, int dimension, EmbeddingPrecision precision, bool overwrite = false, string? share = null)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        List<SampleEmbedding> good = [.. samples.Where(s => s.Result.Success)];
+        if (good.Any(s => s.Result.Kind != EmbeddingKind.Image))
+        {
+            throw new ArgumentException($"{FormatName} samples are images with captions; a text result has no place among them.", nameof(samples));
+        }
+
+        return WriteRows(
+            folder, rank, [.. good.Select(s => s.Result)], texts: false, dimension, precision, overwrite, share,
+            [(ImagePathColumn, [.. good.Select(s => s.Result.Input)]), (KeyColumn, [.. good.Select(s => s.Key)]), (CaptionColumn, [.. good.Select(s => s.Caption)])]);
+    }
+
+    // good: successful results of one kind, row i of the matrix; columns: the metadata, row i describing row i.
+    private static int WriteRows(
+        string folder, int rank, List<EmbeddingResult> good, bool texts, int dimension, EmbeddingPrecision precision, bool overwrite, string? share,
+        (string Name, string[] Values)[] columns)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ArgumentOutOfRangeException.ThrowIfNegative(rank);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
         var matrix = new float[good.Count * dimension];
         for (int i = 0; i < good.Count; i++)
         {
             if (good[i].Embedding!.Length != dimension)
             {
-                throw new ArgumentException($"{good[i].Input}: embedding has {good[i].Embedding!.Length} values, expected {dimension}.", nameof(results));
+                throw new ArgumentException($"{good[i].Input}: embedding has {good[i].Embedding!.Length} values, expected {dimension}.", nameof(good));
             }
 
             good[i].Embedding.AsSpan().CopyTo(matrix.AsSpan(i * dimension));
@@ -120,8 +152,7 @@ public static class ClipRetrievalOutput
             NpyWriter.WriteFile(embeddings, matrix, good.Count, dimension, overwrite);
         }
 
-        string column = texts ? CaptionColumn : ImagePathColumn;
-        AtomicFile.Write(Metadata(folder, rank), s => WriteMetadata(s, column, [.. good.Select(r => r.Input)], share).GetAwaiter().GetResult(), overwrite);
+        AtomicFile.Write(Metadata(folder, rank), s => WriteMetadata(s, columns, share).GetAwaiter().GetResult(), overwrite);
         return good.Count;
     }
 
@@ -154,10 +185,10 @@ public static class ClipRetrievalOutput
         return reader.CustomMetadata.TryGetValue(ShareKey, out string? share) ? share : null;
     }
 
-    private static async Task WriteMetadata(Stream stream, string column, string[] values, string? share)
+    private static async Task WriteMetadata(Stream stream, (string Name, string[] Values)[] columns, string? share)
     {
-        var field = new DataField<string>(column);
-        var schema = new ParquetSchema(field);
+        DataField<string>[] fields = [.. columns.Select(c => new DataField<string>(c.Name))];
+        var schema = new ParquetSchema(fields);
 
         // The writer's footer is written when it is disposed, before the atomic write flushes and renames.
         await using ParquetWriter writer = await ParquetWriter.CreateAsync(schema, stream).ConfigureAwait(false);
@@ -166,10 +197,13 @@ public static class ClipRetrievalOutput
             writer.CustomMetadata = new Dictionary<string, string> { [ShareKey] = share };
         }
 
-        if (values.Length > 0)
+        if (columns[0].Values.Length > 0)
         {
             using ParquetRowGroupWriter group = writer.CreateRowGroup();
-            await group.WriteAsync(field, values).ConfigureAwait(false);
+            for (int i = 0; i < columns.Length; i++)
+            {
+                await group.WriteAsync(fields[i], columns[i].Values).ConfigureAwait(false);
+            }
         }
     }
 

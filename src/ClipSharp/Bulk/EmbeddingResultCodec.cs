@@ -1,3 +1,4 @@
+using ClipSharp.Data;
 using ClipSharp.Distributed;
 
 namespace ClipSharp.Bulk;
@@ -8,7 +9,41 @@ namespace ClipSharp.Bulk;
 /// </summary>
 internal static class EmbeddingResultCodec
 {
-    public static byte[] Encode(IReadOnlyList<EmbeddingResult> results) => BinaryMessage.FromList(results, (writer, r) =>
+    public static byte[] Encode(IReadOnlyList<EmbeddingResult> results) => BinaryMessage.FromList(results, Write);
+
+    public static List<EmbeddingResult> Decode(byte[] bytes) => BinaryMessage.ToList(bytes, Read);
+
+    // Samples first, then the skipped ones, each list framed on its own.
+    public static byte[] EncodeSamples(SampleEmbeddings samples)
+    {
+        byte[] good = BinaryMessage.FromList(samples.Samples, (writer, s) =>
+        {
+            writer.Write(s.Key);
+            writer.Write(s.Caption);
+            Write(writer, s.Result);
+        });
+        byte[] skipped = BinaryMessage.FromList(samples.Skipped, (writer, b) =>
+        {
+            writer.Write(b.Key);
+            writer.Write(b.Source);
+            writer.Write(b.Reason);
+        });
+        return BinaryMessage.FromList([good, skipped], (writer, part) =>
+        {
+            writer.Write(part.Length);
+            writer.Write(part);
+        });
+    }
+
+    public static SampleEmbeddings DecodeSamples(byte[] bytes)
+    {
+        List<byte[]> parts = BinaryMessage.ToList(bytes, reader => reader.ReadBytes(reader.ReadInt32()));
+        List<SampleEmbedding> good = BinaryMessage.ToList(parts[0], reader => new SampleEmbedding(reader.ReadString(), reader.ReadString(), Read(reader)));
+        List<BadSample> skipped = BinaryMessage.ToList(parts[1], reader => new BadSample(reader.ReadString(), reader.ReadString(), reader.ReadString()));
+        return new SampleEmbeddings(good, skipped);
+    }
+
+    private static void Write(BinaryWriter writer, EmbeddingResult r)
     {
         writer.Write((byte)r.Kind);
         writer.Write(r.Input);
@@ -25,9 +60,9 @@ internal static class EmbeddingResultCodec
         {
             writer.Write(r.Error ?? string.Empty);
         }
-    });
+    }
 
-    public static List<EmbeddingResult> Decode(byte[] bytes) => BinaryMessage.ToList(bytes, reader =>
+    private static EmbeddingResult Read(BinaryReader reader)
     {
         var kind = (EmbeddingKind)reader.ReadByte();
         string input = reader.ReadString();
@@ -43,7 +78,7 @@ internal static class EmbeddingResultCodec
         }
 
         return EmbeddingResult.Succeeded(input, kind, embedding);
-    });
+    }
 
     public static byte[] EncodeInputs(IReadOnlyList<EmbeddingInput> inputs) => BinaryMessage.FromList(inputs, (writer, input) =>
     {

@@ -1,4 +1,5 @@
 using ClipSharp.Checkpoints;
+using ClipSharp.Data;
 using ClipSharp.Imaging;
 using ClipSharp.Models;
 using ClipSharp.Tensors;
@@ -152,28 +153,47 @@ public sealed class Clip
         CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        var results = new EmbeddingResult[paths.Count];
+        return EncodeEach(paths.Count, i => paths[i], i => ImageDecoder.Decode(paths[i], decodeOptions), normalize, progress, cancellation);
+    }
+
+    /// <summary>
+    /// Embeds images from their sources (files, archive members such as a webdataset shard's, rendered pixels) in
+    /// input order, each result named by <see cref="ImageSource.Name"/>. A source that cannot be read or decoded does
+    /// not stop the batch: its result carries the reason instead of an embedding.
+    /// </summary>
+    public IReadOnlyList<EmbeddingResult> EncodeImageSources(
+        IReadOnlyList<ImageSource> sources, bool normalize = true, IProgress<int>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        return EncodeEach(sources.Count, i => sources[i].Name, i => sources[i].Decode(), normalize, progress, cancellation);
+    }
+
+    // Decodes and embeds images [0, count) a batch at a time; decode(i) may fail on the image's own account (bad
+    // bytes; for an archive member also an unreadable or truncated archive), which fails that result only.
+    private IReadOnlyList<EmbeddingResult> EncodeEach(
+        int count, Func<int, string> name, Func<int, DecodedImage> decode, bool normalize, IProgress<int>? progress, CancellationToken cancellation)
+    {
+        var results = new EmbeddingResult[count];
         int done = 0;
-        for (int start = 0; start < paths.Count; start += ImageBatchSize)
+        for (int start = 0; start < count; start += ImageBatchSize)
         {
             // A cancelled token stops at the next batch (and the decoding of this one): what was embedded is dropped.
             cancellation.ThrowIfCancellationRequested();
-            int count = Math.Min(ImageBatchSize, paths.Count - start);
-            var decoded = new DecodedImage?[count];
-            Parallel.For(0, count, ParallelOptions(cancellation), i =>
+            int batch = Math.Min(ImageBatchSize, count - start);
+            var decoded = new DecodedImage?[batch];
+            Parallel.For(0, batch, ParallelOptions(cancellation), i =>
             {
-                string path = paths[start + i];
                 try
                 {
-                    decoded[i] = ImageDecoder.Decode(path, decodeOptions);
+                    decoded[i] = decode(start + i);
                 }
-                catch (ImageDecodeException e)
+                catch (Exception e) when (e is ImageDecodeException or IOException or InvalidDataException or UnauthorizedAccessException)
                 {
-                    results[start + i] = EmbeddingResult.Failed(path, EmbeddingKind.Image, e.Message);
+                    results[start + i] = EmbeddingResult.Failed(name(start + i), EmbeddingKind.Image, e.Message);
                 }
             });
 
-            var good = Enumerable.Range(0, count).Where(i => decoded[i] is not null).ToArray();
+            var good = Enumerable.Range(0, batch).Where(i => decoded[i] is not null).ToArray();
             if (good.Length > 0)
             {
                 Tensor embeddings = EncodeImages([.. good.Select(i => decoded[i]!)], normalize);
@@ -181,11 +201,11 @@ public sealed class Clip
                 {
                     int index = start + good[g];
                     results[index] = EmbeddingResult.Succeeded(
-                        paths[index], EmbeddingKind.Image, embeddings.Span.Slice(g * EmbedDim, EmbedDim).ToArray());
+                        name(index), EmbeddingKind.Image, embeddings.Span.Slice(g * EmbedDim, EmbedDim).ToArray());
                 }
             }
 
-            done += count;
+            done += batch;
             progress?.Report(done);
         }
 
