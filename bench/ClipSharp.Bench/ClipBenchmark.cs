@@ -196,7 +196,7 @@ internal static class ClipBenchmark
         return (v.Sum(), v[3] + v[4]);
     }
 
-    private static string SelfPath(out string[] prefix)
+    internal static string SelfPath(out string[] prefix)
     {
         string path = Environment.ProcessPath ?? "dotnet";
         prefix = Path.GetFileNameWithoutExtension(path) == "dotnet"

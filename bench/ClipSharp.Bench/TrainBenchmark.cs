@@ -17,6 +17,9 @@ internal static class TrainBenchmark
     // width 256 with 4 heads.
     private static readonly ClipConfig s_config = new(256, 64, [6], 256, 8, 32, 8192, 256, 4, 6);
 
+    /// <summary>The model this benchmark trains; <c>scale</c> trains the same one.</summary>
+    public static ClipConfig Config => s_config;
+
     public static int Run(string[] args)
     {
         int batch = 64;
@@ -104,28 +107,7 @@ internal static class TrainBenchmark
     {
         ClipModel model = ClipModel.Create(s_config, seed: 0);
         var trainer = new ContrastiveTrainer(model, new ContrastiveTrainerOptions { Schedule = new ConstantSchedule(5e-4) });
-        var random = new Random(0);
-        int r = s_config.ImageResolution, ctx = s_config.ContextLength;
-        var pixels = new float[batch * 3 * r * r];
-        for (int i = 0; i < pixels.Length; i++)
-        {
-            pixels[i] = (float)((random.NextDouble() * 2) - 1);
-        }
-
-        // [SOT, ids..., EOT, 0...]: the end-of-text token is the vocabulary's last id, as in CLIP's.
-        var tokens = new int[batch * ctx];
-        for (int b = 0; b < batch; b++)
-        {
-            tokens[b * ctx] = s_config.VocabSize - 2;
-            for (int t = 1; t < ctx / 2; t++)
-            {
-                tokens[(b * ctx) + t] = random.Next(1, s_config.VocabSize - 2);
-            }
-
-            tokens[(b * ctx) + (ctx / 2)] = s_config.VocabSize - 1;
-        }
-
-        Tensor images = Tensor.FromArray(pixels, batch, 3, r, r);
+        var (images, tokens) = SyntheticBatch.Create(s_config, batch);
         return Timing.MedianSeconds(() => trainer.Step(images, tokens), reps, warmupSeconds: 2.0);
     }
 

@@ -36,7 +36,13 @@ internal static class MpiJob
     public static Result Ranks(int ranks, params string[] args) => Program(ranks, WorkerDll, args);
 
     /// <summary>A program (a .dll run by dotnet) under <c>mpirun -np ranks</c>.</summary>
-    public static Result Program(int ranks, string dll, params string[] args)
+    public static Result Program(int ranks, string dll, params string[] args) => Program(ranks, dll, (Action?)null, args);
+
+    /// <summary>
+    /// A program under <c>mpirun -np ranks</c>; <paramref name="whileRunning"/> runs on this thread once the job has
+    /// started (to act on it from outside, say kill one of its ranks), then the job runs to its end under the timeout.
+    /// </summary>
+    public static Result Program(int ranks, string dll, Action? whileRunning, params string[] args)
     {
         string mpirun = RequireMpirun();
         var all = new List<string>();
@@ -49,7 +55,7 @@ internal static class MpiJob
         all.AddRange(["--oversubscribe", "--bind-to", "none", "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "-x", "CLIPSHARP_THREADS=1", "dotnet", dll]);
         all.AddRange(args);
-        return Start(mpirun, all, new Dictionary<string, string>());
+        return Start(mpirun, all, new Dictionary<string, string>(), whileRunning);
     }
 
     /// <summary>The worker as one process without a launcher.</summary>
@@ -58,7 +64,7 @@ internal static class MpiJob
     /// <summary>A program (a .dll run by dotnet) as one process without a launcher.</summary>
     public static Result Program(string dll, params string[] args) => Start("dotnet", [dll, .. args], new Dictionary<string, string>());
 
-    private static Result Start(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
+    private static Result Start(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> environment, Action? whileRunning = null)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in args)
@@ -80,7 +86,9 @@ internal static class MpiJob
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        if (!process.WaitForExit(Timeout))
+        whileRunning?.Invoke();
+        TimeSpan left = Timeout - clock.Elapsed;
+        if (left <= TimeSpan.Zero || !process.WaitForExit(left))
         {
             process.Kill(entireProcessTree: true);
             process.WaitForExit();

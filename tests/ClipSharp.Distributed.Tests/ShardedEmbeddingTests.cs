@@ -91,9 +91,135 @@ public sealed class ShardedEmbeddingTests(ITestOutputHelper output) : IDisposabl
             again.GetProperty("unchanged").GetInt32(), again.GetProperty("entries").GetInt32()));
 
         Summary(Run(1, IndexAdd("one", photos)));
-        using SearchIndex expected = SearchIndex.Open(Folder("one"));
-        using SearchIndex actual = SearchIndex.Open(Folder("two"));
-        Assert.Equal(13, expected.Count);
+        AssertSameIndex(Folder("one"), Folder("two"), 13);
+    }
+
+    /// <summary>
+    /// A rank SIGKILLed in the middle of <c>clip index add</c>: mpirun ends every rank and names the killed one, the
+    /// batches rank 0 committed stay in an index that opens whole, and a rerun embeds only the files still missing.
+    /// </summary>
+    [Fact]
+    public void IndexAddWithARankKilledEndsTheJobKeepsTheCommittedBatchesAndARerunCompletesOnlyTheRest()
+    {
+        MpiJob.RequireMpirun();
+        const int Files = 60;
+        string photos = Folder("photos");
+        GeneratedImages.WriteFolder(photos, Files);
+        string index = Folder("killed");
+        string[] add = [.. IndexAdd("killed", photos)[..^4], "--batch", "1", "--json", photos];
+        int killed = 0;
+        MpiJob.Result result = MpiJob.Program(2, MpiJob.ClipDll, () => killed = KillRankOnceCommitted(index, rank: 1), add);
+        output.WriteLine(result.Output);
+        Assert.True(killed > 0, "the job ended before a batch was committed, so no rank was killed in the middle of it: " + result.Output);
+        Assert.False(result.TimedOut, "the job hung after rank 1 was killed");
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("rank 1", result.Output, StringComparison.Ordinal);
+        Assert.Contains("signal 9", result.Output, StringComparison.Ordinal);
+        Assert.Empty(RankProcesses(index));
+
+        int committed;
+        using (SearchIndex partial = SearchIndex.Open(index))
+        {
+            committed = partial.Count;
+            output.WriteLine($"{committed} of {Files} files committed when rank 1 was killed");
+            Assert.InRange(committed, 2, Files - 1);
+            Assert.Equal(committed, partial.Entries.Select(e => e.Source).Distinct(StringComparer.Ordinal).Count());
+        }
+
+        JsonElement rerun = Summary(Run(2, IndexAdd("killed", photos)));
+        Assert.Equal((Files - committed, 0, committed, Files), (rerun.GetProperty("added").GetInt32(), rerun.GetProperty("updated").GetInt32(),
+            rerun.GetProperty("unchanged").GetInt32(), rerun.GetProperty("entries").GetInt32()));
+        Summary(Run(1, IndexAdd("one", photos)));
+        AssertSameIndex(Folder("one"), index, Files);
+    }
+
+    // Waits until the index holds a committed batch (a reader may open it while rank 0 writes), then SIGKILLs the
+    // given rank of the job writing it; returns the process id killed, 0 when the job ended first.
+    private static int KillRankOnceCommitted(string index, int rank)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < MpiJob.Timeout)
+        {
+            List<(int Pid, int Rank)> ranks = RankProcesses(index);
+            if (ranks.Count == 0 && clock.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                return 0;
+            }
+
+            if (CommittedEntries(index) >= 2 && ranks.FirstOrDefault(r => r.Rank == rank) is { Pid: > 0 } target)
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(target.Pid);
+                process.Kill();
+                return target.Pid;
+            }
+
+            Thread.Sleep(10);
+        }
+
+        return 0;
+    }
+
+    private static int CommittedEntries(string index)
+    {
+        try
+        {
+            if (!SearchIndex.Exists(index))
+            {
+                return 0;
+            }
+
+            using SearchIndex open = SearchIndex.Open(index);
+            return open.Count;
+        }
+        catch (Exception e) when (e is SearchIndexException or IOException)
+        {
+            // Nothing committed yet, or the catalog is being created.
+            return 0;
+        }
+    }
+
+    // The ranks of the job writing this index: processes whose command line names the index folder, with Open MPI's
+    // rank variable in their environment.
+    private static List<(int Pid, int Rank)> RankProcesses(string index)
+    {
+        var found = new List<(int, int)>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                string command = File.ReadAllText(Path.Combine(dir, "cmdline"));
+                if (!command.Contains(index, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                string? variable = File.ReadAllText(Path.Combine(dir, "environ")).Split('\0')
+                    .FirstOrDefault(v => v.StartsWith("OMPI_COMM_WORLD_RANK=", StringComparison.Ordinal));
+                if (variable is not null)
+                {
+                    found.Add((pid, int.Parse(variable["OMPI_COMM_WORLD_RANK=".Length..], System.Globalization.CultureInfo.InvariantCulture)));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while being read.
+            }
+        }
+
+        return found;
+    }
+
+    // The same files with the same embeddings bit for bit and the same file facts, each once.
+    private static void AssertSameIndex(string expectedFolder, string actualFolder, int count)
+    {
+        using SearchIndex expected = SearchIndex.Open(expectedFolder);
+        using SearchIndex actual = SearchIndex.Open(actualFolder);
+        Assert.Equal(count, expected.Count);
         Assert.Equal(expected.Entries.Select(e => e.Source).Order(StringComparer.Ordinal), actual.Entries.Select(e => e.Source).Order(StringComparer.Ordinal));
         Assert.Equal(actual.Count, actual.Entries.Select(e => e.Source).Distinct(StringComparer.Ordinal).Count());
         foreach (IndexEntry e in expected.Entries)

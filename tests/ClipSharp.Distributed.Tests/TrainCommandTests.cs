@@ -1,4 +1,6 @@
 using System.Text.Json;
+using ClipSharp.Checkpoints;
+using ClipSharp.Models;
 
 namespace ClipSharp.Distributed.Tests;
 
@@ -35,6 +37,7 @@ public sealed class TrainCommandTests(ITestOutputHelper output) : IDisposable
         float[] actual = Losses("two");
         output.WriteLine($"losses {string.Join(", ", actual)} vs one process {string.Join(", ", expected)}");
         AssertClose(expected, actual);
+        AssertCommunicationLogged(two.Output);
 
         // The same global batch over another number of ranks: resume the 2-rank run from step 2 on 3 ranks.
         string resumed = Path.Combine(_temp.FullName, "resumed");
@@ -100,6 +103,38 @@ public sealed class TrainCommandTests(ITestOutputHelper output) : IDisposable
         using var file = Checkpoints.SafeTensorsFile.Open(Path.Combine(_temp.FullName, name, "checkpoints", "step-000004", "optimizer.safetensors"));
         return file.ReadTensor(tensor).ToArray();
     }
+
+    // Every step of the 2-rank run logs what rank 0's collectives took; one process logs no such fields.
+    private void AssertCommunicationLogged(string jobOutput)
+    {
+        Assert.Single(jobOutput.Split('\n'), l => l.Contains("clip: communication on rank 0 of 2: ", StringComparison.Ordinal));
+        Assert.All(TrainRecords("one"), r => Assert.False(r.TryGetProperty("comm_ms", out _)));
+
+        // Rank 0's bytes per step, as a ring sends them (MeteredCommunicator): the gradient all-reduce of the P
+        // parameters, 2·(N−1)/N·4P = 4P on 2 ranks; the row counts, 2 floats from each rank; the image and text
+        // features, the other rank's 8 rows of E = 32 each; the feature-gradient reduce-scatter, the other rank's
+        // 2·8·32 floats and loss slot.
+        ClipCheckpoint final = ModelFolder.Load(Path.Combine(_temp.FullName, "two", "checkpoints", "step-000004"));
+        long parameters = ClipModel.FromStateDict(final.Config, final.StateDict).Parameters.Data.Length;
+        long bytes = (4 * parameters) + (2 * 4) + (2 * 4 * 8 * 32) + (4 * ((2 * 8 * 32) + 1));
+        JsonElement[] records = TrainRecords("two");
+        Assert.NotEmpty(records);
+        foreach (JsonElement r in records)
+        {
+            Assert.Equal(bytes, r.GetProperty("comm_bytes").GetInt64());
+            Assert.Equal(4, r.GetProperty("comm_calls").GetInt64() - BucketsOf(parameters));
+            double comm = r.GetProperty("comm_ms").GetDouble();
+            Assert.InRange(comm, double.Epsilon, r.GetProperty("step_ms").GetDouble());
+        }
+    }
+
+    // The gradient all-reduce goes in buckets of 2^20 floats.
+    private static long BucketsOf(long parameters) => (parameters + (1 << 20) - 1) >> 20;
+
+    private JsonElement[] TrainRecords(string name) =>
+        [.. File.ReadAllLines(Path.Combine(_temp.FullName, name, "log.jsonl"))
+            .Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(e => e.GetProperty("type").GetString() == "train")];
 
     private string Synth()
     {

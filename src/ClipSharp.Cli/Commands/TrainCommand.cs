@@ -189,6 +189,14 @@ internal static class TrainCommand
 
             context.Error.WriteLine(FormattableString.Invariant(
                 $"clip: finished step {result.Steps}, loss {result.LastLoss:F4}, {result.SamplesPerSecond:F0} samples/s; model: {result.FinalCheckpoint}"));
+            long taken = result.Steps - result.StartStep;
+            if (communicator.Size > 1 && taken > 0)
+            {
+                CommunicationTotals c = result.Communication;
+                context.Error.WriteLine(FormattableString.Invariant(
+                    $"clip: communication on rank {communicator.Rank} of {communicator.Size}: {c.Seconds * 1e3 / taken:F1} ms/step ({c.Seconds / Math.Max(result.TrainSeconds, 1e-9):P1} of the steps' time), {c.Bytes / 1e6 / taken:F2} MB/step sent"));
+            }
+
             if (result.LastEvaluation is { } metrics)
             {
                 context.Error.WriteLine("clip: validation: " + string.Join(", ", metrics.Select(m => FormattableString.Invariant($"{m.Key} {m.Value:P1}"))));
@@ -202,6 +210,14 @@ internal static class TrainCommand
                 w.WriteNumber("loss", result.LastLoss);
                 w.WriteNumber("samples_per_s", Math.Round(result.SamplesPerSecond, 1));
                 w.WriteNumber("bad_samples", result.BadSamples.Count);
+                if (communicator.Size > 1 && taken > 0)
+                {
+                    w.WriteNumber("world_size", communicator.Size);
+                    w.WriteNumber("comm_ms_per_step", Math.Round(result.Communication.Seconds * 1e3 / taken, 3));
+                    w.WriteNumber("comm_share", Math.Round(result.Communication.Seconds / Math.Max(result.TrainSeconds, 1e-9), 4));
+                    w.WriteNumber("comm_bytes_per_step", result.Communication.Bytes / taken);
+                }
+
                 w.WriteString("checkpoint", result.FinalCheckpoint);
                 if (result.LastEvaluation is { } m)
                 {

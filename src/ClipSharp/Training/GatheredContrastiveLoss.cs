@@ -23,9 +23,10 @@ namespace ClipSharp.Training;
 ///   ∂ℓ_r/∂t_k = s·(G'·A)_k [k ∈ R] +  s·(Gᵀ·a_R)_k    (every k).
 /// So rank r's loss reaches the features of every row, not only its own: the gathered copy of another rank's row k
 /// receives a gradient that belongs to its owner. The owner's full gradient is ∂ℓ/∂a_k = Σ_r ∂ℓ_r/∂a_k, the sum of
-/// what every rank computed for that row: the backward of an all-gather is a reduce-scatter (sum). It is taken here
-/// as an all-reduce of the [2B, E] feature gradient, of which each rank keeps its rows; then through the local
-/// normalisation as in one process. d ℓ_r/d logit_scale = Σ G⊙(s·a_R·Tᵀ) + Σ G'⊙(s·t_R·Aᵀ) is this rank's share; the
+/// what every rank computed for that row: the backward of an all-gather is a reduce-scatter (sum). It is taken as one:
+/// the [2B, E] feature gradient is laid out by owner (rank q's block: its image rows, its text rows, its loss slot),
+/// and a reduce-scatter hands each rank the sum of its own block, half the bytes of an all-reduce of the whole; then
+/// through the local normalisation as in one process. d ℓ_r/d logit_scale = Σ G⊙(s·a_R·Tᵀ) + Σ G'⊙(s·t_R·Aᵀ) is this rank's share; the
 /// trainer's gradient all-reduce sums the shares.
 /// </remarks>
 internal sealed class GatheredContrastiveLoss(ICommunicator communicator)
@@ -41,7 +42,10 @@ internal sealed class GatheredContrastiveLoss(ICommunicator communicator)
     private float[] _imageGrad = [];
     private float[] _textGrad = [];
     private float[] _dFeatures = [];
+    private float[] _byOwner = [];
+    private float[] _owned = [];
     private int[] _featureCounts = [];
+    private int[] _ownedCounts = [];
     private int _rows;
     private int _batch;
 
@@ -78,6 +82,7 @@ internal sealed class GatheredContrastiveLoss(ICommunicator communicator)
         Span<float> mine = [b, usable ? 0f : 1f];
         communicator.AllGather(mine, _counts);
         Array.Resize(ref _featureCounts, size);
+        Array.Resize(ref _ownedCounts, size);
         int batch = 0;
         int offset = 0;
         bool anyUnusable = false;
@@ -90,6 +95,7 @@ internal sealed class GatheredContrastiveLoss(ICommunicator communicator)
             }
 
             _featureCounts[r] = rows * e;
+            _ownedCounts[r] = (2 * rows * e) + 1;
             batch += rows;
             anyUnusable |= _counts[(2 * r) + 1] != 0;
         }
@@ -118,7 +124,9 @@ internal sealed class GatheredContrastiveLoss(ICommunicator communicator)
         ContrastiveLoss.Grow(ref _textLogits, bb);
         ContrastiveLoss.Grow(ref _imageGrad, bb);
         ContrastiveLoss.Grow(ref _textGrad, bb);
-        ContrastiveLoss.Grow(ref _dFeatures, (2 * all) + 1);
+        ContrastiveLoss.Grow(ref _dFeatures, 2 * all);
+        ContrastiveLoss.Grow(ref _byOwner, (2 * all) + size);
+        ContrastiveLoss.Grow(ref _owned, (2 * be) + 1);
         Span<float> gatheredImage = _gatheredImage.AsSpan(0, all);
         Span<float> gatheredText = _gatheredText.AsSpan(0, all);
         communicator.AllGather(a, gatheredImage, _featureCounts);
@@ -129,7 +137,7 @@ internal sealed class GatheredContrastiveLoss(ICommunicator communicator)
         Span<float> textLogits = _textLogits.AsSpan(0, bb);
         Span<float> g = _imageGrad.AsSpan(0, bb);
         Span<float> gt = _textGrad.AsSpan(0, bb);
-        Span<float> dFeatures = _dFeatures.AsSpan(0, (2 * all) + 1);
+        Span<float> dFeatures = _dFeatures.AsSpan(0, 2 * all);
         Span<float> dA = dFeatures[..all];
         Span<float> dT = dFeatures.Slice(all, all);
         dFeatures.Clear();
@@ -160,17 +168,33 @@ internal sealed class GatheredContrastiveLoss(ICommunicator communicator)
             Gemm.Sgemm(true, false, batch, e, b, scale, g, batch, a, e, 1f, dT, e);
         }
 
-        // The backward of the gather: every rank's gradient for every row, summed; the loss travels in the last slot.
-        dFeatures[^1] = (float)(loss / (2.0 * batch));
-        communicator.AllReduceSum(dFeatures);
-        float total = dFeatures[^1];
+        // The backward of the gather: each row's gradients from every rank, summed on the row's owner alone. The
+        // owners' rows interleave image and text, so the gradient is copied into owner order first; this rank's share
+        // of the loss goes into every owner's last slot, so that each receives the sum.
+        Span<float> byOwner = _byOwner.AsSpan(0, (2 * all) + size);
+        float share = (float)(loss / (2.0 * batch));
+        int at = 0;
+        int from = 0;
+        for (int q = 0; q < size; q++)
+        {
+            int length = _featureCounts[q];
+            dA.Slice(from, length).CopyTo(byOwner.Slice(at, length));
+            dT.Slice(from, length).CopyTo(byOwner.Slice(at + length, length));
+            byOwner[at + (2 * length)] = share;
+            at += _ownedCounts[q];
+            from += length;
+        }
+
+        Span<float> owned = _owned.AsSpan(0, (2 * be) + 1);
+        communicator.ReduceScatterSum(byOwner, owned, _ownedCounts);
+        float total = owned[^1];
         if (!float.IsFinite(total))
         {
             throw new TrainingDivergedException($"the loss is {total} at step {step}; the parameters were left unchanged.", step, null);
         }
 
-        ContrastiveLoss.NormalizeBackward(a, dA.Slice(offset * e, be), norms[..b], dImage, b, e);
-        ContrastiveLoss.NormalizeBackward(t, dT.Slice(offset * e, be), norms[b..], dText, b, e);
+        ContrastiveLoss.NormalizeBackward(a, owned[..be], norms[..b], dImage, b, e);
+        ContrastiveLoss.NormalizeBackward(t, owned.Slice(be, be), norms[b..], dText, b, e);
         return total;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using ClipSharp.Distributed;
 using ClipSharp.IO;
 
 namespace ClipSharp.Training;
@@ -89,6 +90,17 @@ public sealed class TrainingLog : IDisposable
             w.WriteNumber("grad_norm", record.GradientNorm);
             w.WriteNumber("logit_scale", record.LogitScale);
             w.WriteNumber("samples_per_s", Math.Round(record.SamplesPerSecond, 2));
+            if (record.StepSeconds is double seconds)
+            {
+                w.WriteNumber("step_ms", Math.Round(seconds * 1e3, 3));
+            }
+
+            if (record.Communication is CommunicationTotals c)
+            {
+                w.WriteNumber("comm_ms", Math.Round(c.Seconds * 1e3, 3));
+                w.WriteNumber("comm_bytes", c.Bytes);
+                w.WriteNumber("comm_calls", c.Calls);
+            }
         }));
         _train.Add(record);
     }
@@ -152,13 +164,26 @@ public sealed class TrainingLog : IDisposable
         {
             _train.Add(new TrainRecord(
                 step, r.GetProperty("epoch").GetInt32(), r.GetProperty("loss").GetSingle(), r.GetProperty("lr").GetDouble(),
-                r.GetProperty("grad_norm").GetDouble(), r.GetProperty("logit_scale").GetSingle(), r.GetProperty("samples_per_s").GetDouble()));
+                r.GetProperty("grad_norm").GetDouble(), r.GetProperty("logit_scale").GetSingle(), r.GetProperty("samples_per_s").GetDouble())
+            {
+                StepSeconds = r.TryGetProperty("step_ms", out JsonElement ms) ? ms.GetDouble() / 1e3 : null,
+                Communication = r.TryGetProperty("comm_ms", out JsonElement comm)
+                    ? new CommunicationTotals(r.GetProperty("comm_calls").GetInt64(), comm.GetDouble() / 1e3, r.GetProperty("comm_bytes").GetInt64())
+                    : null,
+            });
         }
     }
 }
 
 /// <summary>One optimizer step in the log; <see cref="Step"/> counts steps taken, 1-based.</summary>
-public sealed record TrainRecord(long Step, int Epoch, float Loss, double LearningRate, double GradientNorm, float LogitScale, double SamplesPerSecond);
+public sealed record TrainRecord(long Step, int Epoch, float Loss, double LearningRate, double GradientNorm, float LogitScale, double SamplesPerSecond)
+{
+    /// <summary>Wall-clock seconds of this step (forward, loss, backward, update, and their collectives), recorded by runs of more than one rank; else null.</summary>
+    public double? StepSeconds { get; init; }
+
+    /// <summary>What this rank's collectives took during the step (part of <see cref="StepSeconds"/>); null for one process.</summary>
+    public CommunicationTotals? Communication { get; init; }
+}
 
 /// <summary>One validation in the log, after <see cref="Step"/> steps.</summary>
 public sealed record EvalRecord(long Step, IReadOnlyDictionary<string, double> Metrics);

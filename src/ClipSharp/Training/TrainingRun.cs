@@ -38,7 +38,7 @@ public sealed class TrainingRun
     private readonly TokenizerFiles _tokenizer;
     private readonly PreprocessSettings _preprocess;
     private readonly Func<ClipModel, IReadOnlyDictionary<string, double>>? _validate;
-    private readonly ICommunicator _communicator;
+    private readonly MeteredCommunicator _communicator;
     private readonly float[] _collective = new float[1];
 
     /// <param name="model">The model to train in place: freshly initialised, or loaded for fine-tuning. A resumed run overwrites its weights with the checkpoint's.</param>
@@ -71,7 +71,9 @@ public sealed class TrainingRun
                 nameof(loader));
         }
 
-        _communicator = communicator ?? SingleProcessCommunicator.Instance;
+        // Metered, so that every step reports the time its collectives took; a caller's meter is kept as it is.
+        ICommunicator job = communicator ?? SingleProcessCommunicator.Instance;
+        _communicator = job as MeteredCommunicator ?? MeteredCommunicator.Create(job);
         if (loader.Options.Shard != BatchShard.Of(_communicator))
         {
             throw new ArgumentException(
@@ -170,6 +172,7 @@ public sealed class TrainingRun
         var clock = Stopwatch.StartNew();
         double trainSeconds = 0;
         long samplesHere = 0;
+        CommunicationTotals communication = default;
         var recent = new Queue<(double Seconds, int Samples)>();
         double recentSeconds = 0;
         int recentSamples = 0;
@@ -187,6 +190,7 @@ public sealed class TrainingRun
                 }
 
                 long begin = Stopwatch.GetTimestamp();
+                CommunicationTotals before = _communicator.Totals;
                 TrainingStepResult result;
                 try
                 {
@@ -198,6 +202,8 @@ public sealed class TrainingRun
                 }
 
                 double seconds = Stopwatch.GetElapsedTime(begin).TotalSeconds;
+                CommunicationTotals stepCommunication = _communicator.Totals - before;
+                communication += stepCommunication;
                 trainSeconds += seconds;
                 samplesHere += count;
                 samplesSeen += count;
@@ -217,7 +223,13 @@ public sealed class TrainingRun
                 if (step == start + 1 || step == total || step % Options.LogEvery == 0)
                 {
                     log?.WriteTrain(new TrainRecord(
-                        step, batch.Position.Epoch, result.Loss, result.LearningRate, result.GradientNorm, _model.LogitScale, speed));
+                        step, batch.Position.Epoch, result.Loss, result.LearningRate, result.GradientNorm, _model.LogitScale, speed)
+                    {
+                        // Timings only where they say something a run's speed does not: how a step splits into
+                        // compute and communication. One process's log stays a function of its settings but for the speed.
+                        StepSeconds = _communicator.Size > 1 ? seconds : null,
+                        Communication = _communicator.Size > 1 ? stepCommunication : null,
+                    });
                 }
 
                 TimeSpan? remaining = step > start ? clock.Elapsed / (step - start) * (total - step) : null;
@@ -267,7 +279,10 @@ public sealed class TrainingRun
 
         return new TrainingRunResult(
             lastCheckpoint ?? throw new InvalidOperationException("the run ended without a checkpoint."),
-            start, step, lastLoss, samplesHere / Math.Max(trainSeconds, 1e-9), trainSeconds, lastEval, _loader.BadSamples.Samples);
+            start, step, lastLoss, samplesHere / Math.Max(trainSeconds, 1e-9), trainSeconds, lastEval, _loader.BadSamples.Samples)
+        {
+            Communication = communication,
+        };
     }
 
     // The samples of the global batch that loaded, summed over the ranks.

@@ -1,4 +1,5 @@
 using ClipSharp.Data;
+using ClipSharp.Distributed;
 
 namespace ClipSharp.Training;
 
@@ -19,4 +20,11 @@ public sealed record TrainingRunResult(
     double SamplesPerSecond,
     double TrainSeconds,
     IReadOnlyDictionary<string, double>? LastEvaluation,
-    IReadOnlyList<BadSample> BadSamples);
+    IReadOnlyList<BadSample> BadSamples)
+{
+    /// <summary>
+    /// What this rank's collectives took over this invocation's steps (inside <see cref="TrainSeconds"/>): zero for
+    /// one process. The time includes waiting for slower ranks.
+    /// </summary>
+    public CommunicationTotals Communication { get; init; }
+}
