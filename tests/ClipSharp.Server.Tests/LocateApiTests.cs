@@ -93,6 +93,23 @@ public sealed class LocateApiTests(PlantedIndex planted) : IClassFixture<Planted
         Assert.Equal(2, report.RootElement.GetProperty("prompts").GetArrayLength());
     }
 
+    [Fact]
+    public async Task ASizeLocatesInACopyScaledToFitIt()
+    {
+        long id = planted.Ids["photo_08.png"];
+        DecodedImage fitted = ImageFit.Within(ImageDecoder.Decode(planted.ImagePath("photo_08.png")), 24);
+        using JsonDocument body = await ApiAssert.Ok(await PostJson(new { id, prompts = s_prompts, size = 24 }));
+        AssertSame(LocateReport.Create("photo_08.png", Locate(fitted, s_prompts)), body);
+        Assert.Equal((24, 20), (body.RootElement.GetProperty("width").GetInt32(), body.RootElement.GetProperty("height").GetInt32()));
+
+        using HttpResponseMessage png = await PostJson(new { id, prompts = s_prompts }, "?format=png&size=24");
+        Assert.Equal(LocalizationOverlay.Render(fitted, Locate(fitted, s_prompts)), await png.Content.ReadAsByteArrayAsync(Ct));
+
+        // Never enlarged.
+        using JsonDocument large = await ApiAssert.Ok(await PostJson(new { id, prompts = s_prompts, size = 512 }));
+        Assert.Equal(48, large.RootElement.GetProperty("width").GetInt32());
+    }
+
     [Theory]
     [InlineData("""{"id": 1}""", 400, "bad_request", "at least one prompt")]
     [InlineData("""{"id": 1, "prompts": []}""", 400, "bad_request", "at least one prompt")]
@@ -112,6 +129,8 @@ public sealed class LocateApiTests(PlantedIndex planted) : IClassFixture<Planted
     [InlineData("""{"id": 1, "prompts": ["a cat"], "method": "gradient"}""", 422, "method_unavailable", "gradient")]
     [InlineData("""{"id": 1, "prompts": ["a cat"], "threshold": 2}""", 400, "bad_request", "'threshold'")]
     [InlineData("""{"id": 1, "prompts": ["a cat"], "format": "gif"}""", 400, "bad_request", "'format'")]
+    [InlineData("""{"id": 1, "prompts": ["a cat"], "size": 8}""", 400, "bad_request", "'size'")]
+    [InlineData("""{"id": 1, "prompts": ["a cat"], "size": "big"}""", 400, "bad_request", "'size'")]
     [InlineData("""["a cat"]""", 400, "bad_request", "object")]
     public async Task BadInputsAreProblemsNamingThem(string json, int status, string code, string named)
     {
@@ -161,6 +180,10 @@ public sealed class LocateApiTests(PlantedIndex planted) : IClassFixture<Planted
         await ApiAssert.Error(byId, 413, "too_large");
         byte[] png = await File.ReadAllBytesAsync(planted.ImagePath("photo_01.png"), Ct);
         await ApiAssert.Error(await http.PostAsync("/v1/locate", Json(new { image = Convert.ToBase64String(png), prompts = s_prompts }), Ct), 413, "too_large");
+
+        // Scaled to fit a box first, the heat maps are the box's size, so the limit is not the full image's.
+        using JsonDocument fitted = await ApiAssert.Ok(await http.PostAsync("/v1/locate", Json(new { image = Convert.ToBase64String(png), prompts = s_prompts, size = 16 }), Ct));
+        Assert.Equal(16, fitted.RootElement.GetProperty("width").GetInt32());
     }
 
     [Fact]

@@ -22,9 +22,10 @@ internal static class LocateEndpoints
             .WithName("Locate")
             .WithSummary("Where in an image each prompt matches: heat-map peaks, boxes and masks, or the overlay picture")
             .WithDescription(
-                "JSON {\"image\": base64 | \"id\": ID, \"prompts\": [...], \"method\": \"dense\"|\"gradient\", \"threshold\": 0.5, \"format\": \"json\"|\"png\"} "
+                "JSON {\"image\": base64 | \"id\": ID, \"prompts\": [...], \"method\": \"dense\"|\"gradient\", \"threshold\": 0.5, \"format\": \"json\"|\"png\", \"size\": 320} "
                 + "or multipart/form-data with one image file (or an 'id' field) and 'prompt' fields. 'format' (a field or in the query) "
-                + "or Accept: image/png answers with the overlay PNG instead of the JSON report.")
+                + "or Accept: image/png answers with the overlay PNG instead of the JSON report; 'size' (16 to the thumbnail limit) locates in the "
+                + "image scaled to fit a size x size box (never enlarged), as previews want.")
             .Accepts<LocateRequest>("application/json", "multipart/form-data")
             .Produces<LocateReport>()
             .Produces(StatusCodes.Status200OK, contentType: Png)
@@ -38,7 +39,10 @@ internal static class LocateEndpoints
     {
         RequestInputs inputs = await RequestInputs.ReadAsync(request, options, cancel);
         LocateQuery query = LocateQuery.Read(inputs, request, options);
-        (string name, DecodedImage image) = Image(inputs, request, served, options);
+        // Scaled first, the heat maps are the box's size, so only the full size needs the pixel limit.
+        long maxPixels = query.Size is null ? options.MaxLocatePixels : long.MaxValue;
+        (string name, DecodedImage full) = Image(inputs, request, served, maxPixels);
+        DecodedImage image = query.Size is int size ? ImageFit.Within(full, size) : full;
         ClipLocator locator = Locator(gate.Clip, query.Method);
         IReadOnlyList<PromptLocation> located = await gate.RunAsync(_ => locator.Locate(image, query.Prompts, threshold: query.Threshold), cancel);
         return query.Picture
@@ -47,7 +51,7 @@ internal static class LocateEndpoints
     }
 
     /// <summary>The uploaded image, or the indexed entry's: exactly one of them, within the pixel limit.</summary>
-    private static (string Name, DecodedImage Image) Image(RequestInputs inputs, HttpRequest request, ServedIndex served, ClipServerOptions options)
+    private static (string Name, DecodedImage Image) Image(RequestInputs inputs, HttpRequest request, ServedIndex served, long maxPixels)
     {
         string? id = inputs.Field("id") ?? ServerQuery.Value(request, "id");
         if (inputs.Images.Count + (id is null ? 0 : 1) != 1)
@@ -59,7 +63,7 @@ internal static class LocateEndpoints
         if (id is null)
         {
             ImageUpload upload = inputs.Images[0];
-            CheckPixels(ImageDecoder.Peek(upload.Data, upload.Name), upload.Name, options);
+            CheckPixels(ImageDecoder.Peek(upload.Data, upload.Name), upload.Name, maxPixels);
             return (upload.Name, ImageDecoder.Decode(upload.Data, upload.Name));
         }
 
@@ -77,7 +81,7 @@ internal static class LocateEndpoints
             throw ApiException.NotFound($"the image of entry {entry.Id} is no longer readable.");
         }
 
-        CheckPixels(info, $"entry {entry.Id} ({name})", options);
+        CheckPixels(info, $"entry {entry.Id} ({name})", maxPixels);
         try
         {
             return (name, ImageDecoder.Decode(file.FullName));
@@ -88,12 +92,12 @@ internal static class LocateEndpoints
         }
     }
 
-    private static void CheckPixels(ImageInfo info, string name, ClipServerOptions options)
+    private static void CheckPixels(ImageInfo info, string name, long maxPixels)
     {
-        if ((long)info.Width * info.Height > options.MaxLocatePixels)
+        if ((long)info.Width * info.Height > maxPixels)
         {
             throw ApiException.TooLarge(
-                $"{name} is {info.Width} x {info.Height} pixels; locating works on at most {options.MaxLocatePixels} pixels, since every heat map is the image's size.");
+                $"{name} is {info.Width} x {info.Height} pixels; locating works on at most {maxPixels} pixels, since every heat map is the image's size (give 'size' to locate in a smaller copy).");
         }
     }
 
@@ -114,7 +118,7 @@ internal static class LocateEndpoints
 
 /// <summary>
 /// The JSON body of POST /v1/locate: one base64 image or an indexed entry's id, the prompts (used verbatim), and
-/// optionally the method, the mask threshold and the answer's format.
+/// optionally the method, the mask threshold, the answer's format and the box to scale the image into.
 /// </summary>
 internal sealed record LocateRequest(
     string? Image,
@@ -122,4 +126,5 @@ internal sealed record LocateRequest(
     IReadOnlyList<string> Prompts,
     string? Method,
     float? Threshold,
-    string? Format);
+    string? Format,
+    int? Size);

@@ -1,11 +1,17 @@
+using ClipSharp.Imaging;
 using ClipSharp.Localization;
 using Microsoft.AspNetCore.Http;
 
 namespace ClipSharp.Server.Endpoints;
 
-/// <summary>What a POST /v1/locate asks besides the image: prompts, method, threshold and whether to answer with the picture.</summary>
-internal sealed record LocateQuery(IReadOnlyList<string> Prompts, LocateMethod Method, float Threshold, bool Picture)
+/// <summary>
+/// What a POST /v1/locate asks besides the image: prompts, method, threshold, whether to answer with the picture,
+/// and the box to scale the image into first (<see cref="ImageFit"/>), if any.
+/// </summary>
+internal sealed record LocateQuery(IReadOnlyList<string> Prompts, LocateMethod Method, float Threshold, bool Picture, int? Size)
 {
+    private const int MinSize = 16;
+
     // The search endpoints' bound on a query text; a prompt is one.
     private const int MaxPromptChars = 2000;
 
@@ -50,7 +56,13 @@ internal sealed record LocateQuery(IReadOnlyList<string> Prompts, LocateMethod M
             : LocateMethods.Parse(methodName)
                 ?? throw ApiException.BadRequest($"'method' must be one of {string.Join(", ", LocateMethods.Names)}, got '{methodName}'.");
         float threshold = ServerQuery.Probability(inputs.Field("threshold") ?? ServerQuery.Value(request, "threshold"), "threshold", ClipLocator.DefaultThreshold);
-        return new LocateQuery(prompts, method, threshold, WantsPicture(inputs.Field("format") ?? ServerQuery.Value(request, "format"), request));
+        string? size = inputs.Field("size") ?? ServerQuery.Value(request, "size");
+        return new LocateQuery(
+            prompts,
+            method,
+            threshold,
+            WantsPicture(inputs.Field("format") ?? ServerQuery.Value(request, "format"), request),
+            size is null ? null : ServerQuery.Integer(size, "size", 0, MinSize, options.MaxThumbnailSize));
     }
 
     /// <summary>'format' when given; else the picture only for a client whose Accept header names image/png.</summary>

@@ -49,11 +49,14 @@
   // pointer sweeping across the grid does not queue a model call for every result it passes.
   const overlays = new Map();
   const HOVER_MS = 150;
+  const THUMBNAIL = 320;
 
   function overlay(id, query) {
     const key = id + "\n" + query;
     if (!overlays.has(key)) {
-      const init = { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ id, prompts: [query] }) };
+      // Located in a copy the thumbnail's size: the model sees its own small input anyway, and the picture stays small.
+      const body = JSON.stringify({ id, prompts: [query], size: THUMBNAIL });
+      const init = { method: "POST", headers: { "Content-Type": "application/json" }, body };
       overlays.set(key, api("/v1/locate?format=png", init)
         .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(r.statusText))))
         .then((blob) => URL.createObjectURL(blob))
@@ -128,7 +131,7 @@
       caption.append(name, score);
       if (hit.thumbnail_url) {
         const img = document.createElement("img");
-        thumbnail(img, hit.thumbnail_url + "?size=320");
+        thumbnail(img, hit.thumbnail_url + "?size=" + THUMBNAIL);
         img.alt = hit.name;
         img.loading = "lazy";
         button.append(img);
