@@ -51,6 +51,7 @@ public static class ClipEndpointRouteBuilderExtensions
         TagEndpoints.Map(api);
         SearchEndpoints.Map(api);
         ImageEndpoints.Map(api);
+        LocateEndpoints.Map(api);
         return root;
     }
 }

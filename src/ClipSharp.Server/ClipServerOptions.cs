@@ -54,5 +54,14 @@ public sealed record ClipServerOptions
     /// <summary>Bound on the encoded thumbnails kept in memory; the least recently used go first.</summary>
     public long ThumbnailCacheBytes { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>Prompts in one <c>POST /v1/locate</c>; each is a heat map of the image's size.</summary>
+    public int MaxLocatePrompts { get; init; } = 8;
+
+    /// <summary>
+    /// Largest width × height <c>POST /v1/locate</c> looks at: heat maps, masks and the overlay are all at the image's
+    /// own size, so this bounds their memory (4096 × 4096 by default). A larger upload or indexed image is a 413.
+    /// </summary>
+    public long MaxLocatePixels { get; init; } = 4096L * 4096;
+
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(120);
 }

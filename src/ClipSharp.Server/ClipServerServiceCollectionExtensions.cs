@@ -71,6 +71,11 @@ public static class ClipServerServiceCollectionExtensions
             throw new ClipServerOptionsException($"RateLimitPermits must be 0 (off) or more with a positive RateLimitWindow, got {options.RateLimitPermits} per {options.RateLimitWindow}.");
         }
 
+        if (options.MaxLocatePrompts < 1 || options.MaxLocatePixels < 1)
+        {
+            throw new ClipServerOptionsException($"MaxLocatePrompts and MaxLocatePixels must be at least 1, got {options.MaxLocatePrompts} and {options.MaxLocatePixels}.");
+        }
+
         if (options.ApiKey is not null)
         {
             // The same check as for a key from configuration, but at registration.

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 
 namespace ClipSharp.Server.Tests;
 
@@ -47,6 +48,24 @@ public sealed class ApiKeyTests
 
         // Past the key, the request reaches the endpoint, which has no index to search.
         await ApiAssert.Error(await app.Http.SendAsync(request, Ct), 404, "no_index");
+    }
+
+    [Fact]
+    public async Task LocateNeedsTheKeyLikeEveryModelEndpoint()
+    {
+        await using MappedApp app = await MappedApp.StartAsync(new ClipServerOptions { ApiKey = Key });
+        byte[] png = await File.ReadAllBytesAsync(ClipSharp.Testing.Fixtures.GoldenPath("preprocess", "small_100x50.png"), Ct);
+        object body = new { image = Convert.ToBase64String(png), prompts = new[] { "a cat" } };
+        await ApiAssert.Error(await app.Http.PostAsJsonAsync("/v1/locate", body, Ct), 401, "unauthorized");
+
+        using var wrong = new HttpRequestMessage(HttpMethod.Post, "/v1/locate") { Content = JsonContent.Create(body) };
+        wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key + "x");
+        await ApiAssert.Error(await app.Http.SendAsync(wrong, Ct), 401, "unauthorized");
+
+        using var right = new HttpRequestMessage(HttpMethod.Post, "/v1/locate") { Content = JsonContent.Create(body) };
+        right.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+        using JsonDocument ok = await ApiAssert.Ok(await app.Http.SendAsync(right, Ct));
+        Assert.Equal(100, ok.RootElement.GetProperty("width").GetInt32());
     }
 
     [Fact]

@@ -132,7 +132,7 @@ public sealed class ApiTests(ServerFixture server) : IClassFixture<ServerFixture
         using JsonDocument doc = await GetJson("/openapi/v1.json", HttpStatusCode.OK);
         JsonElement paths = doc.RootElement.GetProperty("paths");
         // /healthz is a health-check endpoint, which ASP.NET Core does not describe in OpenAPI.
-        foreach (string path in new[] { "/v1/embeddings", "/v1/classify" })
+        foreach (string path in new[] { "/v1/embeddings", "/v1/classify", "/v1/tag", "/v1/locate" })
         {
             Assert.True(paths.TryGetProperty(path, out _), path);
         }
@@ -149,6 +149,7 @@ public sealed class ApiTests(ServerFixture server) : IClassFixture<ServerFixture
             ["/v1/classify"] = ["labels", "images", "templates", "top_k"],
             ["/v1/tag"] = ["labels", "labels_file", "threshold", "images"],
             ["/v1/search"] = ["image", "text", "k"],
+            ["/v1/locate"] = ["image", "id", "prompts", "method", "threshold", "format"],
         };
         foreach ((string path, string[] properties) in expected)
         {

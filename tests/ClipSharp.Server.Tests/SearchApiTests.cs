@@ -199,7 +199,7 @@ public sealed class SearchApiTests(PlantedIndex planted) : IClassFixture<Planted
     {
         using JsonDocument doc = await ApiAssert.Ok(await planted.Http.GetAsync("/openapi/v1.json", Ct));
         JsonElement paths = doc.RootElement.GetProperty("paths");
-        foreach (string path in new[] { "/v1/search", "/v1/images/{id}", "/v1/images/{id}/thumbnail", "/v1/tag" })
+        foreach (string path in new[] { "/v1/search", "/v1/images/{id}", "/v1/images/{id}/thumbnail", "/v1/tag", "/v1/locate" })
         {
             Assert.True(paths.TryGetProperty(path, out _), path);
         }

@@ -29,6 +29,51 @@ public sealed class SearchPageTests(PlantedIndex planted, Browser browser) : ICl
     }
 
     [Fact]
+    public async Task HoveringOrFocusingAResultShowsWhereTheQueryMatches()
+    {
+        (string query, long expected, _) = planted.PlantedTextQuery();
+        IPage page = await OpenAsync();
+        int locates = 0;
+        page.Request += (_, r) =>
+        {
+            if (r.Url.Contains("/v1/locate", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref locates);
+            }
+        };
+        await page.Locator("#q").FillAsync(query);
+        await page.Locator("#q").PressAsync("Enter");
+        await Expect(page.Locator("#status")).ToContainTextAsync("see where it matches");
+        ILocator first = page.Locator(FirstHit);
+        await Expect(first).ToHaveAttributeAsync("data-id", Id(expected));
+        await Expect(first.Locator("img.where")).ToHaveCountAsync(0);
+
+        // The overlay is the server's picture for this result and this query: one panel as wide as the image.
+        await first.HoverAsync();
+        ILocator overlay = first.Locator("img.where");
+        await Expect(overlay).ToBeVisibleAsync();
+        await Expect(overlay).ToHaveJSPropertyAsync("complete", true);
+        Assert.Equal(48, await overlay.EvaluateAsync<int>("img => img.naturalWidth"));
+        Assert.StartsWith("blob:", await overlay.GetAttributeAsync("src"), StringComparison.Ordinal);
+
+        // Leaving restores the thumbnail, and coming back uses the picture already fetched.
+        await page.Locator("#q").HoverAsync();
+        await Expect(overlay).ToBeHiddenAsync();
+        await first.HoverAsync();
+        await Expect(overlay).ToBeVisibleAsync();
+        Assert.Equal(1, Volatile.Read(ref locates));
+        await page.Locator("#q").HoverAsync();
+
+        // Keyboard users get it on focus.
+        ILocator second = page.Locator("#results li:nth-child(2) .hit");
+        await second.FocusAsync();
+        await Expect(second.Locator("img.where")).ToBeVisibleAsync();
+        await page.Locator("#q").FocusAsync();
+        await Expect(second.Locator("img.where")).ToBeHiddenAsync();
+        Assert.Equal(2, Volatile.Read(ref locates));
+    }
+
+    [Fact]
     public async Task PickedImageFindsItsCopyFirst()
     {
         IPage page = await OpenAsync();

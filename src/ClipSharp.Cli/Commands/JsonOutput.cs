@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace ClipSharp.Cli.Commands;
 
@@ -8,6 +9,7 @@ namespace ClipSharp.Cli.Commands;
 internal static class JsonOutput
 {
     private static readonly JsonWriterOptions s_options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions s_serializer = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static string Line(Action<Utf8JsonWriter> write)
     {
@@ -19,6 +21,11 @@ internal static class JsonOutput
 
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
+
+    /// <summary>A library record as a JSON object, named as its attributes say, for a command to add its own fields to.</summary>
+    public static JsonObject Node<T>(T value)
+        where T : notnull
+        => JsonSerializer.SerializeToNode(value, s_serializer)!.AsObject();
 
     public static void WriteFloats(Utf8JsonWriter writer, string name, ReadOnlySpan<float> values)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using ClipSharp.Imaging;
 using ClipSharp.Localization;
 using Spectre.Console;
@@ -92,7 +93,7 @@ internal static class LocateCommand
                     LocalizationOverlay.Save(outPath, decoded, located, overwrite);
                 }
 
-                Report(context, path, decoded, located, outPath, parsed.GetValue(json));
+                Report(context, path, located, outPath, parsed.GetValue(json));
             }
 
             return 0;
@@ -127,50 +128,18 @@ internal static class LocateCommand
     }
 
     private static void Report(
-        CliContext context, string image, DecodedImage decoded, IReadOnlyList<PromptLocation> located, string? output, bool json)
+        CliContext context, string image, IReadOnlyList<PromptLocation> located, string? output, bool json)
     {
         if (json)
         {
-            context.Out.WriteLine(JsonOutput.Line(w =>
+            // The library's report, as the server answers it; only where the overlay went is the command's own.
+            JsonObject line = JsonOutput.Node(LocateReport.Create(image, located));
+            if (output is not null)
             {
-                w.WriteStartObject();
-                w.WriteString("image", image);
-                w.WriteNumber("width", decoded.Width);
-                w.WriteNumber("height", decoded.Height);
-                w.WriteNumber("grid", located[0].HeatMap.GridSize);
-                w.WriteString("method", located[0].HeatMap.Method.Name());
-                if (output is not null)
-                {
-                    w.WriteString("out", output);
-                }
+                line["out"] = output;
+            }
 
-                w.WriteStartArray("prompts");
-                foreach (PromptLocation l in located)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("prompt", l.Prompt);
-                    w.WriteStartObject("peak");
-                    w.WriteNumber("x", l.Peak.X);
-                    w.WriteNumber("y", l.Peak.Y);
-                    w.WriteEndObject();
-                    string score = l.HeatMap.Method == LocateMethod.Dense ? "cosine" : "relevance";
-                    w.WriteNumber(score, l.PeakCosine);
-                    w.WriteNumber("min_" + score, l.HeatMap.Min);
-                    w.WriteStartObject("box");
-                    w.WriteNumber("left", l.Box.Left);
-                    w.WriteNumber("top", l.Box.Top);
-                    w.WriteNumber("right", l.Box.Right);
-                    w.WriteNumber("bottom", l.Box.Bottom);
-                    w.WriteEndObject();
-                    w.WriteNumber("threshold", l.Threshold);
-                    w.WriteNumber("mask_area", l.MaskArea);
-                    w.WriteNumber("mask_fraction", l.MaskFraction);
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }));
+            context.Out.WriteLine(JsonOutput.Line(w => line.WriteTo(w)));
             return;
         }
 

@@ -29,7 +29,7 @@ internal static class ServeCommand
         var rateWindow = new Option<int>("--rate-limit-window-s") { Description = "The window of --rate-limit, in seconds.", DefaultValueFactory = _ => 60 };
         var queue = new Option<int>("--queue") { Description = "Requests that may wait for the model; more are refused at once with 429 and Retry-After.", DefaultValueFactory = _ => 64 };
         var engine = IndexCommand.EngineOption();
-        var command = new Command("serve", "Serve embeddings, classification, tagging and index search over HTTP, with a search page at / (OpenAPI at /openapi/v1.json).")
+        var command = new Command("serve", "Serve embeddings, classification, tagging, localisation and index search over HTTP, with a search page at / (OpenAPI at /openapi/v1.json).")
         {
             index, engine, host, port, maxUpload, apiKey, allowAnonymous, corsOrigins, rateLimit, rateWindow, queue,
         };

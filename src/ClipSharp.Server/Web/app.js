@@ -44,6 +44,54 @@
       .catch(() => {});
   }
 
+  // After a text search, hovering or focusing a result shows where the query matches in it: the overlay picture
+  // POST /v1/locate draws, fetched once per (id, query) and kept as a blob URL. A short wait first, so that a
+  // pointer sweeping across the grid does not queue a model call for every result it passes.
+  const overlays = new Map();
+  const HOVER_MS = 150;
+  const THUMBNAIL = 320;
+
+  function overlay(id, query) {
+    const key = id + "\n" + query;
+    if (!overlays.has(key)) {
+      // Located in a copy the thumbnail's size: the model sees its own small input anyway, and the picture stays small.
+      const body = JSON.stringify({ id, prompts: [query], size: THUMBNAIL });
+      const init = { method: "POST", headers: { "Content-Type": "application/json" }, body };
+      overlays.set(key, api("/v1/locate?format=png", init)
+        .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(r.statusText))))
+        .then((blob) => URL.createObjectURL(blob))
+        .catch((e) => { overlays.delete(key); throw e; }));
+    }
+    return overlays.get(key);
+  }
+
+  function where(button, hit, query) {
+    let layer = null, timer = 0, hovered = false, focused = false;
+    const update = () => {
+      clearTimeout(timer);
+      if (!hovered && !focused) {
+        if (layer) layer.hidden = true;
+        return;
+      }
+      timer = setTimeout(() => overlay(hit.id, query).then((url) => {
+        if (!hovered && !focused) return;
+        if (!layer) {
+          // Decorative: the button already says what the result is; the picture only shows where.
+          layer = document.createElement("img");
+          layer.className = "where";
+          layer.alt = "";
+          button.append(layer);
+        }
+        layer.src = url;
+        layer.hidden = false;
+      }).catch(() => {}), HOVER_MS);
+    };
+    button.addEventListener("mouseenter", () => { hovered = true; update(); });
+    button.addEventListener("mouseleave", () => { hovered = false; update(); });
+    button.addEventListener("focus", () => { focused = true; update(); });
+    button.addEventListener("blur", () => { focused = false; update(); });
+  }
+
   function say(text, isError) {
     status.textContent = text;
     status.classList.toggle("error", !!isError);
@@ -83,17 +131,19 @@
       caption.append(name, score);
       if (hit.thumbnail_url) {
         const img = document.createElement("img");
-        thumbnail(img, hit.thumbnail_url + "?size=320");
+        thumbnail(img, hit.thumbnail_url + "?size=" + THUMBNAIL);
         img.alt = hit.name;
         img.loading = "lazy";
         button.append(img);
       }
       button.append(caption);
+      if (hit.thumbnail_url && body.kind === "text") where(button, hit, body.query);
       button.addEventListener("click", () => similar(hit));
       item.append(button);
       return item;
     }));
-    say(body.results.length + " results for " + label + ".");
+    const hint = body.kind === "text" && body.results.some((h) => h.thumbnail_url) ? " Hover or focus a result to see where it matches." : "";
+    say(body.results.length + " results for " + label + "." + hint);
   }
 
   function similar(hit) {
