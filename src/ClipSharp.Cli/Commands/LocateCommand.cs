@@ -167,30 +167,14 @@ internal static class LocateCommand
     {
         if (json)
         {
-            context.Out.WriteLine(JsonOutput.Line(w =>
+            // The library's report; only where the picture went is the command's own.
+            JsonObject line = JsonOutput.Node(SegmentationReport.Create(image, segmentation));
+            if (output is not null)
             {
-                w.WriteStartObject();
-                w.WriteString("image", image);
-                w.WriteNumber("width", segmentation.Width);
-                w.WriteNumber("height", segmentation.Height);
-                if (output is not null)
-                {
-                    w.WriteString("out", output);
-                }
+                line["out"] = output;
+            }
 
-                w.WriteStartArray("labels");
-                for (int l = 0; l < segmentation.Labels.Count; l++)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("label", segmentation.Labels[l]);
-                    w.WriteNumber("pixels", segmentation.Area(l));
-                    w.WriteNumber("fraction", segmentation.Fraction(l));
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-                w.WriteEndObject();
-            }));
+            context.Out.WriteLine(JsonOutput.Line(w => line.WriteTo(w)));
             return;
         }
 

@@ -48,6 +48,25 @@ public sealed class LocateReportTests
     }
 
     [Fact]
+    public void TheSegmentationReportGivesEveryLabelsPixelsInOrderUnderItsOwnNames()
+    {
+        DecodedImage image = Photo();
+        Segmentation segmentation = ClipLocator.Create(s_clip.Value).Segment(image, ["a red star", "a blue circle", "background"]);
+        SegmentationReport report = SegmentationReport.Create("photo.jpg", segmentation);
+        Assert.Equal(("photo.jpg", 640, 480), (report.Image, report.Width, report.Height));
+        Assert.Equal(["a red star", "a blue circle", "background"], report.Labels.Select(l => l.Label));
+        Assert.Equal([.. Enumerable.Range(0, 3).Select(l => segmentation.Area(l))], report.Labels.Select(l => l.Pixels));
+        Assert.Equal(640L * 480, report.Labels.Sum(l => l.Pixels));
+        Assert.Equal(report.Labels.Select(l => (double)l.Pixels / (640 * 480)), report.Labels.Select(l => l.Fraction));
+
+        string plain = JsonSerializer.Serialize(report);
+        Assert.Equal(plain, JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.KebabCaseUpper }));
+        using JsonDocument doc = JsonDocument.Parse(plain);
+        Assert.Equal(["image", "width", "height", "labels"], doc.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["label", "pixels", "fraction"], doc.RootElement.GetProperty("labels")[0].EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
     public void GradientReportsNameTheHeatARelevance()
     {
         var locator = ClipLocator.Create(s_clip.Value, LocateOptions.Default with { Method = LocateMethod.Gradient });
