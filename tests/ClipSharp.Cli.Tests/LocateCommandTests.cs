@@ -84,12 +84,32 @@ public sealed class LocateCommandTests
         CliResult eval = CliRunner.Run(["eval", "locate", .. CliRunner.TinyModelArgs(), "--scenes", "1", "--objects", "2", "--json"]);
         Assert.True(eval.ExitCode == 0, eval.Stderr);
         using JsonDocument rows = JsonDocument.Parse(eval.StdoutLines.Single());
-        Assert.Equal(["dense", "gradient"], rows.RootElement.GetProperty("results").EnumerateArray().Select(x => x.GetProperty("method").GetString()));
+        Assert.Equal(["dense", "gradient", "occlusion"], rows.RootElement.GetProperty("results").EnumerateArray().Select(x => x.GetProperty("method").GetString()));
 
         CliResult bad = CliRunner.Run(["locate", CliRunner.Image("square_224x224.png"), .. CliRunner.TinyModelArgs(), "--prompt", "a star", "--method", "gradcam"]);
         Assert.NotEqual(0, bad.ExitCode);
         Assert.Contains("gradcam", bad.Stderr, StringComparison.Ordinal);
         bad.AssertNoStackTrace();
+    }
+
+    [Fact]
+    public void OcclusionMethodGivesAFinerMapAndEvalMeasuresItAlone()
+    {
+        CliResult r = CliRunner.Run(
+            ["locate", CliRunner.Image("square_224x224.png"), .. CliRunner.TinyModelArgs(), "--prompt", "a red star", "--prompt", "a circle", "--method", "occlusion", "--json"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using JsonDocument doc = JsonDocument.Parse(r.StdoutLines.Single());
+        Assert.Equal("occlusion", doc.RootElement.GetProperty("method").GetString());
+        JsonElement[] prompts = [.. doc.RootElement.GetProperty("prompts").EnumerateArray()];
+        Assert.Equal(2, prompts.Length);
+        Assert.All(prompts, p => Assert.True(p.GetProperty("relevance").GetDouble() > p.GetProperty("min_relevance").GetDouble()));
+
+        CliResult eval = CliRunner.Run(["eval", "locate", .. CliRunner.TinyModelArgs(), "--scenes", "1", "--objects", "2", "--method", "occlusion", "--json"]);
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        using JsonDocument rows = JsonDocument.Parse(eval.StdoutLines.Single());
+        JsonElement row = rows.RootElement.GetProperty("results").EnumerateArray().Single();
+        Assert.Equal("occlusion", row.GetProperty("method").GetString());
+        Assert.InRange(row.GetProperty("pointing").GetDouble(), 0, 1);
     }
 
     [Theory]
@@ -130,7 +150,7 @@ public sealed class LocateCommandTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         using JsonDocument doc = JsonDocument.Parse(r.StdoutLines.Single());
         JsonElement[] rows = [.. doc.RootElement.GetProperty("results").EnumerateArray()];
-        Assert.Equal([2, 3, 2, 3], rows.Select(x => x.GetProperty("objects").GetInt32()));
+        Assert.Equal([2, 3, 2, 3, 2, 3], rows.Select(x => x.GetProperty("objects").GetInt32()));
         Assert.All(rows, x => Assert.InRange(x.GetProperty("pointing").GetDouble(), 0, 1));
         Assert.All(rows, x => Assert.InRange(x.GetProperty("miou_random").GetDouble(), 0, 1));
         Assert.Contains("pointing", r.Stderr, StringComparison.Ordinal);

@@ -27,7 +27,7 @@ internal static class EvalCommand
         var scenes = new Option<int>("--scenes") { Description = "Synthetic scenes per object count.", DefaultValueFactory = _ => 100 };
         var objects = new Option<string>("--objects") { Description = "Comma-separated objects per scene.", DefaultValueFactory = _ => "2,3" };
         var seed = CliOptions.Seed("Seed of the scenes and of the random baseline.");
-        var method = LocateMethodOption.Many("The methods to measure (repeatable): dense, gradient; both unless given.");
+        var method = LocateMethodOption.Many("The methods to measure (repeatable): dense, gradient, occlusion; all unless given.");
         var json = new Option<bool>("--json") { Description = "One JSON line with the results on stdout." };
         var command = new Command(
             "locate", "Pointing game and mIoU of the model's heat maps (clip locate) on synthetic scenes with known object masks, beside centre and random baselines.")

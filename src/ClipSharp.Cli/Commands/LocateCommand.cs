@@ -37,7 +37,7 @@ internal static class LocateCommand
             DefaultValueFactory = _ => ClipLocator.DefaultThreshold,
         };
         var method = LocateMethodOption.One(
-            "How each cell is scored: dense (MaskCLIP dense features) or gradient (gradient × activation of the ViT's tokens).", LocateMethod.Dense);
+            "How each cell is scored: dense (MaskCLIP dense features), gradient (gradient × activation of the ViT's tokens) or occlusion (the cosine's drop under occluders, on a grid finer than the model's).", LocateMethod.Dense);
         var output = CliOptions.Out<string?>("Write the overlay picture to this .png file.");
         var force = new Option<bool>("--force") { Description = "Replace --out if it exists." };
         var json = CliOptions.Json("Print the result as one JSON line on stdout.");

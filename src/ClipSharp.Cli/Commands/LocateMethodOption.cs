@@ -3,7 +3,7 @@ using ClipSharp.Localization;
 
 namespace ClipSharp.Cli.Commands;
 
-/// <summary><c>--method dense|gradient</c> of <c>clip locate</c> and <c>clip eval locate</c>; the names are the library's.</summary>
+/// <summary><c>--method dense|gradient|occlusion</c> of <c>clip locate</c> and <c>clip eval locate</c>; the names are the library's.</summary>
 internal static class LocateMethodOption
 {
     /// <summary>One method, <paramref name="fallback"/> unless given.</summary>

@@ -22,7 +22,7 @@ internal static class LocateEndpoints
             .WithName("Locate")
             .WithSummary("Where in an image each prompt matches: heat-map peaks, boxes and masks, or the overlay picture")
             .WithDescription(
-                "JSON {\"image\": base64 | \"id\": ID, \"prompts\": [...], \"method\": \"dense\"|\"gradient\", \"threshold\": 0.5, \"format\": \"json\"|\"png\", \"size\": 320} "
+                "JSON {\"image\": base64 | \"id\": ID, \"prompts\": [...], \"method\": \"dense\"|\"gradient\"|\"occlusion\", \"threshold\": 0.5, \"format\": \"json\"|\"png\", \"size\": 320} "
                 + "or multipart/form-data with one image file (or an 'id' field) and 'prompt' fields. 'format' (a field or in the query) "
                 + "or Accept: image/png answers with the overlay PNG instead of the JSON report; 'size' (16 to the thumbnail limit) locates in the "
                 + "image scaled to fit a size x size box (never enlarged), as previews want.")

@@ -49,8 +49,8 @@ public static class LocalizationEvaluator
                 string[] labels = [.. phrases, BackgroundLabel];
                 Tensor embeddings = locator.EmbedPrompts(labels, ClipLocator.Verbatim);
 
-                IReadOnlyList<PromptLocation> located = locator.Locate(
-                    image, phrases, embeddings.Slice(0, phrases.Length), ClipLocator.DefaultThreshold);
+                (IReadOnlyList<PromptLocation> located, Segmentation segmentation) = locator.LocateAndSegment(
+                    image, labels, embeddings, phrases.Length, ClipLocator.DefaultThreshold);
                 int centrePixel = (size / 2 * size) + (size / 2);
                 for (int k = 0; k < count; k++)
                 {
@@ -62,7 +62,6 @@ public static class LocalizationEvaluator
 
                 objects += count;
                 int[] truth = Truth(masks, size);
-                Segmentation segmentation = locator.Segment(image, labels, embeddings);
                 miou += MeanIoU(segmentation.Map, truth, labels.Length);
                 miouBackground += MeanIoU(new int[truth.Length].AsSpan(), truth, labels.Length, fill: count);
                 int[] noise = new int[truth.Length];

@@ -7,10 +7,11 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 namespace ClipSharp.Localization;
 
 /// <summary>
-/// Text-prompted heat maps, "where CLIP looks", without any training. Each cell of the model's grid gets a score for
-/// a prompt by one of two methods (<see cref="LocateMethod"/>): the cosine of the image tower's dense feature there
-/// with the prompt's text embedding (MaskCLIP, see <see cref="IImageEncoder.ForwardDense"/>), or the gradient
-/// relevance of the cell's activations for the image-prompt cosine. The grid is upsampled bilinearly onto the
+/// Text-prompted heat maps, "where CLIP looks", without any training. Each cell of a grid gets a score for a prompt
+/// by one of three methods (<see cref="LocateMethod"/>): the cosine of the image tower's dense feature there with the
+/// prompt's text embedding (MaskCLIP, see <see cref="IImageEncoder.ForwardDense"/>), the gradient relevance of the
+/// cell's activations for the image-prompt cosine, or how much occluding the cell lowers that cosine (on a grid finer
+/// than the model's). The grid is upsampled bilinearly onto the
 /// image's own pixels (see <see cref="GridUpsampler"/>). The image is preprocessed exactly as for embedding, so the
 /// grid covers the centre crop CLIP sees (<see cref="ModelView"/>).
 /// </summary>
@@ -35,9 +36,15 @@ public sealed class ClipLocator
     public LocateMethod Method => Options.Method;
 
     /// <summary>Cells per side of the grid heat maps are computed on.</summary>
-    public int GridSize => Method == LocateMethod.Gradient ? GradientRelevance.GridSize(Clip.Model, Options.Depth) : Clip.Model.Visual.DenseGrid;
+    public int GridSize => Method switch
+    {
+        LocateMethod.Gradient => GradientRelevance.GridSize(Clip.Model, Options.Depth),
+        LocateMethod.Occlusion => OcclusionSensitivity.GridSize(Clip.Model, Options),
+        _ => Clip.Model.Visual.DenseGrid,
+    };
 
     /// <exception cref="NotSupportedException">The gradient method with a ResNet image tower.</exception>
+    /// <exception cref="LocateOptionsException">Options the model cannot be located with (naming the option).</exception>
     public static ClipLocator Create(Clip clip, LocateOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(clip);
@@ -45,6 +52,10 @@ public sealed class ClipLocator
         if (options.Method == LocateMethod.Gradient)
         {
             GradientRelevance.Tower(clip.Model, options.Depth);
+        }
+        else if (options.Method == LocateMethod.Occlusion)
+        {
+            OcclusionSensitivity.Geometry(clip.Model, options);
         }
         else if (options.Method != LocateMethod.Dense)
         {
@@ -96,14 +107,7 @@ public sealed class ClipLocator
             throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "the mask threshold is a normalised heat in [0, 1].");
         }
 
-        IReadOnlyList<HeatMap> maps = HeatMaps(image, prompts, promptEmbeddings);
-        var result = new PromptLocation[maps.Count];
-        for (int p = 0; p < maps.Count; p++)
-        {
-            result[p] = PromptLocation.From(prompts[p], maps[p], threshold);
-        }
-
-        return result;
+        return Locations(prompts, HeatMaps(image, prompts, promptEmbeddings), threshold);
     }
 
     /// <summary>
@@ -122,7 +126,38 @@ public sealed class ClipLocator
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(labels);
+        return Segment(image, labels, Scores(image, labels, labelEmbeddings));
+    }
+
+    /// <summary>
+    /// <see cref="Locate(DecodedImage, IReadOnlyList{string}, Tensor, float)"/> of the first <paramref name="located"/>
+    /// labels and <see cref="Segment(DecodedImage, IReadOnlyList{string}, Tensor)"/> of all, from one scoring of the
+    /// image: each label's cells do not depend on the others, and a method that runs the image tower many times
+    /// (occlusion) should not run it twice.
+    /// </summary>
+    internal (IReadOnlyList<PromptLocation> Located, Segmentation Segmentation) LocateAndSegment(
+        DecodedImage image, IReadOnlyList<string> labels, Tensor labelEmbeddings, int located, float threshold)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(located, labels.Count);
         float[][] cells = Scores(image, labels, labelEmbeddings);
+        return (Locations(labels, Maps(image, cells[..located]), threshold), Segment(image, labels, cells));
+    }
+
+    private static PromptLocation[] Locations(IReadOnlyList<string> prompts, IReadOnlyList<HeatMap> maps, float threshold)
+    {
+        var result = new PromptLocation[maps.Count];
+        for (int p = 0; p < maps.Count; p++)
+        {
+            result[p] = PromptLocation.From(prompts[p], maps[p], threshold);
+        }
+
+        return result;
+    }
+
+    private Segmentation Segment(DecodedImage image, IReadOnlyList<string> labels, float[][] cells)
+    {
         GridUpsampler up = Upsampler(image);
         var map = new int[image.Width * image.Height];
         for (int y = 0; y < image.Height; y++)
@@ -152,7 +187,11 @@ public sealed class ClipLocator
     public IReadOnlyList<HeatMap> HeatMaps(DecodedImage image, IReadOnlyList<string> prompts, Tensor promptEmbeddings)
     {
         ArgumentNullException.ThrowIfNull(image);
-        float[][] cells = Scores(image, prompts, promptEmbeddings);
+        return Maps(image, Scores(image, prompts, promptEmbeddings));
+    }
+
+    private HeatMap[] Maps(DecodedImage image, float[][] cells)
+    {
         GridUpsampler up = Upsampler(image);
         ModelView view = ModelView.Of(image.Width, image.Height, Clip.ImageTransform.Resolution);
         var maps = new HeatMap[cells.Length];
@@ -189,6 +228,11 @@ public sealed class ClipLocator
         if (Method == LocateMethod.Gradient)
         {
             return GradientRelevance.Cells(Clip.Model, Clip.ImageTransform.Apply(image), embeddings, Options);
+        }
+
+        if (Method == LocateMethod.Occlusion)
+        {
+            return OcclusionSensitivity.Cells(Clip.Model, Clip.ImageTransform.Apply(image), embeddings, Options);
         }
 
         Tensor dense = EncodeDense(image);

@@ -19,6 +19,7 @@ internal static class GradientRelevance
     /// <exception cref="NotSupportedException">
     /// The image tower is not a vision transformer, or its weights are packed for inference only.
     /// </exception>
+    /// <exception cref="LocateOptionsException">A depth the tower does not have.</exception>
     public static VisionTransformer Tower(ClipModel model, int? depth)
     {
         if (model.Visual is not VisionTransformer vit)
@@ -36,8 +37,8 @@ internal static class GradientRelevance
         int blocks = vit.Transformer.Resblocks.Count;
         if (depth is { } d && (d < 1 || d > blocks + 1))
         {
-            throw new ArgumentOutOfRangeException(
-                nameof(depth), depth, $"the depth counts blocks from the top: 1 to {blocks} for this tower, or {blocks + 1} for the input pixels.");
+            throw new LocateOptionsException(
+                nameof(LocateOptions.Depth), depth, $"the depth counts blocks from the top: 1 to {blocks} for this tower, or {blocks + 1} for the input pixels.");
         }
 
         return vit;

@@ -3,8 +3,10 @@ namespace ClipSharp.Localization;
 /// <summary>
 /// Where one prompt matches an image: a score for every cell of the model's G×G grid, upsampled bilinearly onto every
 /// pixel of the input image. The score is the cosine similarity between the prompt's text embedding and the cell's
-/// dense image feature (<see cref="LocateMethod.Dense"/>) or the cell's gradient relevance
-/// (<see cref="LocateMethod.Gradient"/>, non-negative, in units of cosine).
+/// dense image feature (<see cref="LocateMethod.Dense"/>), the cell's gradient relevance
+/// (<see cref="LocateMethod.Gradient"/>, non-negative, in units of cosine), or the mean drop of the image-prompt
+/// cosine when the cell is occluded (<see cref="LocateMethod.Occlusion"/>, on a grid finer than the model's; negative
+/// where covering the cell raises the cosine).
 /// </summary>
 public sealed class HeatMap
 {
@@ -27,7 +29,7 @@ public sealed class HeatMap
         Max = values.Max();
     }
 
-    /// <summary>What the values are: cosines or gradient relevances.</summary>
+    /// <summary>What the values are: cosines, gradient relevances or occlusion drops.</summary>
     public LocateMethod Method { get; }
 
     public int Width { get; }
@@ -37,7 +39,7 @@ public sealed class HeatMap
     /// <summary>Score per pixel: [height, width], row-major.</summary>
     public ReadOnlySpan<float> Values => _values;
 
-    /// <summary>Cells per side of the model's grid (ViT: patches per side; ResNet: resolution / 32).</summary>
+    /// <summary>Cells per side of the grid (the model's: ViT patches per side, ResNet resolution / 32; or the occlusion stride's).</summary>
     public int GridSize { get; }
 
     /// <summary>Score per grid cell, before upsampling: [G, G], row-major.</summary>

@@ -17,4 +17,23 @@ public sealed record LocateOptions
     /// the first, which measured best (docs/localization.md).
     /// </summary>
     public int? Depth { get; init; }
+
+    /// <summary>
+    /// <see cref="LocateMethod.Occlusion"/> only: the occluders' sides in the model's input pixels, each a multiple of
+    /// <see cref="OcclusionStride"/>; the map is the mean of one map per size. Null, the default: a quarter, a half
+    /// and the whole of a cell of the model's grid (4, 8 and 16 pixels for patch 16; 8, 16 and 32 for ViT-B/32 and
+    /// RN50 at 224), each rounded down to a multiple of the stride, which measured best (docs/localization.md).
+    /// </summary>
+    public IReadOnlyList<int>? OccluderSizes { get; init; }
+
+    /// <summary>
+    /// <see cref="LocateMethod.Occlusion"/> only: the step between occluder positions in the model's input pixels,
+    /// which must divide the model's resolution; it is also the side of the map's cells. Null, the default: the
+    /// largest divisor of the model's grid cell that is at most a quarter of it (4 pixels for patch 16, 8 for
+    /// ViT-B/32 and RN50 at 224).
+    /// </summary>
+    public int? OcclusionStride { get; init; }
+
+    /// <summary><see cref="LocateMethod.Occlusion"/> only: occluded images per forward pass of the image tower.</summary>
+    public int OcclusionBatch { get; init; } = 64;
 }

@@ -31,7 +31,7 @@ public sealed class PromptLocation
     /// </summary>
     public PixelPoint Peak { get; }
 
-    /// <summary>The heat at the peak: a cosine (<see cref="LocateMethod.Dense"/>) or a relevance (<see cref="LocateMethod.Gradient"/>).</summary>
+    /// <summary>The heat at the peak: a cosine (<see cref="LocateMethod.Dense"/>) or a relevance (<see cref="LocateMethod.Gradient"/>, <see cref="LocateMethod.Occlusion"/>).</summary>
     public float PeakCosine => HeatMap[Peak.X, Peak.Y];
 
     /// <summary>The normalised-heat threshold of the mask, in [0, 1].</summary>

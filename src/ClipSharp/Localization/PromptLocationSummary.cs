@@ -6,7 +6,7 @@ namespace ClipSharp.Localization;
 /// What is reported of one located prompt (<see cref="PromptLocation"/> without its heat map and mask): the peak,
 /// the heat there and the lowest heat, the box and the mask's size. The JSON names are fixed here, so every caller's
 /// serializer writes the same object: the heat is <c>cosine</c>/<c>min_cosine</c> for the dense method and
-/// <c>relevance</c>/<c>min_relevance</c> for the gradient method, since the two are not in the same units.
+/// <c>relevance</c>/<c>min_relevance</c> for the gradient and occlusion methods, since the two are not in the same units.
 /// </summary>
 public sealed record PromptLocationSummary
 {
@@ -39,11 +39,11 @@ public sealed record PromptLocationSummary
 
     [JsonPropertyName("relevance")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public float? Relevance => Method == LocateMethod.Gradient ? PeakScore : null;
+    public float? Relevance => Method != LocateMethod.Dense ? PeakScore : null;
 
     [JsonPropertyName("min_relevance")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    public float? MinRelevance => Method == LocateMethod.Gradient ? MinScore : null;
+    public float? MinRelevance => Method != LocateMethod.Dense ? MinScore : null;
 
     [JsonPropertyName("box")]
     public PixelBox Box { get; }

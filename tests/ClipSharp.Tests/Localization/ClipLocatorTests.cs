@@ -154,6 +154,27 @@ public sealed class ClipLocatorTests
     }
 
     [Fact]
+    public void LocateAndSegment_IsLocateOfTheFirstLabelsAndSegmentOfAll()
+    {
+        DecodedImage image = Photo();
+        string[] labels = ["a red star", "a circle", "background"];
+        Tensor embeddings = Locator.EmbedPrompts(labels, ClipLocator.Verbatim);
+
+        (IReadOnlyList<PromptLocation> located, Segmentation segmentation) = Locator.LocateAndSegment(image, labels, embeddings, 2, 0.4f);
+
+        IReadOnlyList<PromptLocation> alone = Locator.Locate(image, labels[..2], embeddings.Slice(0, 2), 0.4f);
+        Assert.Equal(labels[..2], located.Select(l => l.Prompt));
+        for (int p = 0; p < 2; p++)
+        {
+            Assert.Equal(alone[p].HeatMap.Values.ToArray(), located[p].HeatMap.Values.ToArray());
+            Assert.Equal(alone[p].Peak, located[p].Peak);
+            Assert.Equal(alone[p].Box, located[p].Box);
+        }
+
+        Assert.Equal(Locator.Segment(image, labels, embeddings).Map.ToArray(), segmentation.Map.ToArray());
+    }
+
+    [Fact]
     public void Overlay_IsAPngOfOnePanelPerPrompt()
     {
         DecodedImage image = ImageDecoder.Decode(Fixtures.GoldenPath("preprocess", "square_224x224.png"));

@@ -197,8 +197,8 @@ public sealed class GradientRelevanceTests
         Assert.NotNull(ClipLocator.Create(resnet));
         Clip packed = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab, TestContext.Current.CancellationToken);
         Assert.Contains("float32", Assert.Throws<NotSupportedException>(() => ClipLocator.Create(packed, options)).Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentOutOfRangeException>("depth", () => ClipLocator.Create(Tiny, options with { Depth = 4 }));
-        Assert.Throws<ArgumentOutOfRangeException>("depth", () => ClipLocator.Create(Tiny, options with { Depth = 0 }));
+        Assert.Equal(nameof(LocateOptions.Depth), Assert.Throws<LocateOptionsException>(() => ClipLocator.Create(Tiny, options with { Depth = 4 })).Option);
+        Assert.Equal(nameof(LocateOptions.Depth), Assert.Throws<LocateOptionsException>(() => ClipLocator.Create(Tiny, options with { Depth = 0 })).ParamName);
     }
 
     [Fact]

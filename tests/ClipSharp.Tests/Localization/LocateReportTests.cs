@@ -66,12 +66,14 @@ public sealed class LocateReportTests
         Assert.Equal(["label", "pixels", "fraction"], doc.RootElement.GetProperty("labels")[0].EnumerateObject().Select(p => p.Name));
     }
 
-    [Fact]
-    public void GradientReportsNameTheHeatARelevance()
+    [Theory]
+    [InlineData(nameof(LocateMethod.Gradient), "gradient")]
+    [InlineData(nameof(LocateMethod.Occlusion), "occlusion")]
+    public void GradientAndOcclusionReportsNameTheHeatARelevance(string method, string name)
     {
-        var locator = ClipLocator.Create(s_clip.Value, LocateOptions.Default with { Method = LocateMethod.Gradient });
+        var locator = ClipLocator.Create(s_clip.Value, LocateOptions.Default with { Method = Enum.Parse<LocateMethod>(method) });
         LocateReport report = LocateReport.Create("square.png", locator.Locate(ImageDecoder.Decode(Fixtures.GoldenPath("preprocess", "square_224x224.png")), ["a red star"]));
-        Assert.Equal("gradient", report.MethodName);
+        Assert.Equal(name, report.MethodName);
         using JsonDocument doc = JsonDocument.Parse(JsonSerializer.Serialize(report));
         JsonElement first = doc.RootElement.GetProperty("prompts")[0];
         Assert.Equal(report.Prompts[0].PeakScore, first.GetProperty("relevance").GetSingle());
