@@ -80,8 +80,9 @@ internal static unsafe class GemmPackA
 
     // op(A)[i, p] = src[p * lda + i]: each k step is already a contiguous run of the panel's rows.
     // A full panel of an even number of rows copies in vectors: the multiple of 4 as whole vectors, the 6-row kernels'
-    // last two rows as one 8-byte move. This is the weight-gradient GEMMs' A (dYᵀ), packed once per MC block over the
-    // whole batch depth, where a per-row scalar loop cost a measurable share of a training step.
+    // last two rows as one 8-byte move. This is the weight-gradient GEMMs' A (dYᵀ), packed per MC × KC block over the
+    // batch depth, where a per-row scalar loop cost a measurable share of a training step; whole groups of panels go
+    // through PackContiguousGroups first, and this packs the ones left over.
     private static void PackContiguousRows(float* src, nint lda, int rows, int k, int mr, float* panel, bool vectorCopy)
     {
         int whole = mr & ~3;
