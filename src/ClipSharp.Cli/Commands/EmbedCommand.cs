@@ -125,16 +125,7 @@ internal static class EmbedCommand
                     continue;
                 }
 
-                int index = i;
-                context.Out.WriteLine(JsonOutput.Line(w =>
-                {
-                    w.WriteStartObject();
-                    w.WriteNumber("index", index);
-                    w.WriteString("input", r.Input);
-                    w.WriteString("kind", r.Kind == EmbeddingKind.Image ? "image" : "text");
-                    JsonOutput.WriteFloats(w, "embedding", r.Embedding);
-                    w.WriteEndObject();
-                }));
+                WriteLine(context, i, r);
             }
         }
         else if (good.Count > 0)
@@ -273,6 +264,24 @@ internal static class EmbedCommand
         }
 
         return inputs;
+    }
+
+    /// <summary>
+    /// One embedding as a JSON line: its index among the inputs, input, kind, any fields <paramref name="extra"/>
+    /// writes (a sample's key and caption), then the embedding.
+    /// </summary>
+    internal static void WriteLine(CliContext context, int index, EmbeddingResult result, Action<Utf8JsonWriter>? extra = null)
+    {
+        context.Out.WriteLine(JsonOutput.Line(w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("index", index);
+            w.WriteString("input", result.Input);
+            w.WriteString("kind", result.Kind == EmbeddingKind.Image ? "image" : "text");
+            extra?.Invoke(w);
+            JsonOutput.WriteFloats(w, "embedding", result.Embedding);
+            w.WriteEndObject();
+        }));
     }
 
     /// <summary>The --json line: what was written where, and by which rank when each rank writes its own files.</summary>

@@ -122,18 +122,11 @@ internal static class WebDatasetEmbed
                 continue;
             }
 
-            int index = i;
-            context.Out.WriteLine(JsonOutput.Line(w =>
+            EmbedCommand.WriteLine(context, i, s.Result, w =>
             {
-                w.WriteStartObject();
-                w.WriteNumber("index", index);
-                w.WriteString("input", s.Result.Input);
-                w.WriteString("kind", "image");
                 w.WriteString("key", s.Key);
                 w.WriteString("caption", s.Caption);
-                JsonOutput.WriteFloats(w, "embedding", s.Result.Embedding);
-                w.WriteEndObject();
-            }));
+            });
         }
     }
 

@@ -51,7 +51,6 @@ internal static unsafe class GemmPackA
     private static int PackContiguousGroups(float* a, nint lda, int mc, int k, int mr, float* dst)
     {
         int group = Math.Max(1, GroupRowFloats / mr);
-        int whole = mr & ~3;
         int span = group * mr;
         int i0 = 0;
         for (; i0 + span <= mc; i0 += span)
@@ -64,13 +63,7 @@ internal static unsafe class GemmPackA
                 float* d = first + ((nint)p * mr);
                 for (int q = 0; q < group; q++)
                 {
-                    float* sq = s + (q * mr);
-                    float* dq = d + (q * panelStride);
-                    GemmPanelCopy.Copy(sq, dq, whole);
-                    if (whole != mr)
-                    {
-                        Unsafe.WriteUnaligned(dq + whole, Unsafe.ReadUnaligned<ulong>(sq + whole));
-                    }
+                    CopyStep(s + (q * mr), d + (q * panelStride), mr);
                 }
             }
         }
@@ -85,19 +78,13 @@ internal static unsafe class GemmPackA
     // through PackContiguousGroups first, and this packs the ones left over.
     private static void PackContiguousRows(float* src, nint lda, int rows, int k, int mr, float* panel, bool vectorCopy)
     {
-        int whole = mr & ~3;
         for (int p = 0; p < k; p++)
         {
             float* s = src + (p * lda);
             float* d = panel + ((nint)p * mr);
             if (vectorCopy)
             {
-                GemmPanelCopy.Copy(s, d, whole);
-                if (whole != mr)
-                {
-                    Unsafe.WriteUnaligned(d + whole, Unsafe.ReadUnaligned<ulong>(s + whole));
-                }
-
+                CopyStep(s, d, mr);
                 continue;
             }
 
@@ -111,6 +98,19 @@ internal static unsafe class GemmPackA
             {
                 d[r] = 0f;
             }
+        }
+    }
+
+    // One k step of a full panel of an even number of rows (mr): the multiple of 4 as whole vectors, the 6-row
+    // kernels' last two rows as one 8-byte move.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyStep(float* s, float* d, int mr)
+    {
+        int whole = mr & ~3;
+        GemmPanelCopy.Copy(s, d, whole);
+        if (whole != mr)
+        {
+            Unsafe.WriteUnaligned(d + whole, Unsafe.ReadUnaligned<ulong>(s + whole));
         }
     }
 

@@ -85,7 +85,7 @@ public static class ClipRetrievalOutput
 
         bool texts = good.Count > 0 && good[0].Kind == EmbeddingKind.Text;
         string[] inputs = [.. good.Select(r => r.Input)];
-        return WriteRows(folder, rank, good, texts, dimension, precision, overwrite, share, [(texts ? CaptionColumn : ImagePathColumn, inputs)]);
+        return WriteRows(folder, rank, good, texts, dimension, precision, overwrite, share, [(texts ? CaptionColumn : ImagePathColumn, inputs)], nameof(results));
     }
 
     /// <summary>
@@ -107,13 +107,15 @@ public static class ClipRetrievalOutput
 
         return WriteRows(
             folder, rank, [.. good.Select(s => s.Result)], texts: false, dimension, precision, overwrite, share,
-            [(ImagePathColumn, [.. good.Select(s => s.Result.Input)]), (KeyColumn, [.. good.Select(s => s.Key)]), (CaptionColumn, [.. good.Select(s => s.Caption)])]);
+            [(ImagePathColumn, [.. good.Select(s => s.Result.Input)]), (KeyColumn, [.. good.Select(s => s.Key)]), (CaptionColumn, [.. good.Select(s => s.Caption)])],
+            nameof(samples));
     }
 
-    // good: successful results of one kind, row i of the matrix; columns: the metadata, row i describing row i.
+    // good: successful results of one kind, row i of the matrix; columns: the metadata, row i describing row i;
+    // argument: the caller's parameter the results came from, for the error of a wrong-sized embedding.
     private static int WriteRows(
         string folder, int rank, List<EmbeddingResult> good, bool texts, int dimension, EmbeddingPrecision precision, bool overwrite, string? share,
-        (string Name, string[] Values)[] columns)
+        (string Name, string[] Values)[] columns, string argument)
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentOutOfRangeException.ThrowIfNegative(rank);
@@ -123,7 +125,7 @@ public static class ClipRetrievalOutput
         {
             if (good[i].Embedding!.Length != dimension)
             {
-                throw new ArgumentException($"{good[i].Input}: embedding has {good[i].Embedding!.Length} values, expected {dimension}.", nameof(good));
+                throw new ArgumentException($"{good[i].Input}: embedding has {good[i].Embedding!.Length} values, expected {dimension}.", argument);
             }
 
             good[i].Embedding.AsSpan().CopyTo(matrix.AsSpan(i * dimension));
