@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ClipSharp.Imaging;
+using ClipSharp.Testing;
 
 namespace ClipSharp.Cli.Tests;
 
@@ -90,6 +91,30 @@ public sealed class LocateCommandTests
         Assert.NotEqual(0, bad.ExitCode);
         Assert.Contains("gradcam", bad.Stderr, StringComparison.Ordinal);
         bad.AssertNoStackTrace();
+    }
+
+    [Fact]
+    public void GradientMethodRunsOnAResNetAtLayer4sGrid()
+    {
+        string[] model = ["--model", Fixtures.GoldenPath("model", "rn_tiny"), "--vocab", Fixtures.TinyVocab];
+        CliResult r = CliRunner.Run(
+            ["locate", CliRunner.Image("photo_q90_640x480.jpg"), .. model, "--prompt", "a red star", "--prompt", "a blue circle", "--method", "gradient", "--json"]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using JsonDocument doc = JsonDocument.Parse(r.StdoutLines.Single());
+        Assert.Equal("gradient", doc.RootElement.GetProperty("method").GetString());
+
+        // rn_tiny sees 64 pixels: layer4's map is 64 / 32 = 2 cells per side.
+        Assert.Equal(2, doc.RootElement.GetProperty("grid").GetInt32());
+        JsonElement[] prompts = [.. doc.RootElement.GetProperty("prompts").EnumerateArray()];
+        Assert.Equal(2, prompts.Length);
+        Assert.All(prompts, p => Assert.True(p.GetProperty("relevance").GetDouble() >= p.GetProperty("min_relevance").GetDouble()));
+        Assert.All(prompts, p => Assert.True(p.GetProperty("min_relevance").GetDouble() >= 0));
+        Assert.Contains(prompts, p => p.GetProperty("relevance").GetDouble() > 0);
+
+        CliResult eval = CliRunner.Run(["eval", "locate", .. model, "--scenes", "1", "--objects", "2", "--method", "gradient", "--json"]);
+        Assert.True(eval.ExitCode == 0, eval.Stderr);
+        using JsonDocument rows = JsonDocument.Parse(eval.StdoutLines.Single());
+        Assert.Equal("gradient", rows.RootElement.GetProperty("results").EnumerateArray().Single().GetProperty("method").GetString());
     }
 
     [Fact]

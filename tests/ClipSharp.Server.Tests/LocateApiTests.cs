@@ -186,10 +186,12 @@ public sealed class LocateApiTests(PlantedIndex planted) : IClassFixture<Planted
         Assert.Equal(16, fitted.RootElement.GetProperty("width").GetInt32());
     }
 
-    [Fact]
-    public async Task TheGradientMethodRunsWhereTheServedModelKeepsItsWeights()
+    [Theory]
+    [InlineData("vit_tiny")]
+    [InlineData("rn_tiny")]
+    public async Task TheGradientMethodRunsWhereTheServedModelKeepsItsWeights(string model)
     {
-        Clip trainable = Clip.FromCheckpoint(ModelFolder.Load(Fixtures.TinyModel, Fixtures.TinyVocab));
+        Clip trainable = Clip.FromCheckpoint(ModelFolder.Load(Fixtures.GoldenPath("model", model), Fixtures.TinyVocab));
         await using ClipServer server = ClipServer.Create(trainable, new ClipServerOptions { Port = 0 });
         await server.StartAsync(Ct);
         using var http = new HttpClient { BaseAddress = new Uri(server.Urls[0]) };

@@ -37,7 +37,7 @@ internal static class LocateCommand
             DefaultValueFactory = _ => ClipLocator.DefaultThreshold,
         };
         var method = LocateMethodOption.One(
-            "How each cell is scored: dense (MaskCLIP dense features), gradient (gradient × activation of the ViT's tokens) or occlusion (the cosine's drop under occluders, on a grid finer than the model's).", LocateMethod.Dense);
+            "How each cell is scored: dense (MaskCLIP dense features), gradient (gradient × activation of a ViT's tokens or a ResNet's layer4 map) or occlusion (the cosine's drop under occluders, on a grid finer than the model's).", LocateMethod.Dense);
         var output = CliOptions.Out<string?>("Write the overlay picture to this .png file.");
         var force = new Option<bool>("--force") { Description = "Replace --out if it exists." };
         var json = CliOptions.Json("Print the result as one JSON line on stdout.");

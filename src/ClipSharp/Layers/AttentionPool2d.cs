@@ -49,6 +49,20 @@ internal sealed class AttentionPool2d
 
     public Linear CProj { get; }
 
+    /// <summary>Every parameter of the pool: what its backward pass writes gradients for.</summary>
+    public IEnumerable<Parameter> Parameters()
+    {
+        yield return PositionalEmbedding;
+        foreach (Linear projection in (Linear[])[KProj, QProj, VProj, CProj])
+        {
+            yield return projection.Weight;
+            if (projection.Bias is not null)
+            {
+                yield return projection.Bias;
+            }
+        }
+    }
+
     /// <summary>Tokens of the sequence: the mean token, then every position of the S×S map.</summary>
     public int Tokens => (SpacialDim * SpacialDim) + 1;
 

@@ -67,13 +67,34 @@ public sealed class ParameterStore
             return Allocate(layout);
         }
 
+        return Subset(layout, layout.Entries.Where(p => !without.Contains(p.Name)), bind: true);
+    }
+
+    /// <summary>
+    /// A zeroed, unbound buffer for <paramref name="entries"/> of the layout only, e.g. the gradients of one layer
+    /// whose backward pass runs alone: reaching any other entry through it is an error.
+    /// </summary>
+    internal static ParameterStore AllocateFor(ParameterLayout layout, IEnumerable<Parameter> entries)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(entries);
+        return Subset(layout, entries, bind: false);
+    }
+
+    // A buffer holding only entries, packed one after another in the order given.
+    private static ParameterStore Subset(ParameterLayout layout, IEnumerable<Parameter> entries, bool bind)
+    {
         var offsets = new Dictionary<Parameter, long>();
         long count = 0;
-        foreach (Parameter p in layout.Entries)
+        foreach (Parameter p in entries)
         {
-            if (!without.Contains(p.Name))
+            if (!layout.TryGet(p.Name, out Parameter own) || !ReferenceEquals(own, p))
             {
-                offsets.Add(p, count);
+                throw new ArgumentException($"parameter '{p.Name}' belongs to another layout.", nameof(entries));
+            }
+
+            if (offsets.TryAdd(p, count))
+            {
                 count += p.Length;
             }
         }
@@ -83,7 +104,7 @@ public sealed class ParameterStore
             throw new InvalidOperationException($"{count} floats do not fit one .NET array (at most {Array.MaxLength}).");
         }
 
-        return new ParameterStore(layout, new float[count], bind: true, offsets);
+        return new ParameterStore(layout, new float[count], bind, offsets);
     }
 
     /// <summary>Fills every entry as its declaration asks; normal draws come from a seeded generator, so runs repeat.</summary>
@@ -143,7 +164,7 @@ public sealed class ParameterStore
         long offset = parameter.Offset;
         if (_offsets is not null && !_offsets.TryGetValue(parameter, out offset))
         {
-            throw new InvalidOperationException($"parameter '{parameter.Name}' has no float32 storage in this store (it is held packed).");
+            throw new InvalidOperationException($"parameter '{parameter.Name}' has no float32 storage in this store (it is held packed, or the store holds only some entries).");
         }
 
         return offset;

@@ -43,7 +43,7 @@ public sealed class ClipLocator
         _ => Clip.Model.Visual.DenseGrid,
     };
 
-    /// <exception cref="NotSupportedException">The gradient method with a ResNet image tower.</exception>
+    /// <exception cref="NotSupportedException">The gradient method with weights packed for inference (<c>Clip.Load</c>).</exception>
     /// <exception cref="LocateOptionsException">Options the model cannot be located with (naming the option).</exception>
     public static ClipLocator Create(Clip clip, LocateOptions? options = null)
     {

@@ -7,60 +7,76 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 namespace ClipSharp.Localization;
 
 /// <summary>
-/// <see cref="LocateMethod.Gradient"/>: one kept forward pass of the image per prompt (the same image, batched), then
-/// the backward pass of each prompt's cosine with the image embedding, down to the residual stream entering a block
-/// near the top of the ViT; the activations and gradients of its patch tokens are then weighted into one relevance
-/// per cell (<see cref="RelevanceWeighting"/>). The parameter gradients the backward pass also produces are not
-/// wanted; they go into a buffer that is dropped afterwards.
+/// <see cref="LocateMethod.Gradient"/>: the backward pass of each prompt's cosine with the image embedding, down to
+/// activations near the top of the image tower, whose activations and gradients at every cell are then weighted into
+/// one relevance per cell (<see cref="RelevanceWeighting"/>). For a ViT, one kept forward pass of the image per prompt
+/// (the same image, batched) and the backward down to the residual stream entering a block; for a ResNet, layer4's
+/// output (<see cref="ResNetRelevance"/>). The parameter gradients the backward pass also produces are not wanted;
+/// they go into a buffer that is dropped afterwards.
 /// </summary>
 internal static class GradientRelevance
 {
-    /// <summary>The ViT whose blocks gradient relevance reads, checked: the reason when the model cannot be used.</summary>
+    /// <summary>The tower gradient relevance reads, checked: the reason when the model cannot be used.</summary>
     /// <exception cref="NotSupportedException">
-    /// The image tower is not a vision transformer, or its weights are packed for inference only.
+    /// The model's weights are packed for inference only, or its image tower is neither a ViT nor a ResNet.
     /// </exception>
     /// <exception cref="LocateOptionsException">A depth the tower does not have.</exception>
-    public static VisionTransformer Tower(ClipModel model, int? depth)
+    public static IImageEncoder Tower(ClipModel model, int? depth)
     {
-        if (model.Visual is not VisionTransformer vit)
-        {
-            throw new NotSupportedException(
-                "gradient relevance needs a ViT image tower; this model's is a ResNet, whose batch norms have no eval-mode backward pass (use the dense method).");
-        }
-
         if (!model.Parameters.HoldsEveryEntry)
         {
             throw new NotSupportedException(
                 "gradient relevance runs the backward pass, which needs every weight as float32: load the model with Clip.FromCheckpoint(ModelFolder.Load(path)) rather than Clip.Load, which packs weights for inference.");
         }
 
-        int blocks = vit.Transformer.Resblocks.Count;
-        if (depth is { } d && (d < 1 || d > blocks + 1))
+        switch (model.Visual)
         {
-            throw new LocateOptionsException(
-                nameof(LocateOptions.Depth), depth, $"the depth counts blocks from the top: 1 to {blocks} for this tower, or {blocks + 1} for the input pixels.");
+            case VisionTransformer vit:
+                int blocks = vit.Transformer.Resblocks.Count;
+                if (depth is { } d && (d < 1 || d > blocks + 1))
+                {
+                    throw new LocateOptionsException(
+                        nameof(LocateOptions.Depth), depth, $"the depth counts blocks from the top: 1 to {blocks} for this tower, or {blocks + 1} for the input pixels.");
+                }
+
+                return vit;
+            case ModifiedResNet resnet:
+                if (depth is not (null or 1))
+                {
+                    throw new LocateOptionsException(
+                        nameof(LocateOptions.Depth), depth, "a ResNet tower is read at layer4's output, the map entering its attention pool: the depth is 1 or unset.");
+                }
+
+                return resnet;
+            default:
+                throw new NotSupportedException($"gradient relevance reads a ViT or a ResNet image tower, not a {model.Visual.GetType().Name}.");
         }
-
-        return vit;
     }
 
-    /// <summary>Cells per side of the relevance grid: the patches, or the pixels at the pixel depth.</summary>
-    public static int GridSize(ClipModel model, int? depth)
+    /// <summary>Cells per side of the relevance grid: the patches, or the pixels at the pixel depth; a ResNet's R/32.</summary>
+    public static int GridSize(ClipModel model, int? depth) => Tower(model, depth) switch
     {
-        VisionTransformer vit = Tower(model, depth);
-        return depth > vit.Transformer.Resblocks.Count ? vit.ImageResolution : vit.Grid;
-    }
+        VisionTransformer vit => depth > vit.Transformer.Resblocks.Count ? vit.ImageResolution : vit.Grid,
+        IImageEncoder tower => tower.DenseGrid,
+    };
 
-    /// <summary>The depth itself: null is every block, the stream entering the first (ln_pre's output).</summary>
-    public static int Resolve(ClipModel model, int? depth) => depth ?? Tower(model, depth).Transformer.Resblocks.Count;
+    /// <summary>The depth itself: null is every block of a ViT, the stream entering the first (ln_pre's output); a ResNet has only 1.</summary>
+    public static int Resolve(ClipModel model, int? depth) => depth ?? (Tower(model, depth) is VisionTransformer vit ? vit.Transformer.Resblocks.Count : 1);
 
     /// <summary>
-    /// The activations entering block (blocks − depth) at the patch tokens and the gradients there of each prompt's
-    /// cosine: pixels [3, R, R] normalised, texts [P, E] unit rows -> activations and gradients [P, G², W].
+    /// The activations the depth reads at every cell and the gradients there of each prompt's cosine: for a ViT those
+    /// entering block (blocks − depth) at the patch tokens, for a ResNet layer4's output. pixels [3, R, R] normalised,
+    /// texts [P, E] unit rows -> activations and gradients [P, G², W], cells row-major.
     /// </summary>
     public static (float[] Activations, float[] Gradients) Backward(ClipModel model, ReadOnlySpan<float> pixels, Tensor texts, int? depthOrAll)
     {
-        VisionTransformer vit = Tower(model, depthOrAll);
+        IImageEncoder checkedTower = Tower(model, depthOrAll);
+        if (checkedTower is ModifiedResNet resnet)
+        {
+            return ResNetRelevance.Backward(model, resnet, pixels, texts);
+        }
+
+        var vit = (VisionTransformer)checkedTower;
         int depth = Resolve(model, depthOrAll);
         IImageEncoder tower = vit;
         int prompts = texts.Dim(0);
@@ -86,7 +102,7 @@ internal static class GradientRelevance
             // The input pixels: [P, 3, R, R] planes, turned into [P, R², 3] rows.
             var dImages = new float[images.Length];
             tower.Backward(workspace, dFeatures, discarded, dImages);
-            return (Interleave(images, prompts), Interleave(dImages, prompts));
+            return (Rows(images, prompts, 3), Rows(dImages, prompts, 3));
         }
 
         int size = prompts * vit.Grid * vit.Grid * vit.Width;
@@ -96,18 +112,18 @@ internal static class GradientRelevance
         return (activations, gradients);
     }
 
-    // [B, 3, R, R] -> [B, R², 3].
-    private static float[] Interleave(float[] planes, int batch)
+    // [B, C, H, W] planes -> [B, H·W, C] rows: one row of channels per cell.
+    internal static float[] Rows(float[] planes, int batch, int channels)
     {
         var rows = new float[planes.Length];
-        int plane = planes.Length / batch / 3;
+        int plane = planes.Length / batch / channels;
         for (int b = 0; b < batch; b++)
         {
-            for (int c = 0; c < 3; c++)
+            for (int c = 0; c < channels; c++)
             {
                 for (int i = 0; i < plane; i++)
                 {
-                    rows[(((b * plane) + i) * 3) + c] = planes[(((b * 3) + c) * plane) + i];
+                    rows[(((b * plane) + i) * channels) + c] = planes[(((b * channels) + c) * plane) + i];
                 }
             }
         }
@@ -161,7 +177,7 @@ internal static class GradientRelevance
     }
 
     // The gradient of cos(f, t) = (f / |f|) · t with respect to f, t of unit length: (t − cos · u) / |f|, u = f / |f|.
-    private static void CosineGradient(ReadOnlySpan<float> feature, ReadOnlySpan<float> text, Span<float> gradient)
+    internal static void CosineGradient(ReadOnlySpan<float> feature, ReadOnlySpan<float> text, Span<float> gradient)
     {
         float norm = TensorPrimitives.Norm(feature);
         float cosine = TensorPrimitives.Dot(feature, text) / norm;

@@ -10,8 +10,9 @@ public enum LocateMethod
     Dense,
 
     /// <summary>
-    /// Gradient relevance: how much the cell's activations entering the last transformer block raise the cosine
-    /// between the whole image's embedding and the prompt's, by the backward pass (see <see cref="RelevanceWeighting"/>).
+    /// Gradient relevance: how much the cell's activations (a ViT's residual stream entering a block, a ResNet's
+    /// layer4 output) raise the cosine between the whole image's embedding and the prompt's, by the backward pass
+    /// (see <see cref="RelevanceWeighting"/>). Needs float32 weights.
     /// </summary>
     Gradient,
 

@@ -14,7 +14,8 @@ public sealed record LocateOptions
     /// <see cref="LocateMethod.Gradient"/> only: the activations read are those entering the Depth-th block from the
     /// top (1: the last block; the tower's block count: the first block, i.e. ln_pre's output), or with one more, the
     /// input pixels themselves (a grid of one cell per pixel). Null, the default: every block, the stream entering
-    /// the first, which measured best (docs/localization.md).
+    /// the first, which measured best (docs/localization.md). A ResNet is read only at layer4's output, the map
+    /// entering its attention pool: 1, which null also means.
     /// </summary>
     public int? Depth { get; init; }
 

@@ -125,8 +125,33 @@ public sealed class ModifiedResNet : IImageEncoder
         Infer(images.Span, batch, destination, observer: null);
     }
 
-    // dense: destination is [B, S², E] from the attention pool's value path instead of [B, E] from its attention.
-    private unsafe void Infer(ReadOnlySpan<float> images, int batch, Span<float> destination, Action<string, Tensor>? observer, bool dense = false)
+    /// <summary>
+    /// layer4's output in inference mode (batch norm with its running statistics), the map the attention pool reads:
+    /// exactly what the embedding's forward pass computes up to there. images: [B, 3, R, R] -> map: [B, EmbedDim, S, S].
+    /// </summary>
+    internal void ForwardMap(ReadOnlySpan<float> images, int batch, Span<float> map)
+    {
+        ImageInput.Validate(images.Length, batch, ImageResolution);
+        long needed = (long)batch * EmbedDim * FeatureSize * FeatureSize;
+        if (map.Length != needed)
+        {
+            throw new ArgumentException(
+                $"the map must hold batch x {EmbedDim} x {FeatureSize} x {FeatureSize} = {needed} floats, got {map.Length}.", nameof(map));
+        }
+
+        Infer(images, batch, map, observer: null, Head.None);
+    }
+
+    // What Infer writes after the trunk: the attention pool's embedding [B, E], its value path per position
+    // [B, S², E], or no head at all, layer4's map [B, EmbedDim, S, S].
+    private enum Head
+    {
+        Attention,
+        Dense,
+        None,
+    }
+
+    private unsafe void Infer(ReadOnlySpan<float> images, int batch, Span<float> destination, Action<string, Tensor>? observer, Head head = Head.Attention)
     {
         Span<BottleneckLayout> blocks = stackalloc BottleneckLayout[_blocks.Length];
         var layout = new WorkspaceLayout();
@@ -136,14 +161,20 @@ public sealed class ModifiedResNet : IImageEncoder
         fixed (float* arena = buffer.Span)
         {
             var ws = new WorkspaceArena(arena, layout.Count);
-            if (dense)
+            if (head == Head.Attention)
             {
-                Trunk(images, batch, ws, default, in l, blocks, ForwardPass.Inference, observer);
+                Run(images, batch, destination, ws, default, in l, blocks, ForwardPass.Inference, observer);
+                return;
+            }
+
+            Trunk(images, batch, ws, default, in l, blocks, ForwardPass.Inference, observer);
+            if (head == Head.Dense)
+            {
                 Attnpool.ForwardDense(ws[blocks[^1].Output], destination, batch, ws[l.Sequence], ws[l.Values]);
             }
             else
             {
-                Run(images, batch, destination, ws, default, in l, blocks, ForwardPass.Inference, observer);
+                ws[blocks[^1].Output].CopyTo(destination);
             }
         }
     }
@@ -186,7 +217,7 @@ public sealed class ModifiedResNet : IImageEncoder
     {
         int batch = ImageInput.Validate(images, ImageResolution);
         var features = new float[batch * FeatureSize * FeatureSize * OutputDim];
-        Infer(images.Span, batch, features, observer: null, dense: true);
+        Infer(images.Span, batch, features, observer: null, Head.Dense);
         return new Tensor(features, batch, FeatureSize * FeatureSize, OutputDim);
     }
 

@@ -32,6 +32,26 @@ public sealed class ParameterLayoutTests
     }
 
     [Fact]
+    public void AStoreForSomeEntriesHoldsThemAloneUnbound()
+    {
+        var layout = new ParameterLayout();
+        Parameter a = layout.Add("a", [2, 3]);
+        Parameter b = layout.Add("b", []);
+        Parameter c = layout.Add("c", [4]);
+        ParameterStore store = ParameterStore.Allocate(layout);
+
+        // Packed one after another in the order given, each once, and the values stay where they are.
+        ParameterStore some = ParameterStore.AllocateFor(layout, [c, a, c]);
+        Assert.Equal(10, some.Data.Length);
+        Assert.False(some.HoldsEveryEntry);
+        some.SpanOf(a).Fill(2f);
+        Assert.Equal([0f, 0f, 0f, 0f, 2f, 2f, 2f, 2f, 2f, 2f], some.Data);
+        Assert.Equal(0f, store["a"].Span[0]);
+        Assert.Throws<InvalidOperationException>(() => some.SpanOf(b));
+        Assert.Throws<ArgumentException>(() => ParameterStore.AllocateFor(layout, [new ParameterLayout().Add("b", [1])]));
+    }
+
+    [Fact]
     public void InitialisationFollowsTheDeclarations()
     {
         var layout = new ParameterLayout();

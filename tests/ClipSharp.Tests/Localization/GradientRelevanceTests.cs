@@ -57,47 +57,13 @@ public sealed class GradientRelevanceTests
         float cosine = TensorPrimitives.CosineSimilarity(embedding.Span, text.Span);
         Assert.Equal(cosine, CosineFrom(vit, block, stream, text.Span), 1e-5f);
 
-        // Central differences along each patch token's own gradient (the derivative there is the gradient's norm)
-        // and along seeded random directions over every patch token (the derivative is their dot with the gradient).
-        var random = new DataRandom(17);
-        var directions = new List<float[]>();
-        for (int p = 0; p < patches; p++)
+        CosineFiniteDifferences.AssertMatch(gradients, patches, w, displacement =>
         {
-            var d = new float[patches * w];
-            gradients.AsSpan(p * w, w).CopyTo(d.AsSpan(p * w, w));
-            directions.Add(d);
-        }
-
-        for (int k = 0; k < 4; k++)
-        {
-            directions.Add([.. Enumerable.Range(0, patches * w).Select(_ => (float)random.NextInt(2001) - 1000f)]);
-        }
-
-        double largest = 0, worst = 0;
-        string where = "";
-        const float h = 3e-2f;
-        foreach (float[] d in directions)
-        {
-            TensorPrimitives.Multiply(d, 1f / TensorPrimitives.Norm(d), d);
-            double expected = TensorPrimitives.Dot(d, gradients);
-            float[] plus = (float[])stream.Clone(), minus = (float[])stream.Clone();
-            for (int i = 0; i < d.Length; i++)
-            {
-                plus[w + i] += h * d[i];
-                minus[w + i] -= h * d[i];
-            }
-
-            double numeric = (CosineFrom(vit, block, plus, text.Span) - (double)CosineFrom(vit, block, minus, text.Span)) / (2 * h);
-            largest = Math.Max(largest, Math.Abs(expected));
-            if (Math.Abs(numeric - expected) > worst)
-            {
-                worst = Math.Abs(numeric - expected);
-                where = $"backward {expected}, finite difference {numeric}";
-            }
-        }
-
-        Assert.True(largest > 1e-4, $"the gradient is all but zero ({largest}).");
-        Assert.True(worst <= 2e-3 * largest, $"error {worst} against the largest derivative {largest} ({where}).");
+            // The patch tokens follow the class token.
+            float[] x = (float[])stream.Clone();
+            TensorPrimitives.Add(x.AsSpan(w, displacement.Length), displacement, x.AsSpan(w, displacement.Length));
+            return CosineFrom(vit, block, x, text.Span);
+        }, h: 3e-2f, seed: 17);
     }
 
     [Fact]
@@ -188,15 +154,17 @@ public sealed class GradientRelevanceTests
     }
 
     [Fact]
-    public void AResNetOrABadDepthIsRefusedWhenTheLocatorIsMade()
+    public void PackedWeightsOrABadDepthAreRefusedWhenTheLocatorIsMade()
     {
-        Clip resnet = Clip.Load(Fixtures.GoldenPath("model", "rn_tiny"), Fixtures.TinyVocab, TestContext.Current.CancellationToken);
         var options = new LocateOptions { Method = LocateMethod.Gradient };
-        NotSupportedException e = Assert.Throws<NotSupportedException>(() => ClipLocator.Create(resnet, options));
-        Assert.Contains("ResNet", e.Message, StringComparison.Ordinal);
-        Assert.NotNull(ClipLocator.Create(resnet));
-        Clip packed = Clip.Load(Fixtures.TinyModel, Fixtures.TinyVocab, TestContext.Current.CancellationToken);
-        Assert.Contains("float32", Assert.Throws<NotSupportedException>(() => ClipLocator.Create(packed, options)).Message, StringComparison.Ordinal);
+        foreach (string model in new[] { "vit_tiny", "rn_tiny" })
+        {
+            Clip packed = Clip.Load(Fixtures.GoldenPath("model", model), Fixtures.TinyVocab, TestContext.Current.CancellationToken);
+            NotSupportedException e = Assert.Throws<NotSupportedException>(() => ClipLocator.Create(packed, options));
+            Assert.Contains("float32", e.Message, StringComparison.Ordinal);
+            Assert.NotNull(ClipLocator.Create(packed));
+        }
+
         Assert.Equal(nameof(LocateOptions.Depth), Assert.Throws<LocateOptionsException>(() => ClipLocator.Create(Tiny, options with { Depth = 4 })).Option);
         Assert.Equal(nameof(LocateOptions.Depth), Assert.Throws<LocateOptionsException>(() => ClipLocator.Create(Tiny, options with { Depth = 0 })).ParamName);
     }
