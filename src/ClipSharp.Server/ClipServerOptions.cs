@@ -63,5 +63,14 @@ public sealed record ClipServerOptions
     /// </summary>
     public long MaxLocatePixels { get; init; } = 4096L * 4096;
 
+    /// <summary>
+    /// Image embeddings one <c>POST /v1/locate</c> may cost (<see cref="Localization.ClipLocator.ImageEmbeddings"/>),
+    /// checked before any work. The occlusion method embeds an occluded copy of the image per occluder position (539
+    /// with its defaults on the demo model, 2,587 on ViT-B/32 at 224 pixels: minutes of CPU), so a request over the
+    /// bound is a 422 <c>locate_too_costly</c> naming its cost and a coarser <c>stride</c> that fits. 0 turns the
+    /// bound off.
+    /// </summary>
+    public int MaxLocateEmbeddings { get; init; } = 600;
+
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(120);
 }

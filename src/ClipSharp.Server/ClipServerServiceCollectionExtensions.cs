@@ -76,6 +76,11 @@ public static class ClipServerServiceCollectionExtensions
             throw new ClipServerOptionsException($"MaxLocatePrompts and MaxLocatePixels must be at least 1, got {options.MaxLocatePrompts} and {options.MaxLocatePixels}.");
         }
 
+        if (options.MaxLocateEmbeddings < 0)
+        {
+            throw new ClipServerOptionsException($"MaxLocateEmbeddings must be 0 (off) or more, got {options.MaxLocateEmbeddings}.");
+        }
+
         if (options.ApiKey is not null)
         {
             // The same check as for a key from configuration, but at registration.

@@ -27,6 +27,7 @@ public sealed class ServeCommandTests
     [InlineData("--api-key", "short", "16 characters")]
     [InlineData("--cors-origin", "https://app.example.com/page", "not an origin")]
     [InlineData("--rate-limit", "-1", "--rate-limit")]
+    [InlineData("--max-locate-embeddings", "-1", "--max-locate-embeddings")]
     public void ServeRefusesBadSecurityOptions(string flag, string value, string message)
     {
         CliResult r = CliRunner.Run(["serve", flag, value, "--port", "0", .. CliRunner.TinyModelArgs()]);

@@ -131,6 +131,10 @@ public sealed class LocateApiTests(PlantedIndex planted) : IClassFixture<Planted
     [InlineData("""{"id": 1, "prompts": ["a cat"], "format": "gif"}""", 400, "bad_request", "'format'")]
     [InlineData("""{"id": 1, "prompts": ["a cat"], "size": 8}""", 400, "bad_request", "'size'")]
     [InlineData("""{"id": 1, "prompts": ["a cat"], "size": "big"}""", 400, "bad_request", "'size'")]
+    [InlineData("""{"id": 1, "prompts": ["a cat"], "stride": 8}""", 400, "bad_request", "'stride'")]
+    [InlineData("""{"id": 1, "prompts": ["a cat"], "method": "occlusion", "stride": 0}""", 400, "bad_request", "'stride'")]
+    [InlineData("""{"id": 1, "prompts": ["a cat"], "method": "occlusion", "stride": 3}""", 400, "bad_request", "'stride' must divide")]
+    [InlineData("""{"id": 1, "prompts": ["a cat"], "method": "occlusion"}""", 422, "locate_too_costly", "907")]
     [InlineData("""["a cat"]""", 400, "bad_request", "object")]
     public async Task BadInputsAreProblemsNamingThem(string json, int status, string code, string named)
     {
@@ -185,6 +189,48 @@ public sealed class LocateApiTests(PlantedIndex planted) : IClassFixture<Planted
         using JsonDocument fitted = await ApiAssert.Ok(await http.PostAsync("/v1/locate", Json(new { image = Convert.ToBase64String(png), prompts = s_prompts, size = 16 }), Ct));
         Assert.Equal(16, fitted.RootElement.GetProperty("width").GetInt32());
     }
+
+    [Fact]
+    public async Task OcclusionOverTheCostBoundIsRefusedBeforeAnyWorkNamingAStrideThatFits()
+    {
+        // The fixture's defaults (stride 2 on its 32 pixels) cost 907 embeddings, over the default bound of 600.
+        Assert.Equal(907, ClipLocator.Create(planted.Clip, LocateOptions.Default with { Method = LocateMethod.Occlusion }).ImageEmbeddings(1));
+        Assert.Equal(600, PlantedIndex.Options.MaxLocateEmbeddings);
+
+        // A vanished file is not even looked for: the cost is known from the request alone.
+        using HttpResponseMessage refused = await PostJson(new { id = planted.VanishedId, prompts = s_prompts, method = "occlusion" });
+        string detail = await ProblemDetail(refused);
+        await ApiAssert.Error(refused, 422, "locate_too_costly");
+        Assert.Contains("907", detail, StringComparison.Ordinal);
+        Assert.Contains("600", detail, StringComparison.Ordinal);
+        Assert.Contains("'stride' 4 costs 146", detail, StringComparison.Ordinal);
+
+        // The stride it names fits, and is the library's map at that stride.
+        byte[] png = await File.ReadAllBytesAsync(planted.ImagePath("photo_04.png"), Ct);
+        using JsonDocument body = await ApiAssert.Ok(await PostJson(new { image = Convert.ToBase64String(png), prompts = s_prompts, method = "occlusion", stride = 4 }));
+        var strided = LocateOptions.Default with { Method = LocateMethod.Occlusion, OcclusionStride = 4 };
+        AssertSame(LocateReport.Create("images[0]", ClipLocator.Create(planted.Clip, strided).Locate(ImageDecoder.Decode(png, "images[0]"), s_prompts)), body);
+        Assert.Equal(8, body.RootElement.GetProperty("grid").GetInt32());
+    }
+
+    [Theory]
+    [InlineData(907)]
+    [InlineData(0)]
+    public async Task OcclusionAtTheCostBoundOrWithTheBoundOffRuns(int bound)
+    {
+        await using ClipServer server = ClipServer.Create(planted.Clip, PlantedIndex.Options with { MaxLocateEmbeddings = bound });
+        await server.StartAsync(Ct);
+        using var http = new HttpClient { BaseAddress = new Uri(server.Urls[0]) };
+        byte[] png = await File.ReadAllBytesAsync(planted.ImagePath("photo_05.png"), Ct);
+        using JsonDocument body = await ApiAssert.Ok(await http.PostAsync(
+            "/v1/locate", Json(new { image = Convert.ToBase64String(png), prompts = s_prompts, method = "occlusion" }), Ct));
+        var occlusion = LocateOptions.Default with { Method = LocateMethod.Occlusion };
+        AssertSame(LocateReport.Create("images[0]", ClipLocator.Create(planted.Clip, occlusion).Locate(ImageDecoder.Decode(png, "images[0]"), s_prompts)), body);
+    }
+
+    [Fact]
+    public void ANegativeCostBoundIsRefusedAtRegistration()
+        => Assert.Throws<ClipServerOptionsException>(() => ClipServer.Create(planted.Clip, PlantedIndex.Options with { MaxLocateEmbeddings = -1 }));
 
     [Theory]
     [InlineData("vit_tiny")]

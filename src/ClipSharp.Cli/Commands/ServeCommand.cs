@@ -28,10 +28,15 @@ internal static class ServeCommand
         var rateLimit = new Option<int>("--rate-limit") { Description = "Requests per client (remote address) per --rate-limit-window-s; 0 (the default) turns the limit off.", DefaultValueFactory = _ => 0 };
         var rateWindow = new Option<int>("--rate-limit-window-s") { Description = "The window of --rate-limit, in seconds.", DefaultValueFactory = _ => 60 };
         var queue = new Option<int>("--queue") { Description = "Requests that may wait for the model; more are refused at once with 429 and Retry-After.", DefaultValueFactory = _ => 64 };
+        var maxLocate = new Option<int>("--max-locate-embeddings")
+        {
+            Description = "Image embeddings one POST /v1/locate may cost (occlusion embeds hundreds to thousands of occluded copies); more is refused with 422 locate_too_costly. 0 turns the bound off.",
+            DefaultValueFactory = _ => new ClipServerOptions().MaxLocateEmbeddings,
+        };
         var engine = IndexCommand.EngineOption();
         var command = new Command("serve", "Serve embeddings, classification, tagging, localisation and index search over HTTP, with a search page at / (OpenAPI at /openapi/v1.json).")
         {
-            index, engine, host, port, maxUpload, apiKey, allowAnonymous, corsOrigins, rateLimit, rateWindow, queue,
+            index, engine, host, port, maxUpload, apiKey, allowAnonymous, corsOrigins, rateLimit, rateWindow, queue, maxLocate,
         };
         model.AddTo(command);
         command.SetAction(async (parsed, cancel) =>
@@ -54,6 +59,12 @@ internal static class ServeCommand
                 throw new CliException($"--rate-limit and --queue must be 0 or more and --rate-limit-window-s at least 1, got {permits}, {waiting} and {window}.");
             }
 
+            int locateBound = parsed.GetValue(maxLocate);
+            if (locateBound < 0)
+            {
+                throw new CliException($"--max-locate-embeddings must be 0 (off) or more, got {locateBound}.");
+            }
+
             var options = new ClipServerOptions
             {
                 Host = parsed.GetValue(host)!,
@@ -65,6 +76,7 @@ internal static class ServeCommand
                 RateLimitPermits = permits,
                 RateLimitWindow = TimeSpan.FromSeconds(window),
                 ModelQueueCapacity = waiting,
+                MaxLocateEmbeddings = locateBound,
             };
             Clip clip = model.Load(parsed);
             string? indexPath = parsed.GetValue(index);

@@ -22,10 +22,11 @@ internal static class LocateEndpoints
             .WithName("Locate")
             .WithSummary("Where in an image each prompt matches: heat-map peaks, boxes and masks, or the overlay picture")
             .WithDescription(
-                "JSON {\"image\": base64 | \"id\": ID, \"prompts\": [...], \"method\": \"dense\"|\"gradient\"|\"occlusion\", \"threshold\": 0.5, \"format\": \"json\"|\"png\", \"size\": 320} "
+                "JSON {\"image\": base64 | \"id\": ID, \"prompts\": [...], \"method\": \"dense\"|\"gradient\"|\"occlusion\", \"threshold\": 0.5, \"format\": \"json\"|\"png\", \"size\": 320, \"stride\": 16} "
                 + "or multipart/form-data with one image file (or an 'id' field) and 'prompt' fields. 'format' (a field or in the query) "
                 + "or Accept: image/png answers with the overlay PNG instead of the JSON report; 'size' (16 to the thumbnail limit) locates in the "
-                + "image scaled to fit a size x size box (never enlarged), as previews want.")
+                + "image scaled to fit a size x size box (never enlarged), as previews want. 'stride' (occlusion only, a divisor of the model's input size) "
+                + "sets the step between occluders; a request costing more image embeddings than the server allows is 422 locate_too_costly.")
             .Accepts<LocateRequest>("application/json", "multipart/form-data")
             .Produces<LocateReport>()
             .Produces(StatusCodes.Status200OK, contentType: Png)
@@ -39,11 +40,12 @@ internal static class LocateEndpoints
     {
         RequestInputs inputs = await RequestInputs.ReadAsync(request, options, cancel);
         LocateQuery query = LocateQuery.Read(inputs, request, options);
+        ClipLocator locator = Locator(gate.Clip, query);
+        LocateCost.Check(locator, query.Prompts.Count, options);
         // Scaled first, the heat maps are the box's size, so only the full size needs the pixel limit.
         long maxPixels = query.Size is null ? options.MaxLocatePixels : long.MaxValue;
         (string name, DecodedImage full) = Image(inputs, request, served, maxPixels);
         DecodedImage image = query.Size is int size ? ImageFit.Within(full, size) : full;
-        ClipLocator locator = Locator(gate.Clip, query.Method);
         IReadOnlyList<PromptLocation> located = await gate.RunAsync(_ => locator.Locate(image, query.Prompts, threshold: query.Threshold), cancel);
         return query.Picture
             ? Results.Bytes(LocalizationOverlay.Render(image, located), Png)
@@ -101,17 +103,26 @@ internal static class LocateEndpoints
         }
     }
 
-    /// <summary>The locator of the method, with the reason the served model cannot run it as a 422.</summary>
-    private static ClipLocator Locator(Clip clip, LocateMethod method)
+    /// <summary>
+    /// The locator of the method (and stride), with the reason the served model cannot run it as a 422 and a stride
+    /// it cannot use as a 400.
+    /// </summary>
+    private static ClipLocator Locator(Clip clip, LocateQuery query)
     {
+        int r = clip.Model.Visual.ImageResolution;
+        if (query.Stride is int stride && r % stride != 0)
+        {
+            throw ApiException.BadRequest($"'stride' must divide the served model's input of {r} pixels, got {stride}.");
+        }
+
         try
         {
-            return ClipLocator.Create(clip, LocateOptions.Default with { Method = method });
+            return ClipLocator.Create(clip, LocateOptions.Default with { Method = query.Method, OcclusionStride = query.Stride });
         }
         catch (NotSupportedException e)
         {
             throw new ApiException(
-                StatusCodes.Status422UnprocessableEntity, "method_unavailable", $"'method' {method.Name()} cannot run on the served model {clip.Name}: {e.Message}");
+                StatusCodes.Status422UnprocessableEntity, "method_unavailable", $"'method' {query.Method.Name()} cannot run on the served model {clip.Name}: {e.Message}");
         }
     }
 }
@@ -127,4 +138,5 @@ internal sealed record LocateRequest(
     string? Method,
     float? Threshold,
     string? Format,
-    int? Size);
+    int? Size,
+    int? Stride);

@@ -6,9 +6,9 @@ namespace ClipSharp.Server.Endpoints;
 
 /// <summary>
 /// What a POST /v1/locate asks besides the image: prompts, method, threshold, whether to answer with the picture,
-/// and the box to scale the image into first (<see cref="ImageFit"/>), if any.
+/// the box to scale the image into first (<see cref="ImageFit"/>), if any, and the occlusion method's stride, if any.
 /// </summary>
-internal sealed record LocateQuery(IReadOnlyList<string> Prompts, LocateMethod Method, float Threshold, bool Picture, int? Size)
+internal sealed record LocateQuery(IReadOnlyList<string> Prompts, LocateMethod Method, float Threshold, bool Picture, int? Size, int? Stride)
 {
     private const int MinSize = 16;
 
@@ -57,12 +57,19 @@ internal sealed record LocateQuery(IReadOnlyList<string> Prompts, LocateMethod M
                 ?? throw ApiException.BadRequest($"'method' must be one of {string.Join(", ", LocateMethods.Names)}, got '{methodName}'.");
         float threshold = ServerQuery.Probability(inputs.Field("threshold") ?? ServerQuery.Value(request, "threshold"), "threshold", ClipLocator.DefaultThreshold);
         string? size = inputs.Field("size") ?? ServerQuery.Value(request, "size");
+        string? stride = inputs.Field("stride") ?? ServerQuery.Value(request, "stride");
+        if (stride is not null && method != LocateMethod.Occlusion)
+        {
+            throw ApiException.BadRequest($"'stride' is the occlusion method's step between occluders; it has no meaning for 'method' {method.Name()}.");
+        }
+
         return new LocateQuery(
             prompts,
             method,
             threshold,
             WantsPicture(inputs.Field("format") ?? ServerQuery.Value(request, "format"), request),
-            size is null ? null : ServerQuery.Integer(size, "size", 0, MinSize, options.MaxThumbnailSize));
+            size is null ? null : ServerQuery.Integer(size, "size", 0, MinSize, options.MaxThumbnailSize),
+            stride is null ? null : ServerQuery.Integer(stride, "stride", 0, 1, int.MaxValue));
     }
 
     /// <summary>'format' when given; else the picture only for a client whose Accept header names image/png.</summary>

@@ -43,6 +43,23 @@ public sealed class ClipLocator
         _ => Clip.Model.Visual.DenseGrid,
     };
 
+    /// <summary>
+    /// Image-tower passes one image's heat maps cost for <paramref name="prompts"/> prompts, known before any work:
+    /// the occlusion method's occluded copies and the image itself, shared by every prompt (1 + Σ (G + k − 1)²,
+    /// docs/localization.md); a ViT's gradient relevance one kept forward pass per prompt, each with its backward
+    /// pass; a ResNet's, and the dense method, one.
+    /// </summary>
+    public int ImageEmbeddings(int prompts)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(prompts, 1);
+        return Method switch
+        {
+            LocateMethod.Occlusion => OcclusionSensitivity.Passes(Clip.Model, Options),
+            LocateMethod.Gradient when Clip.Model.Visual is VisionTransformer => prompts,
+            _ => 1,
+        };
+    }
+
     /// <exception cref="NotSupportedException">The gradient method with weights packed for inference (<c>Clip.Load</c>).</exception>
     /// <exception cref="LocateOptionsException">Options the model cannot be located with (naming the option).</exception>
     public static ClipLocator Create(Clip clip, LocateOptions? options = null)

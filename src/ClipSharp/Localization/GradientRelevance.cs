@@ -12,7 +12,7 @@ namespace ClipSharp.Localization;
 /// one relevance per cell (<see cref="RelevanceWeighting"/>). For a ViT, one kept forward pass of the image per prompt
 /// (the same image, batched) and the backward down to the residual stream entering a block; for a ResNet, layer4's
 /// output (<see cref="ResNetRelevance"/>). The parameter gradients the backward pass also produces are not wanted;
-/// they go into a buffer that is dropped afterwards.
+/// they go into a buffer, dropped afterwards, for only the parameters the pass goes through (<see cref="BackwardEntries"/>).
 /// </summary>
 internal static class GradientRelevance
 {
@@ -66,9 +66,12 @@ internal static class GradientRelevance
     /// <summary>
     /// The activations the depth reads at every cell and the gradients there of each prompt's cosine: for a ViT those
     /// entering block (blocks − depth) at the patch tokens, for a ResNet layer4's output. pixels [3, R, R] normalised,
-    /// texts [P, E] unit rows -> activations and gradients [P, G², W], cells row-major.
+    /// texts [P, E] unit rows -> activations and gradients [P, G², W], cells row-major. A ViT's parameter gradients
+    /// go into <paramref name="discarded"/> when given (the whole model's, for a test), else into a buffer holding
+    /// only <see cref="BackwardEntries"/>.
     /// </summary>
-    public static (float[] Activations, float[] Gradients) Backward(ClipModel model, ReadOnlySpan<float> pixels, Tensor texts, int? depthOrAll)
+    public static (float[] Activations, float[] Gradients) Backward(
+        ClipModel model, ReadOnlySpan<float> pixels, Tensor texts, int? depthOrAll, ParameterStore? discarded = null)
     {
         IImageEncoder checkedTower = Tower(model, depthOrAll);
         if (checkedTower is ModifiedResNet resnet)
@@ -96,7 +99,7 @@ internal static class GradientRelevance
             CosineGradient(features.AsSpan(p * e, e), texts.Span.Slice(p * e, e), dFeatures.AsSpan(p * e, e));
         }
 
-        ParameterStore discarded = model.CreateGradients();
+        discarded ??= ParameterStore.AllocateFor(model.Parameters.Layout, BackwardEntries(model, vit, depth));
         if (depth > vit.Transformer.Resblocks.Count)
         {
             // The input pixels: [P, 3, R, R] planes, turned into [P, R², 3] rows.
@@ -110,6 +113,42 @@ internal static class GradientRelevance
         var gradients = new float[size];
         vit.StreamGradient(workspace, dFeatures, vit.Transformer.Resblocks.Count - depth, discarded, activations, gradients);
         return (activations, gradients);
+    }
+
+    /// <summary>
+    /// The parameters a ViT's backward pass to the depth writes gradients for: proj and ln_post, every block it goes
+    /// down through, and at the pixel depth ln_pre, the positional and class embeddings and conv1 too. A gradient
+    /// buffer for the whole model would be allocated and zeroed for nothing in the other blocks, and the text tower.
+    /// </summary>
+    internal static IEnumerable<Parameter> BackwardEntries(ClipModel model, VisionTransformer vit, int depth)
+    {
+        int blocks = vit.Transformer.Resblocks.Count;
+        bool toPixels = depth > blocks;
+        yield return vit.Proj;
+        yield return vit.LnPost.Weight;
+        yield return vit.LnPost.Bias;
+        for (int i = toPixels ? 0 : blocks - depth; i < blocks; i++)
+        {
+            // A block's parameters are exactly those under its scope.
+            string scope = vit.Transformer.Resblocks[i].Name + ".";
+            foreach (Parameter p in model.Parameters.Layout.Entries.Where(p => p.Name.StartsWith(scope, StringComparison.Ordinal)))
+            {
+                yield return p;
+            }
+        }
+
+        if (toPixels)
+        {
+            yield return vit.LnPre.Weight;
+            yield return vit.LnPre.Bias;
+            yield return vit.PositionalEmbedding.Weight;
+            yield return vit.ClassEmbedding.Weight;
+            yield return vit.Conv1.Weight;
+            if (vit.Conv1.Bias is { } bias)
+            {
+                yield return bias;
+            }
+        }
     }
 
     // [B, C, H, W] planes -> [B, H·W, C] rows: one row of channels per cell.

@@ -188,6 +188,19 @@ public sealed class ClipLocatorTests
         Assert.Throws<ArgumentException>("image", () => LocalizationOverlay.Render(Photo(), located));
     }
 
+    [Fact]
+    public void ImageEmbeddings_AreOneForDenseAndTheOcclusionPassesSharedByEveryPrompt()
+    {
+        Assert.Equal(1, Locator.ImageEmbeddings(3));
+        ClipLocator occlusion = Locator.With(new LocateOptions { Method = LocateMethod.Occlusion });
+        Assert.Equal(OcclusionSensitivity.Passes(Locator.Clip.Model, occlusion.Options), occlusion.ImageEmbeddings(1));
+        Assert.Equal(occlusion.ImageEmbeddings(1), occlusion.ImageEmbeddings(8));
+
+        // A stride of a whole 8-pixel cell: one occluder size, the cell, at 4 × 4 positions, and the image itself.
+        Assert.Equal(1 + (4 * 4), occlusion.With(occlusion.Options with { OcclusionStride = 8 }).ImageEmbeddings(1));
+        Assert.Throws<ArgumentOutOfRangeException>("prompts", () => Locator.ImageEmbeddings(0));
+    }
+
     // PyTorch's bilinear interpolate (align_corners=False) of a g×g grid laid over the view, clamped at the edges.
     private static float Bilinear(ReadOnlySpan<float> cells, int g, ModelView view, int x, int y)
     {

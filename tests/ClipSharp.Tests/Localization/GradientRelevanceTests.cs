@@ -170,6 +170,13 @@ public sealed class GradientRelevanceTests
     }
 
     [Fact]
+    public void ImageEmbeddings_AreOneKeptForwardPassPerPrompt()
+    {
+        Assert.Equal(1, Gradient.ImageEmbeddings(1));
+        Assert.Equal(3, Gradient.ImageEmbeddings(3));
+    }
+
+    [Fact]
     public void MethodNamesRoundTrip()
     {
         foreach (LocateMethod m in LocateMethods.All)
