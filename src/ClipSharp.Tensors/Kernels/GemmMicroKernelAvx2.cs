@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
+using ClipSharp.Tensors.Kernels.Simd;
+
 namespace ClipSharp.Tensors.Kernels;
 
 /// <summary>6×16 AVX2 + FMA tile: 12 ymm accumulators, 2 B loads and 6 broadcasts per k step (16 ymm registers).</summary>
@@ -15,6 +17,10 @@ internal readonly unsafe struct GemmMicroKernelAvx2 : IGemmMicroKernel
     public static int Kc => 512;
 
     public static int Nc => 512;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RunRows(int rows, int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+        => GemmRowStrip<GemmMicroKernelAvx2, Vector256<float>, Simd256>.Run(rows, kc, a, b, c, ldc, alpha, beta);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
