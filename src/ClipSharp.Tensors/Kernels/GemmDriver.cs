@@ -196,10 +196,14 @@ internal static unsafe class GemmDriver<TKernel>
             {
                 TKernel.Run(kc, ap, packedB, cp, ldc, p.Alpha, beta);
             }
+            else if (cols == nr)
+            {
+                TKernel.RunRows(rows, kc, ap, packedB, cp, ldc, p.Alpha, beta);
+            }
             else
             {
                 TKernel.Run(kc, ap, packedB, tile, nr, 1f, 0f);
-                MergeEdge(tile, nr, cp, ldc, rows, cols, p.Alpha, beta);
+                GemmEdge.Merge(tile, nr, cp, ldc, rows, cols, p.Alpha, beta);
             }
         }
     }
@@ -245,30 +249,18 @@ internal static unsafe class GemmDriver<TKernel>
                             {
                                 TKernel.Run(kc, ap, bp, cp, ldc, p.Alpha, beta);
                             }
+                            else if (cols == nr)
+                            {
+                                TKernel.RunRows(rows, kc, ap, bp, cp, ldc, p.Alpha, beta);
+                            }
                             else
                             {
                                 TKernel.Run(kc, ap, bp, tile, nr, 1f, 0f);
-                                MergeEdge(tile, nr, cp, ldc, rows, cols, p.Alpha, beta);
+                                GemmEdge.Merge(tile, nr, cp, ldc, rows, cols, p.Alpha, beta);
                             }
                         }
                     }
                 }
-            }
-        }
-    }
-
-    // A partial tile at the bottom/right edge of C: the kernel wrote the full tile to scratch; copy the valid part.
-    // The update is the kernels' own (alpha·acc fused with beta·C), so an element of C gets the same bits whether it
-    // falls in a full or an edge tile: results do not depend on m, n or the thread split.
-    private static void MergeEdge(float* tile, int nr, float* c, nint ldc, int rows, int cols, float alpha, float beta)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            float* t = tile + (r * nr);
-            float* d = c + (r * ldc);
-            for (int j = 0; j < cols; j++)
-            {
-                d[j] = beta == 0f ? alpha * t[j] : MathF.FusedMultiplyAdd(alpha, t[j], beta * d[j]);
             }
         }
     }

@@ -21,4 +21,8 @@ internal unsafe interface IGemmMicroKernel
     // a: packed [kc, Mr]; b: packed [kc, Nr]; c: [Mr, Nr] with row stride ldc.
     // c = alpha * aᵀ·b + beta * c; with beta == 0, c is written without being read.
     static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
+
+    // Rows [0, rows) of a full-width tile, 0 < rows < Mr (the bottom edge of C), each element with the bits Run gives
+    // it; the rows below are neither computed nor written.
+    static abstract void RunRows(int rows, int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta);
 }

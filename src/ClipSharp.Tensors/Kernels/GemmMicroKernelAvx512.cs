@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
+using ClipSharp.Tensors.Kernels.Simd;
+
 namespace ClipSharp.Tensors.Kernels;
 
 /// <summary>
@@ -19,6 +21,10 @@ internal readonly unsafe struct GemmMicroKernelAvx512 : IGemmMicroKernel
     public static int Kc => 512;
 
     public static int Nc => 512;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RunRows(int rows, int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+        => GemmRowStrip<GemmMicroKernelAvx512, Vector512<float>, Simd512>.Run(rows, kc, a, b, c, ldc, alpha, beta);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)

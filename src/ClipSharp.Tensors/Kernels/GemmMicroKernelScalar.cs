@@ -14,6 +14,14 @@ internal readonly unsafe struct GemmMicroKernelScalar : IGemmMicroKernel
 
     public static int Nc => 512;
 
+    // Scalar code has no register pressure to save for the edge: the full tile into scratch, then its first rows.
+    public static void RunRows(int rows, int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    {
+        float* tile = stackalloc float[4 * 4];
+        Run(kc, a, b, tile, 4, 1f, 0f);
+        GemmEdge.Merge(tile, 4, c, ldc, rows, 4, alpha, beta);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
     {

@@ -3,6 +3,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
 
+using ClipSharp.Tensors.Kernels.Simd;
+
 namespace ClipSharp.Tensors.Kernels;
 
 /// <summary>
@@ -24,6 +26,10 @@ internal readonly unsafe struct GemmMicroKernelVector128 : IGemmMicroKernel
     public static int Kc => 256;
 
     public static int Nc => 384;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RunRows(int rows, int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+        => GemmRowStrip<GemmMicroKernelVector128, Vector128<float>, Simd128>.Run(rows, kc, a, b, c, ldc, alpha, beta);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)

@@ -65,6 +65,32 @@ internal sealed class MultiHeadAttention
         OutProj.Forward(attended, y, rows);
     }
 
+    // Inference when only one row per sequence is read afterwards: x: [B, T, W] -> y: [B, W], row b the output at
+    // token readout[b], bit for bit the row Forward writes there. Keys and values come from every token (the one
+    // in_proj GEMM of Forward); the query row attends over keys [0, readout[b]] when causal (the keys a causal row
+    // sees; the fused kernel's rows do not depend on the keys after them) or all T otherwise, and out_proj runs on
+    // B rows instead of B·T. qkv: [B·T, 3W], attended: [B, W] scratch.
+    internal void ForwardReadout(
+        ReadOnlySpan<float> x, ReadOnlySpan<int> readout, Span<float> qkv, Span<float> attended, Span<float> y, int batch, int tokens)
+    {
+        int w = Width;
+        int stride = 3 * w;
+        Linear.Apply(InProjWeight, InProjBias.Value.Span, w, 3 * w, x, w, qkv, 3 * w, batch * tokens);
+        ReadOnlySpan<float> packed = qkv;
+        for (int b = 0; b < batch; b++)
+        {
+            int t = readout[b];
+            int first = b * tokens;
+            int keys = Causal ? t + 1 : tokens;
+            ReadOnlySpan<float> rows = packed.Slice(first * stride, keys * stride);
+            Attention.Forward(
+                rows[(t * stride)..], stride, rows[w..], stride, rows[(2 * w)..], stride, attended.Slice(b * w, w), w,
+                1, Heads, 1, keys, HeadDim, causal: false);
+        }
+
+        OutProj.Forward(attended, y, batch);
+    }
+
     // MaskCLIP's dense readout: the value path alone, i.e. attention in which every token attends only to itself.
     // x: [N, W] -> qkv: [N, 3W] scratch (the one in_proj GEMM of Forward, so a packed weight works unchanged; q and k
     // are computed and ignored) -> y: [N, W] = out_proj(x·W_vᵀ + b_v).

@@ -54,6 +54,31 @@ internal sealed class ResidualAttentionBlock
         Add.Run(middle, y, y);
     }
 
+    // Inference of a last block whose output is read at one row per sequence (an image's class token, a text's
+    // end-of-text token): x: [B, T, W], readout: [B] token indices -> y: [B, W] (not overlapping x), bit for bit the
+    // rows Forward would write there. Every token still feeds keys and values; the attention of the other queries,
+    // out_proj, the residual adds and the MLP run on B rows instead of B·T (for ViT-B/32 at 50 tokens, three
+    // quarters of the block's multiply-adds). Uses the first B rows of the block's slices.
+    internal void ForwardReadout(
+        ReadOnlySpan<float> x, ReadOnlySpan<int> readout, Span<float> y, WorkspaceArena ws, in BlockLayout l, int batch, int tokens)
+    {
+        int w = Width;
+        Span<float> ln1 = ws[l.Ln1];
+        Ln1.Forward(x, ln1, batch * tokens);
+        Span<float> middle = ws[l.Middle][..(batch * w)];
+        Attn.ForwardReadout(ln1, readout, ws[l.Qkv], ws[l.Attended][..(batch * w)], middle, batch, tokens);
+        for (int b = 0; b < batch; b++)
+        {
+            x.Slice(((b * tokens) + readout[b]) * w, w).CopyTo(y.Slice(b * w, w));
+        }
+
+        Add.Run(y, middle, middle);
+        Span<float> ln2 = ws[l.Ln2][..(batch * w)];
+        Ln2.Forward(middle, ln2, batch);
+        Mlp.Forward(ln2, ws[l.Hidden], ws[l.Activated], y, batch);
+        Add.Run(middle, y, y);
+    }
+
     // MaskCLIP's dense readout of a last block: x: [N, W] -> y: [N, W] = out_proj(v(ln_1(x))), with neither residual
     // nor MLP (y must not overlap x), through the block's ln_1 and qkv slices.
     internal void ValuePath(ReadOnlySpan<float> x, Span<float> y, WorkspaceArena ws, in BlockLayout l, int batch, int tokens)

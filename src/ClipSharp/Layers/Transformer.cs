@@ -53,6 +53,27 @@ internal sealed class Transformer
         }
     }
 
+    // Inference read out at one row per sequence: every block but the last as Forward, then the last only at token
+    // readout[b] of sequence b: Stream(0) -> y: [B, W], bit for bit those rows of Forward's output. Not for kept
+    // layouts (the backward pass reads every row) nor with an observer (which sees every block's whole output).
+    internal void ForwardReadout(WorkspaceArena ws, in TransformerLayout l, int batch, int tokens, ReadOnlySpan<int> readout, Span<float> y)
+    {
+        int last = Resblocks.Count - 1;
+        if (last < 0)
+        {
+            ReadOnlySpan<float> x = ws[l.Stream(0)];
+            for (int b = 0; b < batch; b++)
+            {
+                x.Slice(((b * tokens) + readout[b]) * Width, Width).CopyTo(y.Slice(b * Width, Width));
+            }
+
+            return;
+        }
+
+        Forward(ws, l, batch, tokens, last, observer: null);
+        Resblocks[last].ForwardReadout(ws[l.Stream(last)], readout, y, ws, l.BlockAt(last), batch, tokens);
+    }
+
     // StreamGradient: the gradient of the stack's output in, of its input out (in place). Needs a kept Forward.
     internal void Backward(WorkspaceArena ws, in TransformerLayout l, int batch, int tokens, ParameterStore grads)
         => Backward(ws, l, batch, tokens, grads, downTo: 0);

@@ -171,19 +171,32 @@ public sealed class TextTransformer
         Observation.Report(observer, "token_embedding.out", x, batch, length, w);
         PositionalEmbedding.Forward(x, batch, length);
 
-        Transformer.Forward(ws, l.Transformer, batch, length, observer);
-        Span<float> output = ws[l.Transformer.Stream(Transformer.Resblocks.Count)];
-
         Span<float> eot = ws[l.EndOfText];
         Span<float> pooled = ws[l.Pooled];
-        if (observer is null)
+        if (observer is null && !l.Transformer.Keep)
         {
-            // ln_final is per row, so normalising only the read-out rows gives the same numbers for less work.
-            GatherEndOfText(tokens, output, length, eot, batch);
+            // Only the end-of-text rows are read out: the last block runs at them alone and ln_final normalises only
+            // them (both per row, so the same bits for less work).
+            int[] readout = ArrayPool<int>.Shared.Rent(batch);
+            for (int b = 0; b < batch; b++)
+            {
+                readout[b] = EndOfTextIndex(tokens.Slice(b * ctx, ctx));
+            }
+
+            Transformer.ForwardReadout(ws, l.Transformer, batch, length, readout.AsSpan(0, batch), eot);
+            ArrayPool<int>.Shared.Return(readout);
+            LnFinal.Forward(eot, pooled, batch);
+        }
+        else if (observer is null)
+        {
+            Transformer.Forward(ws, l.Transformer, batch, length, observer);
+            GatherEndOfText(tokens, ws[l.Transformer.Stream(Transformer.Resblocks.Count)], length, eot, batch);
             LnFinal.Forward(eot, pooled, batch);
         }
         else
         {
+            Transformer.Forward(ws, l.Transformer, batch, length, observer);
+            Span<float> output = ws[l.Transformer.Stream(Transformer.Resblocks.Count)];
             var normed = new float[rows * w];
             LnFinal.Forward(output, normed, rows);
             Observation.Report(observer, "ln_final.out", normed, batch, length, w);

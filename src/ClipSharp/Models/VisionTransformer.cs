@@ -1,3 +1,4 @@
+using System.Buffers;
 using ClipSharp.Layers;
 using ClipSharp.Layers.Workspaces;
 using ClipSharp.Tensors;
@@ -196,14 +197,29 @@ public sealed class VisionTransformer : IImageEncoder
         int tokens = Tokens;
 
         Embed(images, batch, ws, in l, observer);
-        Transformer.Forward(ws, l.Transformer, batch, tokens, observer);
 
-        // Only the class token is read out, so only its rows are normalised.
-        Span<float> output = ws[l.Transformer.Stream(Transformer.Resblocks.Count)];
+        // Only the class token is read out, so only its rows are normalised, and inference runs the last block at
+        // the class token alone (the same bits); keeping activations or observing blocks needs every row.
         Span<float> cls = ws[l.ClassTokens];
-        for (int b = 0; b < batch; b++)
+        if (observer is null && !l.Transformer.Keep)
         {
-            output.Slice(b * tokens * w, w).CopyTo(cls.Slice(b * w, w));
+            int[]? rented = batch > 256 ? ArrayPool<int>.Shared.Rent(batch) : null;
+            Span<int> readout = rented is null ? stackalloc int[batch] : rented.AsSpan(0, batch);
+            readout.Clear();
+            Transformer.ForwardReadout(ws, l.Transformer, batch, tokens, readout, cls);
+            if (rented is not null)
+            {
+                ArrayPool<int>.Shared.Return(rented);
+            }
+        }
+        else
+        {
+            Transformer.Forward(ws, l.Transformer, batch, tokens, observer);
+            Span<float> output = ws[l.Transformer.Stream(Transformer.Resblocks.Count)];
+            for (int b = 0; b < batch; b++)
+            {
+                output.Slice(b * tokens * w, w).CopyTo(cls.Slice(b * w, w));
+            }
         }
 
         Span<float> pooled = ws[l.Pooled];
