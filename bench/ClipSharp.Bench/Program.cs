@@ -27,4 +27,13 @@ if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out Func<string[], int>
     return args.Length == 0 ? 1 : 2;
 }
 
-return run(args[1..]);
+try
+{
+    return run(args[1..]);
+}
+catch (ArgumentException e)
+{
+    // A mistyped option is the user's input, not a fault of the benchmark: say what is wrong, without a stack trace.
+    Console.Error.WriteLine($"{args[0]}: {e.Message}");
+    return 2;
+}
