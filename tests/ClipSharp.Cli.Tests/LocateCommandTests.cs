@@ -137,6 +137,29 @@ public sealed class LocateCommandTests
         Assert.InRange(row.GetProperty("pointing").GetDouble(), 0, 1);
     }
 
+    [Fact]
+    public void TheOcclusionFlagsReachTheLocator()
+    {
+        CliResult r = CliRunner.Run(
+        [
+            "locate", CliRunner.Image("square_224x224.png"), .. CliRunner.TinyModelArgs(), "--prompt", "a red star", "--method", "occlusion",
+            "--occlusion-score", "cosine", "--occluder-merge", "mean", "--occluder-sizes", "8", "--occlusion-stride", "8", "--json",
+        ]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using JsonDocument doc = JsonDocument.Parse(r.StdoutLines.Single());
+        Assert.Equal(4, doc.RootElement.GetProperty("grid").GetInt32());
+
+        CliResult bad = CliRunner.Run(
+            ["locate", CliRunner.Image("square_224x224.png"), .. CliRunner.TinyModelArgs(), "--prompt", "a star", "--method", "occlusion", "--occlusion-stride", "5"]);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("--occlusion-stride", bad.Stderr, StringComparison.Ordinal);
+        bad.AssertNoStackTrace();
+
+        CliResult unknown = CliRunner.Run(["eval", "locate", .. CliRunner.TinyModelArgs(), "--method", "occlusion", "--occlusion-score", "loudest"]);
+        Assert.NotEqual(0, unknown.ExitCode);
+        Assert.Contains("loudest", unknown.Stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("--threshold", "2", "--threshold must be in [0, 1]")]
     [InlineData("--out", "x.jpg", "must end in .png")]

@@ -29,12 +29,14 @@ internal static class EvalCommand
         var seed = CliOptions.Seed("Seed of the scenes and of the random baseline.");
         var method = LocateMethodOption.Many("The methods to measure (repeatable): dense, gradient, occlusion; all unless given.");
         var json = new Option<bool>("--json") { Description = "One JSON line with the results on stdout." };
+        var occlusion = new OcclusionOptions();
         var command = new Command(
             "locate", "Pointing game and mIoU of the model's heat maps (clip locate) on synthetic scenes with known object masks, beside centre and random baselines.")
         {
             scenes, objects, seed, method, json,
         };
         model.AddTo(command);
+        occlusion.AddTo(command);
         command.SetAction(parsed =>
         {
             int n = parsed.GetValue(scenes);
@@ -46,7 +48,8 @@ internal static class EvalCommand
             int[] counts = ObjectCounts(parsed.GetValue(objects)!);
             LocateMethod[] methods = LocateMethodOption.Parse(parsed.GetValue(method)!);
             Clip clip = LocateMethodOption.Load(model, parsed, methods, context.Cancellation);
-            ClipLocator[] locators = [.. methods.Select(m => LocateMethodOption.Locator(clip, m))];
+            LocateOptions options = occlusion.Apply(parsed, LocateOptions.Default);
+            ClipLocator[] locators = [.. methods.Select(m => LocateMethodOption.Locator(clip, m, options))];
             var rows = new List<LocalizationScores>();
             foreach (ClipLocator locator in locators)
             {

@@ -41,11 +41,13 @@ internal static class LocateCommand
         var output = CliOptions.Out<string?>("Write the overlay picture to this .png file.");
         var force = new Option<bool>("--force") { Description = "Replace --out if it exists." };
         var json = CliOptions.Json("Print the result as one JSON line on stdout.");
+        var occlusion = new OcclusionOptions();
         var command = new Command("locate", "Heat maps of where a CLIP model finds each prompt in an image (MaskCLIP dense features or gradient relevance), or a per-pixel segmentation.")
         {
             image, imageOption, prompts, segment, templates, threshold, method, output, force, json,
         };
         model.AddTo(command);
+        occlusion.AddTo(command);
         command.SetAction(parsed =>
         {
             string path = ImagePath(parsed.GetValue(image), parsed.GetValue(imageOption));
@@ -73,7 +75,8 @@ internal static class LocateCommand
             IReadOnlyList<string>? templateList = templateName is null ? null : ClassifyCommand.ReadTemplates(templateName);
             DecodedImage decoded = ImageDecoder.Decode(path);
             LocateMethod[] methods = LocateMethodOption.Parse([parsed.GetValue(method)!]);
-            var locator = LocateMethodOption.Locator(LocateMethodOption.Load(model, parsed, methods, context.Cancellation), methods[0]);
+            var locator = LocateMethodOption.Locator(
+                LocateMethodOption.Load(model, parsed, methods, context.Cancellation), methods[0], occlusion.Apply(parsed, LocateOptions.Default));
             if (labels is not null)
             {
                 string[] labelList = Distinct([.. labels.Split(',').Select(l => l.Trim()).Where(l => l.Length > 0)], "--segment");

@@ -35,15 +35,23 @@ internal static class LocateMethodOption
         => methods.Contains(LocateMethod.Gradient) ? model.LoadTrainable(parsed, cancellation) : model.Load(parsed, cancellation);
 
     /// <summary>The locator of a method, with the reason it cannot be had for this model as a command-line error.</summary>
-    public static ClipLocator Locator(Clip clip, LocateMethod method)
+    public static ClipLocator Locator(Clip clip, LocateMethod method, LocateOptions? options = null)
     {
         try
         {
-            return ClipLocator.Create(clip, LocateOptions.Default with { Method = method });
+            return ClipLocator.Create(clip, (options ?? LocateOptions.Default) with { Method = method });
         }
         catch (NotSupportedException e)
         {
             throw new CliException($"--method {method.Name()}: {e.Message}");
         }
+        catch (LocateOptionsException e)
+        {
+            throw new CliException($"--{Flag(e.Option)}: {e.Message}");
+        }
     }
+
+    // The command-line flag of a LocateOptions property: OccluderSizes -> occluder-sizes.
+    private static string Flag(string option)
+        => string.Concat(option.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : "") + char.ToLowerInvariant(c) : c.ToString()));
 }

@@ -4,9 +4,10 @@ namespace ClipSharp.Localization;
 /// Where one prompt matches an image: a score for every cell of the model's G×G grid, upsampled bilinearly onto every
 /// pixel of the input image. The score is the cosine similarity between the prompt's text embedding and the cell's
 /// dense image feature (<see cref="LocateMethod.Dense"/>), the cell's gradient relevance
-/// (<see cref="LocateMethod.Gradient"/>, non-negative, in units of cosine), or the mean drop of the image-prompt
-/// cosine when the cell is occluded (<see cref="LocateMethod.Occlusion"/>, on a grid finer than the model's; negative
-/// where covering the cell raises the cosine).
+/// (<see cref="LocateMethod.Gradient"/>, non-negative, in units of cosine), or the mean drop of the prompt's
+/// <see cref="LocateOptions.OcclusionScore"/> when the cell is occluded (<see cref="LocateMethod.Occlusion"/>, on a
+/// grid finer than the model's; in [0, 1] under the default <see cref="OccluderSizeMerge.GeometricMean"/>, else
+/// negative where covering the cell raises the score).
 /// </summary>
 public sealed class HeatMap
 {

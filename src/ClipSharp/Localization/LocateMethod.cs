@@ -18,7 +18,8 @@ public enum LocateMethod
 
     /// <summary>
     /// Occlusion sensitivity: how much covering each part of the image lowers the cosine between the whole image's
-    /// embedding and the prompt's, on a grid finer than the model's (forward passes only; any tower, any weights).
+    /// embedding and the prompt's, compared with the other prompts' (<see cref="OcclusionScore"/>), on a grid finer
+    /// than the model's (forward passes only; any tower, any weights).
     /// </summary>
     Occlusion,
 }

@@ -35,6 +35,21 @@ public sealed record LocateOptions
     /// </summary>
     public int? OcclusionStride { get; init; }
 
+    /// <summary>
+    /// <see cref="LocateMethod.Occlusion"/> only: what a cell's score is the drop of. <see cref="OcclusionScore.Contrast"/>,
+    /// the default: the prompt's cosine less the mean cosine of the call's other prompts, which measured best
+    /// (docs/localization.md). Every score but <see cref="OcclusionScore.Cosine"/> compares each prompt with the
+    /// call's other prompts and needs at least two; a call with one prompt scores its cosine whatever this says.
+    /// </summary>
+    public OcclusionScore OcclusionScore { get; init; } = OcclusionScore.Contrast;
+
+    /// <summary>
+    /// <see cref="LocateMethod.Occlusion"/> only: how the maps of the <see cref="OccluderSizes"/> become one.
+    /// <see cref="OccluderSizeMerge.GeometricMean"/>, the default: the geometric mean of each map's positive part
+    /// over its maximum, which measured best (docs/localization.md).
+    /// </summary>
+    public OccluderSizeMerge OccluderSizeMerge { get; init; } = OccluderSizeMerge.GeometricMean;
+
     /// <summary><see cref="LocateMethod.Occlusion"/> only: occluded images per forward pass of the image tower.</summary>
     public int OcclusionBatch { get; init; } = 64;
 }

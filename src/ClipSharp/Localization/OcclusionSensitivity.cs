@@ -9,7 +9,8 @@ namespace ClipSharp.Localization;
 /// sizes): a square occluder, filled with the image's mean colour, slides over the model's input at a stride finer
 /// than the model's grid; every occluded image goes through the image tower (inference only, batched), and each cell
 /// of the stride's grid gets the mean, over the occluders of one size covering it, of how much the occlusion lowered
-/// the cosine between the image's embedding and the prompt's. The sizes' maps are averaged. Occluder positions run
+/// the prompt's score (<see cref="OcclusionScore"/>: its cosine with the image's embedding, or that cosine compared
+/// with the other prompts'). The sizes' maps are merged (<see cref="OccluderSizeMerge"/>). Occluder positions run
 /// past the borders, so every cell is covered by the same number of occluders of each size and the edges are not
 /// weighed less than the middle.
 /// </summary>
@@ -41,6 +42,16 @@ internal static class OcclusionSensitivity
                 throw new LocateOptionsException(
                     nameof(LocateOptions.OccluderSizes), size, $"an occluder's side must be a multiple of the stride ({stride}) from {stride} to the resolution ({r}).");
             }
+        }
+
+        if (!Enum.IsDefined(options.OcclusionScore))
+        {
+            throw new LocateOptionsException(nameof(LocateOptions.OcclusionScore), options.OcclusionScore, "unknown occlusion score.");
+        }
+
+        if (!Enum.IsDefined(options.OccluderSizeMerge))
+        {
+            throw new LocateOptionsException(nameof(LocateOptions.OccluderSizeMerge), options.OccluderSizeMerge, "unknown merge of the occluder sizes' maps.");
         }
 
         if (options.OcclusionBatch < 1)
@@ -80,11 +91,20 @@ internal static class OcclusionSensitivity
         return 1 + sizes.Sum(s => ((g + (s / stride) - 1) * (g + (s / stride) - 1)));
     }
 
-    /// <summary>[P] of [G²] mean cosine drops: pixels [3, R, R] normalised, texts [P, E] unit rows.</summary>
+    /// <summary>[P] of [G²] mean drops of the prompts' <see cref="LocateOptions.OcclusionScore"/>: pixels [3, R, R] normalised, texts [P, E] unit rows.</summary>
     public static float[][] Cells(ClipModel model, ReadOnlySpan<float> pixels, Tensor texts, LocateOptions options)
     {
         (IReadOnlyList<int> sizes, int stride) = Geometry(model, options);
-        int r = model.Visual.ImageResolution, prompts = texts.Dim(0), g = r / stride, plane = r * r;
+        return Map(Occlude(model, pixels, texts, sizes, stride, options.OcclusionBatch), options.OcclusionScore, options.OccluderSizeMerge, MathF.Exp(model.LogitScale));
+    }
+
+    /// <summary>
+    /// The cosines of the image and of every occluded image with each unit text (texts [P, E]): the forward passes,
+    /// which any score is then computed from (<see cref="Map"/>).
+    /// </summary>
+    internal static OccludedCosines Occlude(ClipModel model, ReadOnlySpan<float> pixels, Tensor texts, IReadOnlyList<int> sizes, int stride, int batch)
+    {
+        int r = model.Visual.ImageResolution, g = r / stride, plane = r * r;
         Span<float> fill = stackalloc float[3];
         for (int c = 0; c < 3; c++)
         {
@@ -92,21 +112,15 @@ internal static class OcclusionSensitivity
         }
 
         float[] baseline = Cosines(model, pixels.ToArray(), 1, texts);
-        var result = new float[prompts][];
-        for (int p = 0; p < prompts; p++)
+        var occluded = new float[sizes.Count][];
+        var images = new float[batch * 3 * plane];
+        for (int s = 0; s < sizes.Count; s++)
         {
-            result[p] = new float[g * g];
-        }
-
-        var sums = new float[prompts * g * g];
-        var images = new float[options.OcclusionBatch * 3 * plane];
-        foreach (int size in sizes)
-        {
-            int k = size / stride, positions = g + k - 1, count = positions * positions;
-            Array.Clear(sums);
-            for (int first = 0; first < count; first += options.OcclusionBatch)
+            int k = sizes[s] / stride, positions = g + k - 1, count = positions * positions;
+            occluded[s] = new float[count * texts.Dim(0)];
+            for (int first = 0; first < count; first += batch)
             {
-                int n = Math.Min(options.OcclusionBatch, count - first);
+                int n = Math.Min(batch, count - first);
                 for (int b = 0; b < n; b++)
                 {
                     Span<float> image = images.AsSpan(b * 3 * plane, 3 * plane);
@@ -114,26 +128,70 @@ internal static class OcclusionSensitivity
                     Occlude(image, r, stride, Covered(first + b, positions, k, g), fill);
                 }
 
-                float[] cosines = Cosines(model, images, n, texts);
-                for (int b = 0; b < n; b++)
+                Cosines(model, images, n, texts).CopyTo(occluded[s], first * texts.Dim(0));
+            }
+        }
+
+        return new OccludedCosines(g, stride, sizes, baseline, occluded);
+    }
+
+    /// <summary>
+    /// [P] of [G²]: each cell's mean, over the occluders of one size covering it, of the drop of every prompt's
+    /// <paramref name="score"/> from the image to the occluded image, the sizes' maps merged by <paramref name="merge"/>.
+    /// <paramref name="scale"/> is the model's logit scale (not its log).
+    /// </summary>
+    internal static float[][] Map(OccludedCosines cosines, OcclusionScore score, OccluderSizeMerge merge, float scale)
+    {
+        int g = cosines.Grid, prompts = cosines.Baseline.Length, sizes = cosines.Sizes.Count;
+        var baseline = new float[prompts];
+        OcclusionScores.Of(score, cosines.Baseline, scale, baseline);
+        var result = new float[prompts][];
+        for (int p = 0; p < prompts; p++)
+        {
+            result[p] = new float[g * g];
+            if (merge == OccluderSizeMerge.GeometricMean)
+            {
+                Array.Fill(result[p], 1f);
+            }
+        }
+
+        var sums = new float[prompts * g * g];
+        var drops = new float[prompts];
+        for (int s = 0; s < sizes; s++)
+        {
+            int k = cosines.Sizes[s] / cosines.Stride, positions = g + k - 1, count = positions * positions;
+            Array.Clear(sums);
+            for (int o = 0; o < count; o++)
+            {
+                OcclusionScores.Drops(score, cosines.Baseline, baseline, cosines.Occluded[s].AsSpan(o * prompts, prompts), scale, drops);
+                (int left, int top, int right, int bottom) = Covered(o, positions, k, g);
+                for (int p = 0; p < prompts; p++)
                 {
-                    (int left, int top, int right, int bottom) = Covered(first + b, positions, k, g);
-                    for (int p = 0; p < prompts; p++)
+                    float drop = drops[p];
+                    for (int y = top; y < bottom; y++)
                     {
-                        float drop = baseline[p] - cosines[(b * prompts) + p];
-                        for (int y = top; y < bottom; y++)
-                        {
-                            Span<float> row = sums.AsSpan((p * g * g) + (y * g) + left, right - left);
-                            TensorPrimitives.Add(row, drop, row);
-                        }
+                        Span<float> row = sums.AsSpan((p * g * g) + (y * g) + left, right - left);
+                        TensorPrimitives.Add(row, drop, row);
                     }
                 }
             }
 
-            // Each cell is under k² occluders of this size; every size counts the same in the average.
+            // Each cell is under k² occluders of this size; every size counts the same in the merge.
             for (int p = 0; p < prompts; p++)
             {
-                TensorPrimitives.MultiplyAdd(sums.AsSpan(p * g * g, g * g), 1f / (k * k * sizes.Count), result[p], result[p]);
+                Span<float> map = sums.AsSpan(p * g * g, g * g);
+                if (merge == OccluderSizeMerge.Mean)
+                {
+                    TensorPrimitives.MultiplyAdd(map, 1f / (k * k * sizes), result[p], result[p]);
+                    continue;
+                }
+
+                // Dividing by the map's own maximum undoes the larger drops of larger occluders.
+                float max = Math.Max(TensorPrimitives.Max(map), 1e-12f);
+                for (int c = 0; c < map.Length; c++)
+                {
+                    result[p][c] *= MathF.Pow(Math.Max(0f, map[c] / max), 1f / sizes);
+                }
             }
         }
 

@@ -9,7 +9,7 @@ namespace ClipSharp.Tests.Localization;
 
 /// <summary>
 /// Occlusion sensitivity on the tiny golden models (32 px; the ViT's grid is 4 × 4 patches of 8 pixels): the batched
-/// maps against a naive oracle that occludes and embeds one image at a time, the map's peak on the one part of an
+/// maps, for every score, against a naive oracle that occludes and embeds one image at a time, the map's peak on the one part of an
 /// image that carries content, the defaults drawn from the model's grid, and the options' checks.
 /// </summary>
 public sealed class OcclusionSensitivityTests
@@ -23,12 +23,26 @@ public sealed class OcclusionSensitivityTests
 
     private static DecodedImage Photo() => ImageDecoder.Decode(Fixtures.GoldenPath("preprocess", "photo_q90_640x480.jpg"));
 
-    [Fact]
-    public void Cells_MatchANaiveOracleOfOneOccludedImageAtATime()
+    [Theory]
+    [InlineData(OcclusionScore.Cosine, OccluderSizeMerge.Mean)]
+    [InlineData(OcclusionScore.Probability, OccluderSizeMerge.Mean)]
+    [InlineData(OcclusionScore.Contrast, OccluderSizeMerge.Mean)]
+    [InlineData(OcclusionScore.Margin, OccluderSizeMerge.Mean)]
+    [InlineData(OcclusionScore.Cosine, OccluderSizeMerge.GeometricMean)]
+    [InlineData(OcclusionScore.Contrast, OccluderSizeMerge.GeometricMean)]
+    public void Cells_MatchANaiveOracleOfOneOccludedImageAtATime(OcclusionScore score, OccluderSizeMerge merge)
     {
-        var options = new LocateOptions { Method = LocateMethod.Occlusion, OccluderSizes = [4, 12], OcclusionStride = 4, OcclusionBatch = 7 };
+        var options = new LocateOptions
+        {
+            Method = LocateMethod.Occlusion,
+            OccluderSizes = [4, 12],
+            OcclusionStride = 4,
+            OcclusionBatch = 7,
+            OcclusionScore = score,
+            OccluderSizeMerge = merge,
+        };
         DecodedImage image = Photo();
-        string[] prompts = ["a red star", "a blue circle"];
+        string[] prompts = ["a red star", "a blue circle", "background"];
         ClipLocator locator = Occlusion(options);
         Tensor texts = locator.EmbedPrompts(prompts, ClipLocator.Verbatim);
 
@@ -40,10 +54,18 @@ public sealed class OcclusionSensitivityTests
         float[] mean = [.. Enumerable.Range(0, 3).Select(c => pixels.Skip(c * r * r).Take(r * r).Average())];
         float[] baseline = CosinesOf(pixels, texts);
         var expected = new double[prompts.Length, g * g];
+        for (int p = 0; p < prompts.Length; p++)
+        {
+            for (int cell = 0; cell < g * g; cell++)
+            {
+                expected[p, cell] = merge == OccluderSizeMerge.Mean ? 0 : 1;
+            }
+        }
+
         foreach (int size in options.OccluderSizes)
         {
             // Every placement of the occluder's top-left corner on the stride's lattice that overlaps the image.
-            var drops = new List<(int X, int Y, float[] Drop)>();
+            var drops = new List<(int X, int Y, double[] Drop)>();
             for (int oy = -size + 4; oy < r; oy += 4)
             {
                 for (int ox = -size + 4; ox < r; ox += 4)
@@ -60,11 +82,11 @@ public sealed class OcclusionSensitivityTests
                         }
                     }
 
-                    float[] cosines = CosinesOf(occluded, texts);
-                    drops.Add((ox, oy, [.. baseline.Select((b, p) => b - cosines[p])]));
+                    drops.Add((ox, oy, NaiveDrops(score, baseline, CosinesOf(occluded, texts))));
                 }
             }
 
+            var map = new double[prompts.Length, g * g];
             for (int cell = 0; cell < g * g; cell++)
             {
                 // A cell is under an occluder when the occluder holds the cell's top-left pixel.
@@ -73,22 +95,54 @@ public sealed class OcclusionSensitivityTests
                 Assert.Equal((size / 4) * (size / 4), covering.Count);
                 for (int p = 0; p < prompts.Length; p++)
                 {
-                    expected[p, cell] += covering.Average(d => d.Drop[p]) / options.OccluderSizes.Count;
+                    map[p, cell] = covering.Average(d => d.Drop[p]);
+                }
+            }
+
+            int n = options.OccluderSizes.Count;
+            for (int p = 0; p < prompts.Length; p++)
+            {
+                double max = Enumerable.Range(0, g * g).Max(c => map[p, c]);
+                for (int cell = 0; cell < g * g; cell++)
+                {
+                    expected[p, cell] = merge == OccluderSizeMerge.Mean
+                        ? expected[p, cell] + (map[p, cell] / n)
+                        : max > 0 ? expected[p, cell] * Math.Pow(Math.Max(0, map[p, cell] / max), 1.0 / n) : 0;
                 }
             }
         }
 
+        // The geometric mean divides each map by its maximum, a small cosine drop on the random tiny model, which turns
+        // the float32 rounding of the drops into relative error.
+        double tolerance = merge == OccluderSizeMerge.Mean ? 1e-5 : 1e-4;
         for (int p = 0; p < prompts.Length; p++)
         {
             Assert.Equal(LocateMethod.Occlusion, maps[p].Method);
             Assert.Equal(g * g, maps[p].Cells.Length);
             for (int cell = 0; cell < g * g; cell++)
             {
-                Assert.Equal(expected[p, cell], maps[p].Cells[cell], 1e-5);
+                Assert.Equal(expected[p, cell], maps[p].Cells[cell], tolerance);
             }
 
-            Assert.True(maps[p].Max > maps[p].Min, $"{prompts[p]}: a flat map.");
+            // On the random tiny model a size can lower a prompt's cosine nowhere, which makes its geometric mean 0.
+            Assert.True(maps[p].Max > maps[p].Min || (merge == OccluderSizeMerge.GeometricMean && maps[p].Max == 0), $"{prompts[p]}: a flat map.");
         }
+    }
+
+    [Theory]
+    [InlineData(OcclusionScore.Probability)]
+    [InlineData(OcclusionScore.Contrast)]
+    [InlineData(OcclusionScore.Margin)]
+    public void WithOnePrompt_TheDiscriminativeScoresAreTheCosine(OcclusionScore score)
+    {
+        // A softmax over one prompt is 1 whatever the image, and there is no other prompt to contrast with.
+        DecodedImage image = Photo();
+        var cosine = new LocateOptions { OccluderSizes = [8], OcclusionStride = 4, OcclusionScore = OcclusionScore.Cosine, OccluderSizeMerge = OccluderSizeMerge.Mean };
+        Tensor texts = Occlusion(cosine).EmbedPrompts(["a red star"], ClipLocator.Verbatim);
+        float[] expected = Occlusion(cosine).HeatMaps(image, ["a red star"], texts)[0].Cells.ToArray();
+        float[] actual = Occlusion(cosine with { OcclusionScore = score }).HeatMaps(image, ["a red star"], texts)[0].Cells.ToArray();
+        Assert.Equal(expected, actual);
+        Assert.True(actual.Max() > actual.Min());
     }
 
     [Fact]
@@ -143,6 +197,8 @@ public sealed class OcclusionSensitivityTests
         Assert.Equal([4, 8, 16], OcclusionSensitivity.DefaultSizes(16, 4));
         Assert.Equal(2, OcclusionSensitivity.DefaultStride(14));
         Assert.Equal([2, 6, 14], OcclusionSensitivity.DefaultSizes(14, 2));
+        Assert.Equal(OcclusionScore.Contrast, LocateOptions.Default.OcclusionScore);
+        Assert.Equal(OccluderSizeMerge.GeometricMean, LocateOptions.Default.OccluderSizeMerge);
         Assert.Equal(1, OcclusionSensitivity.DefaultStride(3));
         Assert.Equal([1, 3], OcclusionSensitivity.DefaultSizes(3, 1));
     }
@@ -184,8 +240,38 @@ public sealed class OcclusionSensitivityTests
             nameof(LocateOptions.OccluderSizes),
             Assert.Throws<LocateOptionsException>(() => ClipLocator.Create(Tiny, new LocateOptions { Method = LocateMethod.Occlusion, OccluderSizes = [] })).Option);
 
+        Assert.Equal(
+            nameof(LocateOptions.OcclusionScore),
+            Assert.Throws<LocateOptionsException>(() => ClipLocator.Create(Tiny, new LocateOptions { Method = LocateMethod.Occlusion, OcclusionScore = (OcclusionScore)4 })).Option);
+        Assert.Equal(
+            nameof(LocateOptions.OccluderSizeMerge),
+            Assert.Throws<LocateOptionsException>(() => ClipLocator.Create(Tiny, new LocateOptions { Method = LocateMethod.Occlusion, OccluderSizeMerge = (OccluderSizeMerge)2 })).Option);
+
         // The options of a method not asked for are not looked at.
         Assert.NotNull(ClipLocator.Create(Tiny, options with { Method = LocateMethod.Dense }));
+    }
+
+    // Each prompt's drop from the image's cosines to the occluded image's, computed directly in doubles from the
+    // definitions: the softmax of the logit scale times the cosines, or a cosine drop less the mean of the others'.
+    private static double[] NaiveDrops(OcclusionScore score, float[] before, float[] after)
+    {
+        double scale = Math.Exp(Tiny.Model.LogitScale);
+        double[] Probabilities(float[] cosines)
+        {
+            double[] e = [.. cosines.Select(c => Math.Exp(scale * c))];
+            return [.. e.Select(v => v / e.Sum())];
+        }
+
+        double[] cosineDrops = [.. before.Select((b, p) => (double)b - after[p])];
+        double[] p0 = Probabilities(before), p1 = Probabilities(after);
+        return score switch
+        {
+            OcclusionScore.Cosine => cosineDrops,
+            OcclusionScore.Probability => [.. p0.Select((p, i) => p - p1[i])],
+            OcclusionScore.Contrast => [.. cosineDrops.Select((d, i) => d - cosineDrops.Where((_, j) => j != i).Average())],
+            OcclusionScore.Margin => [.. cosineDrops.Select((d, i) => d - cosineDrops.Where((_, j) => j != i).Max())],
+            _ => throw new ArgumentOutOfRangeException(nameof(score)),
+        };
     }
 
     // [P] cosines of one image [3, R, R] with the unit texts, by the plain inference forward.
