@@ -26,7 +26,7 @@ public static class Parallelism
     /// How long a helper thread keeps looking for the next kernel after finishing one before it sleeps. Defaults to
     /// 1 ms, longer than the gaps between the kernels of a forward pass, so that only the first fork of a pass pays
     /// for waking a thread; <see cref="TimeSpan.Zero"/> makes helpers sleep at once (no idle CPU, slower small
-    /// batches). A helper spins only after work, never while the engine is idle for longer.
+    /// batches). Helpers spin only in this window after a kernel: an idle engine's helpers sleep.
     /// </summary>
     public static TimeSpan HelperSpin
     {
