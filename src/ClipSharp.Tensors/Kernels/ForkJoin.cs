@@ -1,15 +1,16 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace ClipSharp.Tensors.Kernels;
 
 /// <summary>
-/// Runs body(0..count) on the calling thread and up to threads − 1 thread-pool helpers, handing out items one at a
-/// time, and returns when every item has run. Unlike Parallel.For it allocates nothing per call: the job objects are
-/// pooled, and a job goes back to the pool only once every helper queued for it has run (a helper that starts after
-/// the items are gone just leaves), so a late helper never sees a reused job. The caller never waits for a helper
-/// that has not started.
+/// Runs body(0..count) on the calling thread and up to threads − 1 of the engine's helper threads
+/// (<see cref="ForkWorkers"/>), handing out items one at a time, and returns when every item has run. Unlike
+/// Parallel.For it allocates nothing per call: the job objects are pooled, and a job goes back to the pool only once
+/// every helper that joined it has let go (a helper that joins after the items are gone just leaves). The caller
+/// never waits for a helper that has not started: once it runs out of items it cancels the places nobody took.
 /// </summary>
-internal sealed class ForkJoin<TBody> : IThreadPoolWorkItem
+internal sealed class ForkJoin<TBody> : IForkJob
     where TBody : struct, IForkBody
 {
     private static readonly ForkJoin<TBody>?[] s_pool = new ForkJoin<TBody>?[32];
@@ -20,7 +21,12 @@ internal sealed class ForkJoin<TBody> : IThreadPoolWorkItem
     private int _next;
     private int _completed;
     private int _references;
+
+    // Helper places still open; written last when a job is set up, so a helper that claims one sees the job whole.
+    private int _places;
     private ExceptionDispatchInfo? _error;
+
+    public bool Wanted => Volatile.Read(ref _places) > 0;
 
     public static void Run(int count, int threads, in TBody body)
     {
@@ -43,22 +49,42 @@ internal sealed class ForkJoin<TBody> : IThreadPoolWorkItem
         job._error = null;
         job._done.Reset();
         job._references = helpers + 1;
-        for (int h = 0; h < helpers; h++)
+        Interlocked.Exchange(ref job._places, helpers);
+        int slot = ForkWorkers.Post(job, helpers);
+        job.Work();
+        int unclaimed = Interlocked.Exchange(ref job._places, 0);
+        if (slot >= 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(job, preferLocal: false);
+            ForkWorkers.Withdraw(slot, job);
         }
 
-        job.Work();
-        job._done.Wait();
+        job.AwaitItems();
         ExceptionDispatchInfo? error = job._error;
-        job.Release();
+        job.Release(unclaimed + 1);
         error?.Throw();
     }
 
-    void IThreadPoolWorkItem.Execute()
+    public bool TryClaim()
+    {
+        int places = Volatile.Read(ref _places);
+        while (places > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _places, places - 1, places);
+            if (seen == places)
+            {
+                return true;
+            }
+
+            places = seen;
+        }
+
+        return false;
+    }
+
+    public void Help()
     {
         Work();
-        Release();
+        Release(1);
     }
 
     // Takes items until none are left; whoever finishes the last one wakes the caller.
@@ -85,9 +111,26 @@ internal sealed class ForkJoin<TBody> : IThreadPoolWorkItem
         }
     }
 
-    private void Release()
+    // The items still running are the helpers' last ones, as long as the caller's own at most: spinning for them
+    // about as long as a helper spins for work saves a wake-up, and a longer wait blocks.
+    private void AwaitItems()
     {
-        if (Interlocked.Decrement(ref _references) == 0)
+        long start = Stopwatch.GetTimestamp();
+        while (Volatile.Read(ref _completed) != _count)
+        {
+            if (Stopwatch.GetTimestamp() - start > Parallelism.HelperSpinTicks)
+            {
+                _done.Wait();
+                return;
+            }
+
+            Thread.SpinWait(8);
+        }
+    }
+
+    private void Release(int references)
+    {
+        if (Interlocked.Add(ref _references, -references) == 0)
         {
             _body = default;
             _error = null;
