@@ -7,29 +7,24 @@ namespace ClipSharp.Cli.Commands;
 /// <summary>
 /// <c>--occlusion-score</c>, <c>--occluder-merge</c>, <c>--occluder-sizes</c> and <c>--occlusion-stride</c> of <c>clip locate</c> and
 /// <c>clip eval locate</c>: <see cref="LocateOptions"/> of the occlusion method, the library's defaults unless given.
+/// The names of the scores and merges are the library's (<see cref="OcclusionScores"/>, <see cref="OccluderSizeMerges"/>).
 /// </summary>
 internal sealed class OcclusionOptions
 {
-    /// <summary>The scores' names on the command line, in <see cref="OcclusionScore"/>'s order.</summary>
-    public static IReadOnlyList<string> ScoreNames { get; } = ["cosine", "probability", "contrast", "margin"];
-
-    /// <summary>The merges' names on the command line, in <see cref="OccluderSizeMerge"/>'s order.</summary>
-    public static IReadOnlyList<string> MergeNames { get; } = ["mean", "geometric"];
-
     public OcclusionOptions()
     {
         Merge = new Option<string>("--occluder-merge")
         {
             Description = "Occlusion only: how the occluder sizes' maps become one: mean, or geometric (the geometric mean of each map's positive part over its maximum).",
-            DefaultValueFactory = _ => MergeNames[(int)LocateOptions.Default.OccluderSizeMerge],
+            DefaultValueFactory = _ => LocateOptions.Default.OccluderSizeMerge.Name(),
         };
-        Merge.AcceptOnlyFromAmong([.. MergeNames]);
+        Merge.AcceptOnlyFromAmong([.. OccluderSizeMerges.Names]);
         Score = new Option<string>("--occlusion-score")
         {
             Description = "Occlusion only: what a cell scores the drop of: cosine (the prompt's), probability (its softmax among the prompts given), contrast (its cosine less the others' mean cosine), margin (its cosine drop less the largest of the others'); all but cosine need two prompts or more.",
-            DefaultValueFactory = _ => ScoreNames[(int)LocateOptions.Default.OcclusionScore],
+            DefaultValueFactory = _ => LocateOptions.Default.OcclusionScore.Name(),
         };
-        Score.AcceptOnlyFromAmong([.. ScoreNames]);
+        Score.AcceptOnlyFromAmong([.. OcclusionScores.Names]);
     }
 
     public Option<string> Score { get; }
@@ -57,15 +52,27 @@ internal sealed class OcclusionOptions
     /// <summary><paramref name="options"/> with what was given on the command line.</summary>
     public LocateOptions Apply(ParseResult parsed, LocateOptions options)
     {
-        int score = ScoreNames.ToList().IndexOf(parsed.GetValue(Score)!);
         string? sizes = parsed.GetValue(Sizes);
         return options with
         {
-            OcclusionScore = (OcclusionScore)score,
-            OccluderSizeMerge = (OccluderSizeMerge)MergeNames.ToList().IndexOf(parsed.GetValue(Merge)!),
+            OcclusionScore = Parse(Score, OcclusionScores.Parse, parsed),
+            OccluderSizeMerge = Parse(Merge, OccluderSizeMerges.Parse, parsed),
             OccluderSizes = sizes is null ? null : ParseSizes(sizes),
             OcclusionStride = parsed.GetValue(Stride),
         };
+    }
+
+    // The library parses the name; its typed error becomes the flag's.
+    private static T Parse<T>(Option<string> option, Func<string, T> parse, ParseResult parsed)
+    {
+        try
+        {
+            return parse(parsed.GetValue(option)!);
+        }
+        catch (LocateOptionsException e)
+        {
+            throw new CliException($"{option.Name}: {e.Message}");
+        }
     }
 
     private static int[] ParseSizes(string value)

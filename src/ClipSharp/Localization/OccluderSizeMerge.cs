@@ -13,3 +13,16 @@ public enum OccluderSizeMerge
     /// </summary>
     GeometricMean,
 }
+
+/// <summary>The merges' names on the command line and in requests.</summary>
+public static class OccluderSizeMerges
+{
+    /// <summary>Every merge's name, in the enum's order.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["mean", "geometric"];
+
+    /// <summary>The merge of a name (as in <see cref="Names"/>, any case).</summary>
+    /// <exception cref="LocateOptionsException">No merge has that name (<see cref="LocateOptionsException.Option"/> is <c>OccluderSizeMerge</c>).</exception>
+    public static OccluderSizeMerge Parse(string name) => LocateNames.Parse<OccluderSizeMerge>(Names, nameof(LocateOptions.OccluderSizeMerge), name, "merge of the occluder sizes' maps");
+
+    public static string Name(this OccluderSizeMerge merge) => LocateNames.Name(Names, merge);
+}

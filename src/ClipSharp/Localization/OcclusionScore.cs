@@ -23,3 +23,16 @@ public enum OcclusionScore
     /// <summary>The prompt's cosine drop less the largest cosine drop among the call's other prompts.</summary>
     Margin,
 }
+
+/// <summary>The occlusion scores' names on the command line and in requests.</summary>
+public static class OcclusionScores
+{
+    /// <summary>Every score's name, in the enum's order.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["cosine", "probability", "contrast", "margin"];
+
+    /// <summary>The score of a name (as in <see cref="Names"/>, any case).</summary>
+    /// <exception cref="LocateOptionsException">No score has that name (<see cref="LocateOptionsException.Option"/> is <c>OcclusionScore</c>).</exception>
+    public static OcclusionScore Parse(string name) => LocateNames.Parse<OcclusionScore>(Names, nameof(LocateOptions.OcclusionScore), name, "occlusion score");
+
+    public static string Name(this OcclusionScore score) => LocateNames.Name(Names, score);
+}

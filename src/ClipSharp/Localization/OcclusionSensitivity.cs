@@ -144,7 +144,7 @@ internal static class OcclusionSensitivity
     {
         int g = cosines.Grid, prompts = cosines.Baseline.Length, sizes = cosines.Sizes.Count;
         var baseline = new float[prompts];
-        OcclusionScores.Of(score, cosines.Baseline, scale, baseline);
+        OcclusionScoring.Of(score, cosines.Baseline, scale, baseline);
         var result = new float[prompts][];
         for (int p = 0; p < prompts; p++)
         {
@@ -163,7 +163,7 @@ internal static class OcclusionSensitivity
             Array.Clear(sums);
             for (int o = 0; o < count; o++)
             {
-                OcclusionScores.Drops(score, cosines.Baseline, baseline, cosines.Occluded[s].AsSpan(o * prompts, prompts), scale, drops);
+                OcclusionScoring.Drops(score, cosines.Baseline, baseline, cosines.Occluded[s].AsSpan(o * prompts, prompts), scale, drops);
                 (int left, int top, int right, int bottom) = Covered(o, positions, k, g);
                 for (int p = 0; p < prompts; p++)
                 {

@@ -7,7 +7,7 @@ namespace ClipSharp.Localization;
 /// the whole vector of cosines, so occlusion's drop for a prompt is this score of the image less that of the occluded
 /// image; for <see cref="OcclusionScore.Contrast"/> that equals the prompt's cosine drop less the mean drop of the others.
 /// </summary>
-internal static class OcclusionScores
+internal static class OcclusionScoring
 {
     /// <summary>The score that is used: <paramref name="score"/>, or the cosine when there is one prompt and so none to compare it with.</summary>
     public static OcclusionScore Effective(OcclusionScore score, int prompts) => prompts < 2 ? OcclusionScore.Cosine : score;
