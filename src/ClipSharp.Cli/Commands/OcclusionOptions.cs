@@ -55,24 +55,12 @@ internal sealed class OcclusionOptions
         string? sizes = parsed.GetValue(Sizes);
         return options with
         {
-            OcclusionScore = Parse(Score, OcclusionScores.Parse, parsed),
-            OccluderSizeMerge = Parse(Merge, OccluderSizeMerges.Parse, parsed),
+            // AcceptOnlyFromAmong has already refused any other name.
+            OcclusionScore = OcclusionScores.Parse(parsed.GetValue(Score)!),
+            OccluderSizeMerge = OccluderSizeMerges.Parse(parsed.GetValue(Merge)!),
             OccluderSizes = sizes is null ? null : ParseSizes(sizes),
             OcclusionStride = parsed.GetValue(Stride),
         };
-    }
-
-    // The library parses the name; its typed error becomes the flag's.
-    private static T Parse<T>(Option<string> option, Func<string, T> parse, ParseResult parsed)
-    {
-        try
-        {
-            return parse(parsed.GetValue(option)!);
-        }
-        catch (LocateOptionsException e)
-        {
-            throw new CliException($"{option.Name}: {e.Message}");
-        }
     }
 
     private static int[] ParseSizes(string value)
